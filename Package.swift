@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+// kosmo-lua: a Swift host for Lua 5.4 with Replicate's HTTP API as a Lua table.
+// Layout and dependency direction: see DESIGN.md (KosmoLua → ReplicateLua → {LuaHost, Replicate};
+// ReplicateSim → Replicate).
+
+import PackageDescription
+
+let package = Package(
+    name: "kosmo-lua",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kosmo-lua", targets: ["KosmoLua"]),
+        .library(name: "LuaHost", targets: ["LuaHost"]),
+        .library(name: "Replicate", targets: ["Replicate"]),
+        .library(name: "ReplicateLua", targets: ["ReplicateLua"]),
+        .library(name: "ReplicateSim", targets: ["ReplicateSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+    ],
+    targets: [
+        // Debian's liblua5.4-dev, found through pkg-config.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]
+        ),
+        // BSD libedit for the REPL's line editing, history and completion.
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
+        ),
+        // The only C we write: trampolines that raise after Swift returns, the limited
+        // allocator, the sticky count hook, the watchdog, yields with continuations.
+        .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        // Turns lua/*.lua into Swift string constants so the binary carries its Lua modules.
+        .executableTarget(name: "EmbedLuaTool", path: "Sources/EmbedLuaTool"),
+        .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["EmbedLuaTool"]),
+        .target(
+            name: "LuaHost",
+            dependencies: ["CLuaBridge", "CLua"],
+            plugins: ["EmbedLua"]
+        ),
+        .target(
+            name: "Replicate",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ReplicateSim",
+            dependencies: [
+                "Replicate",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "ReplicateLua", dependencies: ["LuaHost", "Replicate"]),
+        .executableTarget(
+            name: "KosmoLua",
+            dependencies: [
+                "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim", "CLibEdit", "CLua",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua"]),
+        .testTarget(name: "ReplicateTests", dependencies: ["Replicate"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReplicateSimTests", dependencies: ["ReplicateSim", "Replicate"]),
+        .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost"]),
+    ]
+)

@@ -1,0 +1,2 @@
+#include "CLuaBridge.h"
+void clua_bridge_placeholder(void) {}

@@ -1,0 +1,1 @@
+void clua_bridge_placeholder(void);
