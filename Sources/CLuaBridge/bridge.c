@@ -1,2 +1,349 @@
+// The C half of the host. Swift never calls anything that can longjmp; every function here that
+// may raise does so only after the Swift frame that asked for it has returned.
 #include "CLuaBridge.h"
-void clua_bridge_placeholder(void) {}
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <errno.h>
+#include <unistd.h>
+
+const char *const kl_lua_copyright = LUA_COPYRIGHT;
+const char *const kl_lua_release = LUA_RELEASE;
+
+static kl_dispatcher dispatcher = NULL;
+void kl_set_dispatcher(kl_dispatcher d) { dispatcher = d; }
+
+uint64_t kl_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+kl_state *kl_getstate(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (kl_state *)ud;
+}
+
+// The limited allocator. Growth past the limit fails only while Lua code runs (in_lua); while
+// Swift pushes values it succeeds and sets `exceeded`, which C checks once Swift has returned.
+static void *kl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    kl_state *s = (kl_state *)ud;
+    if (ptr == NULL) osize = 0;
+    if (nsize == 0) {
+        free(ptr);
+        s->used -= osize;
+        return NULL;
+    }
+    if (s->limit != 0 && nsize > osize && s->used + (nsize - osize) > s->limit) {
+        if (s->in_lua) {
+            s->limit_hit = KL_LIMIT_MEMORY;
+            return NULL;
+        }
+        s->exceeded = 1;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    s->used = s->used - osize + nsize;
+    if (s->used > s->peak) s->peak = s->used;
+    return p;
+}
+
+// The count hook. Limits are sticky: once hit, every later hook call raises again (and the
+// thread's count drops to 1), so `pcall`, `xpcall` handlers and `__close` cannot swallow them.
+static void kl_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    kl_state *s = kl_getstate(L);
+    int hit = s->limit_hit;
+    if (hit != KL_LIMIT_INSTRUCTIONS && hit != KL_LIMIT_DEADLINE && hit != KL_LIMIT_INTERRUPT) {
+        s->instructions += (uint64_t)s->hook_count;
+        if (s->interrupt) hit = KL_LIMIT_INTERRUPT;
+        else if (s->instruction_limit != 0 && s->instructions > s->instruction_limit) hit = KL_LIMIT_INSTRUCTIONS;
+        else if (s->deadline_ns != 0 && kl_now_ns() >= s->deadline_ns) hit = KL_LIMIT_DEADLINE;
+        else return;
+        s->limit_hit = hit;
+    }
+    lua_sethook(L, kl_hook, LUA_MASKCOUNT, 1);
+    switch (hit) {
+    case KL_LIMIT_INTERRUPT: luaL_error(L, "interrupted!"); break;
+    case KL_LIMIT_INSTRUCTIONS: luaL_error(L, "instruction limit exceeded (%I instructions)", (lua_Integer)s->instruction_limit); break;
+    default: luaL_error(L, "time limit exceeded"); break;
+    }
+}
+
+lua_State *kl_newstate(void *host) {
+    kl_state *s = calloc(1, sizeof(kl_state));
+    if (s == NULL) return NULL;
+    s->host = host;
+    s->hook_count = 1000;
+    lua_State *L = lua_newstate(kl_alloc, s);
+    if (L == NULL) { free(s); return NULL; }
+    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    return L;
+}
+
+void kl_close(lua_State *L) {
+    kl_state *s = kl_getstate(L);
+    s->in_lua = 0;
+    lua_close(L);
+    free(s);
+}
+
+void kl_set_limits(lua_State *L, size_t memory, uint64_t instructions, uint64_t deadline_ns) {
+    kl_state *s = kl_getstate(L);
+    s->limit = memory;
+    s->instruction_limit = instructions;
+    s->instructions = 0;
+    s->deadline_ns = deadline_ns;
+    if (s->limit_hit != KL_LIMIT_INTERRUPT) s->limit_hit = KL_LIMIT_NONE;
+    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+}
+
+void kl_request_interrupt(lua_State *L) { kl_getstate(L)->interrupt = 1; }
+void kl_clear_interrupt(lua_State *L) {
+    kl_state *s = kl_getstate(L);
+    s->interrupt = 0;
+    if (s->limit_hit == KL_LIMIT_INTERRUPT) s->limit_hit = KL_LIMIT_NONE;
+    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+}
+
+// Raised in place of a memory error when Swift went past the limit while pushing values.
+static int kl_raise_memory(lua_State *L, kl_state *s) {
+    s->exceeded = 0;
+    s->limit_hit = KL_LIMIT_MEMORY;
+    lua_settop(L, 0);
+    lua_pushliteral(L, "not enough memory");
+    return lua_error(L);
+}
+
+static int kl_continue(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    kl_state *s = kl_getstate(L);
+    if (s->exceeded) return kl_raise_memory(L, s);
+    int base = (int)ctx;
+    int n = lua_gettop(L) - base;
+    if (n < 1) return luaL_error(L, "host task resumed without a status");
+    if (!lua_toboolean(L, base + 1)) {
+        lua_settop(L, base + 2);
+        return lua_error(L);
+    }
+    lua_rotate(L, base + 1, -1);
+    lua_settop(L, -2);
+    return n - 1;
+}
+
+static int kl_trampoline(lua_State *L) {
+    kl_state *s = kl_getstate(L);
+    lua_Integer id = lua_tointeger(L, lua_upvalueindex(1));
+    if (dispatcher == NULL) return luaL_error(L, "host functions are not available");
+    int saved = s->in_lua;
+    s->in_lua = 0;
+    int n = dispatcher(L, id);
+    s->in_lua = saved;
+    if (s->exceeded) return kl_raise_memory(L, s);
+    if (n == KL_HOST_ERROR) return lua_error(L);
+    if (n == KL_HOST_YIELD) return lua_yieldk(L, 0, (lua_KContext)lua_gettop(L), kl_continue);
+    return n;
+}
+
+void kl_push_host_function(lua_State *L, lua_Integer id) {
+    lua_pushinteger(L, id);
+    lua_pushcclosure(L, kl_trampoline, 1);
+}
+
+// Message handler: keeps the error value as it is (tables stay tables) and records a traceback
+// in the registry for the host to read.
+static int kl_msgh(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    (void)msg;
+    luaL_traceback(L, L, NULL, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "kosmo.traceback");
+    lua_settop(L, 1);
+    return 1;
+}
+
+int kl_pcall(lua_State *L, int nargs, int nresults) {
+    kl_state *s = kl_getstate(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "kosmo.traceback");
+    lua_pushcclosure(L, kl_msgh, 0);
+    lua_rotate(L, base, 1);
+    int saved = s->in_lua;
+    s->in_lua = 1;
+    int status = lua_pcall(L, nargs, nresults, base);
+    s->in_lua = saved;
+    lua_rotate(L, base, -1);
+    lua_settop(L, -2);
+    return status;
+}
+
+int kl_resume(lua_State *co, lua_State *from, int nargs, int *nres) {
+    kl_state *s = kl_getstate(co);
+    int saved = s->in_lua;
+    s->in_lua = 1;
+    int status = lua_resume(co, from, nargs, nres);
+    s->in_lua = saved;
+    return status;
+}
+
+int kl_load(lua_State *L, const char *buf, size_t len, const char *name, int allow_binary) {
+    kl_state *s = kl_getstate(L);
+    int saved = s->in_lua;
+    s->in_lua = 1;
+    int status = luaL_loadbufferx(L, buf, len, name, allow_binary ? "bt" : "t");
+    s->in_lua = saved;
+    return status;
+}
+
+static int kl_tostring_body(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+int kl_tostring(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    kl_state *s = kl_getstate(L);
+    lua_pushcclosure(L, kl_tostring_body, 0);
+    lua_pushvalue(L, idx);
+    int saved = s->in_lua;
+    s->in_lua = 1;
+    int status = lua_pcall(L, 1, 1, 0);
+    s->in_lua = saved;
+    if (status == LUA_OK && lua_type(L, -1) == LUA_TSTRING) return 1;
+    return 0;
+}
+
+static int kl_traceback_body(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    const char *msg = lua_tostring(L, 2);
+    luaL_traceback(L, co, msg, (int)lua_tointeger(L, 3));
+    return 1;
+}
+
+int kl_traceback(lua_State *L, lua_State *co, int level) {
+    kl_state *s = kl_getstate(L);
+    lua_pushcclosure(L, kl_traceback_body, 0);
+    lua_pushthread(co);
+    if (co != L) lua_xmove(co, L, 1);
+    lua_pushnil(L);
+    lua_pushinteger(L, level);
+    int saved = s->in_lua;
+    s->in_lua = 1;
+    int status = lua_pcall(L, 3, 1, 0);
+    s->in_lua = saved;
+    return status == LUA_OK;
+}
+
+static int kl_openlibs_body(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+int kl_openlibs(lua_State *L) {
+    lua_pushcclosure(L, kl_openlibs_body, 0);
+    return lua_pcall(L, 0, 0, 0);
+}
+
+static int kl_requiref_body(lua_State *L) {
+    const char *name = lua_tostring(L, 1);
+    lua_CFunction open = lua_tocfunction(L, 2);
+    luaL_requiref(L, name, open, 1);
+    return 0;
+}
+
+int kl_requiref(lua_State *L, const char *name, lua_CFunction open) {
+    lua_pushcclosure(L, kl_requiref_body, 0);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, open, 0);
+    return lua_pcall(L, 2, 0, 0);
+}
+
+int kl_sandbox_setmetatable(lua_State *L) {
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc metamethods are not allowed in the sandbox");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+// ---- watchdog ----
+
+static pthread_mutex_t wd_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_cond;
+static int wd_cond_ready = 0;
+static int wd_active = 0;
+static uint64_t wd_generation = 0;
+
+typedef struct {
+    uint64_t deadline_ns;
+    uint64_t generation;
+    kl_watchdog_action action;
+    void *ctx;
+} wd_args;
+
+static void *wd_main(void *p) {
+    wd_args a = *(wd_args *)p;
+    free(p);
+    pthread_mutex_lock(&wd_mutex);
+    for (;;) {
+        if (!wd_active || wd_generation != a.generation) break;
+        uint64_t now = kl_now_ns();
+        if (now >= a.deadline_ns) {
+            pthread_mutex_unlock(&wd_mutex);
+            a.action(a.ctx);
+            _exit(1);
+        }
+        struct timespec ts;
+        ts.tv_sec = (time_t)(a.deadline_ns / 1000000000ull);
+        ts.tv_nsec = (long)(a.deadline_ns % 1000000000ull);
+        pthread_cond_timedwait(&wd_cond, &wd_mutex, &ts);
+    }
+    pthread_mutex_unlock(&wd_mutex);
+    return NULL;
+}
+
+int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx) {
+    pthread_mutex_lock(&wd_mutex);
+    if (!wd_cond_ready) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&wd_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        wd_cond_ready = 1;
+    }
+    wd_generation++;
+    wd_active = 1;
+    pthread_cond_broadcast(&wd_cond);
+    wd_args *a = malloc(sizeof(wd_args));
+    if (a == NULL) { pthread_mutex_unlock(&wd_mutex); return ENOMEM; }
+    a->deadline_ns = deadline_ns;
+    a->generation = wd_generation;
+    a->action = on_expire;
+    a->ctx = ctx;
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, wd_main, a);
+    if (rc == 0) pthread_detach(thread); else free(a);
+    pthread_mutex_unlock(&wd_mutex);
+    return rc;
+}
+
+void kl_watchdog_stop(void) {
+    pthread_mutex_lock(&wd_mutex);
+    wd_active = 0;
+    wd_generation++;
+    if (wd_cond_ready) pthread_cond_broadcast(&wd_cond);
+    pthread_mutex_unlock(&wd_mutex);
+}

@@ -1,1 +1,106 @@
-void clua_bridge_placeholder(void);
+// CLuaBridge: the only C in kosmo-lua. Everything here exists because Lua raises errors with
+// longjmp, and a longjmp must never cross a Swift frame (DESIGN.md, "Rules that keep the host safe").
+#ifndef CLUA_BRIDGE_H
+#define CLUA_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+/// Which limit ended a run; recorded before the error is raised so the host can classify it
+/// even when the script replaced the error value.
+typedef enum {
+    KL_LIMIT_NONE = 0,
+    KL_LIMIT_MEMORY = 1,
+    KL_LIMIT_INSTRUCTIONS = 2,
+    KL_LIMIT_DEADLINE = 3,
+    KL_LIMIT_INTERRUPT = 4,
+} kl_limit;
+
+/// What a Swift host function tells the trampoline.
+static const int KL_HOST_ERROR = -1;   // error value is on top of the stack: raise it
+static const int KL_HOST_YIELD = -2;   // yield the task; the scheduler resumes it with (ok, values...)
+
+/// Signature of the single Swift dispatcher: `id` names the registered host function.
+/// Returns the number of results pushed, or KL_HOST_ERROR / KL_HOST_YIELD.
+typedef int (*kl_dispatcher)(lua_State *L, lua_Integer id);
+
+/// Per-state host data, reachable from any thread of the state through the allocator's ud.
+typedef struct kl_state {
+    size_t used, peak, limit;         // bytes; limit 0 = unlimited
+    int in_lua;                       // allocations may fail only while Lua code runs
+    int exceeded;                     // Swift allocated past the limit; raise when back in C
+    volatile int limit_hit;           // kl_limit
+    uint64_t instructions, instruction_limit;   // limit 0 = unlimited
+    uint64_t deadline_ns;             // CLOCK_MONOTONIC; 0 = none
+    volatile int interrupt;           // set by a signal handler (Ctrl-C)
+    int hook_count;                   // instructions between hook calls
+    void *host;                       // the Swift LuaVM (unretained)
+} kl_state;
+
+/// Creates a state with the limited allocator and the count hook; `host` is stored for Swift.
+lua_State *kl_newstate(void *host);
+void kl_close(lua_State *L);
+kl_state *_Nonnull kl_getstate(lua_State *_Nonnull L);
+void kl_set_dispatcher(kl_dispatcher d);
+
+/// Sets limits; 0 means none. `deadline_ns` is absolute CLOCK_MONOTONIC nanoseconds.
+void kl_set_limits(lua_State *L, size_t memory, uint64_t instructions, uint64_t deadline_ns);
+uint64_t kl_now_ns(void);
+
+/// Pushes a C closure that calls host function `id` through the trampoline.
+void kl_push_host_function(lua_State *L, lua_Integer id);
+
+/// Protected call with a traceback message handler. Returns a LUA_* status.
+int kl_pcall(lua_State *L, int nargs, int nresults);
+/// Protected resume of `co` (a thread) from `from`; `*nres` receives the number of results.
+int kl_resume(lua_State *co, lua_State *from, int nargs, int *nres);
+/// Loads a text chunk (binary chunks only when `allow_binary`). Returns a LUA_* status.
+int kl_load(lua_State *L, const char *buf, size_t len, const char *name, int allow_binary);
+/// luaL_tolstring under protection (it may run __tostring / __name). Leaves one string on the
+/// stack and returns 1, or leaves an error message and returns 0.
+int kl_tostring(lua_State *L, int idx);
+/// Pushes onto L a traceback of thread `co` (protected). Returns 1 on success.
+int kl_traceback(lua_State *L, lua_State *co, int level);
+/// Opens all standard libraries under protection (luaL_openlibs may raise on memory).
+int kl_openlibs(lua_State *L);
+/// Runs `luaopen_*` for one library and sets it as global `name` (protected).
+int kl_requiref(lua_State *L, const char *name, lua_CFunction open);
+
+/// Signal-safe request to stop running Lua code (Ctrl-C); seen by the count hook.
+void kl_request_interrupt(lua_State *L);
+void kl_clear_interrupt(lua_State *L);
+
+/// The watchdog ends the process when Lua is stuck inside a C function past the deadline,
+/// where no hook can run. `on_expire` runs on the watchdog thread, then the process exits.
+typedef void (*kl_watchdog_action)(void *ctx);
+int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx);
+void kl_watchdog_stop(void);
+
+/// Sandbox's `setmetatable`: refuses metatables with `__gc`.
+int kl_sandbox_setmetatable(lua_State *L);
+
+// Macro wrappers: these are macros in lua.h, so Swift cannot see them.
+static inline void kl_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+static inline void kl_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
+static inline int kl_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int kl_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline const char *kl_tolstring_raw(lua_State *L, int i, size_t *len) { return lua_tolstring(L, i, len); }
+static inline int kl_isinteger(lua_State *L, int i) { return lua_isinteger(L, i); }
+static inline void kl_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcclosure(L, f, 0); }
+static inline int kl_yieldable(lua_State *L) { return lua_isyieldable(L); }
+static inline lua_Integer kl_tointeger(lua_State *L, int i, int *isnum) { return lua_tointegerx(L, i, isnum); }
+static inline lua_Number kl_tonumber(lua_State *L, int i, int *isnum) { return lua_tonumberx(L, i, isnum); }
+static inline void *kl_newuserdata(lua_State *L, size_t size) { return lua_newuserdatauv(L, size, 1); }
+static inline void kl_remove(lua_State *L, int i) { lua_rotate(L, i, -1); lua_settop(L, -2); }
+static inline void kl_insert(lua_State *L, int i) { lua_rotate(L, i, 1); }
+static inline void kl_replace(lua_State *L, int i) { lua_copy(L, -1, i); lua_settop(L, -2); }
+static inline lua_State *kl_tothread(lua_State *L, int i) { return lua_tothread(L, i); }
+static inline int kl_upvalue_index_registry_ok(void) { return 1; }
+
+extern const char *const kl_lua_copyright;
+extern const char *const kl_lua_release;
+
+#endif

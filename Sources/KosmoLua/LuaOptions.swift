@@ -1,0 +1,142 @@
+import Foundation
+import LuaHost
+
+/// The command line of `kosmo-lua` in its `lua` role: `lua5.4`'s options in `lua5.4`'s order,
+/// plus kosmo-lua's long options (which must come before the script).
+struct LuaOptions {
+    enum Action { case execute(String), require(global: String, module: String), warnings }
+
+    var actions: [Action] = []
+    var interactive = false
+    var showVersion = false
+    var ignoreEnvironment = false
+    var hasExecute = false
+    /// Index in `arguments` of the script (nil: none); `"-"` means standard input.
+    var scriptIndex: Int?
+    var scriptIsStdin = false
+    var arguments: [String] = []
+
+    var sandbox = false
+    var memoryMB: Double?
+    var timeoutSeconds: Double?
+    var instructions: UInt64?
+    var showHelp = false
+
+    struct UsageError: Error { let message: String }
+
+    /// Parses `arguments` (argv, with argv[0] first).
+    static func parse(_ arguments: [String]) throws(UsageError) -> LuaOptions {
+        var options = LuaOptions()
+        options.arguments = arguments
+        var i = 1
+        while i < arguments.count {
+            let argument = arguments[i]
+            guard argument.hasPrefix("-") else { options.scriptIndex = i; break }
+            if argument == "-" { options.scriptIndex = i; options.scriptIsStdin = true; break }
+            if argument == "--" {
+                if i + 1 < arguments.count { options.scriptIndex = i + 1 }
+                break
+            }
+            if argument.hasPrefix("--") {
+                try options.parseLong(argument, arguments, &i)
+                i += 1
+                continue
+            }
+            let flag = argument.dropFirst().first ?? " "
+            let rest = String(argument.dropFirst(2))
+            switch flag {
+            case "E", "W", "i", "v":
+                guard rest.isEmpty else { throw UsageError(message: "unrecognized option '\(argument)'") }
+                if flag == "E" { options.ignoreEnvironment = true }
+                if flag == "W" { options.actions.append(.warnings) }
+                if flag == "i" { options.interactive = true; options.showVersion = true }
+                if flag == "v" { options.showVersion = true }
+            case "e", "l":
+                var value = rest
+                if value.isEmpty {
+                    i += 1
+                    guard i < arguments.count, !arguments[i].hasPrefix("-") else {
+                        throw UsageError(message: "'-\(flag)' needs argument")
+                    }
+                    value = arguments[i]
+                }
+                if flag == "e" {
+                    options.hasExecute = true
+                    options.actions.append(.execute(value))
+                } else if let equals = value.firstIndex(of: "=") {
+                    options.actions.append(.require(global: String(value[..<equals]), module: String(value[value.index(after: equals)...])))
+                } else {
+                    options.actions.append(.require(global: value, module: value))
+                }
+            default:
+                throw UsageError(message: "unrecognized option '\(argument)'")
+            }
+            i += 1
+        }
+        return options
+    }
+
+    private mutating func parseLong(_ argument: String, _ arguments: [String], _ i: inout Int) throws(UsageError) {
+        var name = String(argument.dropFirst(2))
+        var inlineValue: String?
+        if let equals = name.firstIndex(of: "=") {
+            inlineValue = String(name[name.index(after: equals)...])
+            name = String(name[..<equals])
+        }
+        func value() throws(UsageError) -> String {
+            if let inlineValue { return inlineValue }
+            i += 1
+            guard i < arguments.count else { throw UsageError(message: "'--\(name)' needs a value") }
+            return arguments[i]
+        }
+        func positive(_ text: String, _ what: String) throws(UsageError) -> Double {
+            guard let number = Double(text), number > 0, number.isFinite else {
+                throw UsageError(message: "'--\(name)' needs a positive number of \(what), got '\(text)'")
+            }
+            return number
+        }
+        switch name {
+        case "sandbox": sandbox = true
+        case "memory": memoryMB = try positive(try value(), "megabytes")
+        case "timeout": timeoutSeconds = try positive(try value(), "seconds")
+        case "instructions":
+            let text = try value()
+            guard let n = UInt64(text), n > 0 else { throw UsageError(message: "'--instructions' needs a positive whole number, got '\(text)'") }
+            instructions = n
+        case "help": showHelp = true
+        case "version": showVersion = true
+        default:
+            throw UsageError(message: "unrecognized option '\(argument)'")
+        }
+    }
+
+    /// Limits from the options: the sandbox starts from its defaults; flags override.
+    var limits: Limits {
+        var limits = sandbox ? Limits.sandboxDefaults : Limits.none
+        if let memoryMB { limits.memoryBytes = Int(memoryMB * 1_048_576) }
+        if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
+        if let instructions { limits.instructions = instructions }
+        return limits
+    }
+
+    static let usage = """
+        usage: kosmo-lua [options] [script [args]]
+        Available options are:
+          -e stat   execute string 'stat'
+          -i        enter interactive mode after executing 'script'
+          -l mod    require library 'mod' into global 'mod'
+          -l g=mod  require library 'mod' into global 'g'
+          -v        show version information
+          -E        ignore environment variables
+          -W        turn warnings on
+          --        stop handling options
+          -         stop handling options and execute stdin
+        kosmo-lua options (before the script):
+          --sandbox             run in the sandbox profile (DESIGN.md allow-list; 64 MiB, 30 s, 64 KiB output)
+          --memory MB           memory limit in MiB
+          --timeout SECONDS     wall-clock limit
+          --instructions N      VM instruction limit
+          --help                show this help
+        Subcommands: kosmo-lua sim [options]  (a local Replicate API simulator)
+        """
+}

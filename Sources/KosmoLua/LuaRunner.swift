@@ -1,0 +1,188 @@
+import CLua
+import CLuaBridge
+import Foundation
+import LuaHost
+
+/// `kosmo-lua [options] [script [args]]`: the drop-in for `lua5.4`, step for step as `lua.c`'s
+/// `pmain` does it (arg table, version, LUA_INIT, -e/-l/-W in order, script, then -i or stdin).
+struct LuaRunner {
+    let options: LuaOptions
+    let vm: LuaVM
+
+    /// Runs the command line; returns the process exit status.
+    static func main(_ arguments: [String]) -> Int32 {
+        let options: LuaOptions
+        do {
+            options = try LuaOptions.parse(arguments)
+        } catch {
+            StandardError.report(error.message)
+            StandardError.write(LuaOptions.usage + "\n")
+            return 1
+        }
+        if options.showHelp {
+            print(LuaOptions.usage)
+            return 0
+        }
+        let limits = options.limits
+        let output = OutputCapture(keep: false, passthrough: true, limit: options.sandbox ? limits.outputBytes : nil)
+        let vm: LuaVM
+        do {
+            vm = try LuaVM(profile: options.sandbox ? .sandbox : .standard, limits: limits, output: output,
+                           ignoreEnvironment: options.ignoreEnvironment)
+        } catch {
+            StandardError.report("cannot start Lua: \(error)")
+            return 1
+        }
+        if let seconds = limits.timeoutSeconds {
+            vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(seconds) s): the script was stuck inside a C function, so the watchdog ended it\n"
+        }
+        let runner = LuaRunner(options: options, vm: vm)
+        return runner.run()
+    }
+
+    func run() -> Int32 {
+        createArgTable()
+        if options.showVersion { printVersion() }
+        if !options.ignoreEnvironment, !handleLuaInit() { return 1 }
+        for action in options.actions {
+            let ok: Bool
+            switch action {
+            case .execute(let code): ok = runChunk(Array(code.utf8), name: "=(command line)")
+            case .require(let global, let module): ok = requireModule(global: global, module: module)
+            case .warnings: lua_warning(vm.state, "@on", 0); ok = true
+            }
+            if !ok { return 1 }
+        }
+        if let scriptIndex = options.scriptIndex, !runScript(at: scriptIndex) { return 1 }
+        if options.interactive {
+            REPL(vm: vm).run()
+        } else if options.scriptIndex == nil, !options.hasExecute, !options.showVersion {
+            if isatty(0) != 0 {
+                printVersion()
+                REPL(vm: vm).run()
+            } else if !runChunk(readStandardInput(), name: "=stdin") {
+                return 1
+            }
+        }
+        return 0
+    }
+
+    func printVersion() {
+        print(Version.banner)
+        fflush(nil)
+    }
+
+    /// `arg`: the script at 0, its arguments at 1..n, interpreter and options below 0.
+    func createArgTable() {
+        let L = vm.state
+        let arguments = options.arguments
+        let base = options.scriptIndex ?? 0
+        lua_createtable(L, Int32(max(0, arguments.count - base - 1)), Int32(base + 1))
+        for (i, argument) in arguments.enumerated() {
+            lua_pushstring(L, argument)
+            lua_rawseti(L, -2, lua_Integer(i - base))
+        }
+        vm.pushGlobals()
+        kl_insert(L, -2)
+        lua_pushstring(L, "arg")
+        kl_insert(L, -2)
+        lua_rawset(L, -3)
+        kl_pop(L, 1)
+    }
+
+    func handleLuaInit() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        var name = "=LUA_INIT_5_4"
+        var value = environment["LUA_INIT_5_4"]
+        if value == nil {
+            name = "=LUA_INIT"
+            value = environment["LUA_INIT"]
+        }
+        guard let value else { return true }
+        if value.hasPrefix("@") {
+            let path = String(value.dropFirst())
+            guard let bytes = readFile(path) else { return false }
+            return runChunk(bytes, name: "@" + path)
+        }
+        return runChunk(Array(value.utf8), name: name)
+    }
+
+    func requireModule(global: String, module: String) -> Bool {
+        let L = vm.state
+        vm.pushGlobals()
+        lua_pushstring(L, "require")
+        lua_rawget(L, -2)
+        kl_remove(L, -2)
+        lua_pushstring(L, module)
+        do {
+            try vm.call(argumentCount: 1, resultCount: 1)
+        } catch {
+            report(error)
+            return false
+        }
+        vm.pushGlobals()
+        kl_insert(L, -2)
+        lua_pushstring(L, global)
+        kl_insert(L, -2)
+        lua_rawset(L, -3)
+        kl_pop(L, 1)
+        return true
+    }
+
+    func runScript(at index: Int) -> Bool {
+        let arguments = options.arguments
+        let path = arguments[index]
+        let fromStdin = path == "-" && (index == 0 || arguments[index - 1] != "--")
+        let bytes: [UInt8]
+        if fromStdin {
+            bytes = readStandardInput()
+        } else {
+            guard let contents = readFile(path) else { return false }
+            bytes = contents
+        }
+        let scriptArguments = Array(arguments.dropFirst(index + 1))
+        return runChunk(bytes, name: fromStdin ? "=stdin" : "@" + path, arguments: scriptArguments)
+    }
+
+    /// Loads and runs one chunk; reports an error as `lua` does and returns false on failure.
+    @discardableResult
+    func runChunk(_ bytes: [UInt8], name: String, arguments: [String] = []) -> Bool {
+        let L = vm.state
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        do {
+            try vm.load(bytes, chunkName: name)
+            for argument in arguments { lua_pushstring(L, argument) }
+            Interrupts.arm(vm)
+            defer { Interrupts.disarm(); vm.clearInterrupt() }
+            try vm.call(argumentCount: Int32(arguments.count), resultCount: 0)
+            return true
+        } catch {
+            report(error)
+            return false
+        }
+    }
+
+    func report(_ error: RunError) {
+        StandardError.report(error.description)
+    }
+
+    func readFile(_ path: String) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = String(cString: strerror(errno))
+            StandardError.report("cannot open \(path) (\(reason))")
+            return nil
+        }
+        defer { try? handle.close() }
+        do {
+            return Array(try handle.readToEnd() ?? Data())
+        } catch {
+            StandardError.report("cannot read \(path) (\(error.localizedDescription))")
+            return nil
+        }
+    }
+
+    func readStandardInput() -> [UInt8] {
+        Array((try? FileHandle.standardInput.readToEnd()) ?? Data())
+    }
+}

@@ -1,0 +1,157 @@
+import CLua
+import CLuaBridge
+import Foundation
+
+/// Work an async host function hands off: runs on Swift's concurrency pool, returns values to
+/// push (on the VM thread) or throws an error to raise.
+public typealias AsyncHostWork = @Sendable () async throws -> [LuaValue]
+
+/// A Swift function callable from Lua.
+public enum HostFunction {
+    /// Reads its arguments, pushes its results and returns how many it pushed.
+    case sync((LuaCall) throws -> Int32)
+    /// Reads its arguments on the VM thread, then returns work that runs without the VM.
+    /// From a scheduler task the call yields the task; elsewhere it waits in place.
+    case async((LuaCall) throws -> AsyncHostWork)
+}
+
+extension LuaVM {
+    /// Registers `function` and pushes a Lua function that calls it.
+    public func pushHostFunction(_ function: HostFunction) {
+        hostFunctions.append(function)
+        kl_push_host_function(state, lua_Integer(hostFunctions.count - 1))
+    }
+
+    /// Sets `table[name]` (the table at `tableIndex`, or the globals when nil) to a host function.
+    public func register(_ name: String, in tableIndex: Int32? = nil, _ function: HostFunction) {
+        let L = state
+        if let tableIndex {
+            let table = lua_absindex(L, tableIndex)
+            pushHostFunction(function)
+            lua_setfield_raw(L, table, name)
+        } else {
+            pushGlobals()
+            pushHostFunction(function)
+            lua_setfield_raw(L, -2, name)
+            kl_pop(L, 1)
+        }
+    }
+
+    /// Convenience: a synchronous function of its `LuaCall`.
+    public func register(_ name: String, in tableIndex: Int32? = nil, sync body: @escaping (LuaCall) throws -> Int32) {
+        register(name, in: tableIndex, .sync(body))
+    }
+
+    /// Pushes the globals table (`_G` as the registry holds it, whatever the script did to `_G`).
+    public func pushGlobals() {
+        lua_rawgeti(state, kl_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+    }
+
+    static func installDispatcher() {
+        kl_set_dispatcher { L, id in
+            guard let L, let host = kl_getstate(L).pointee.host else { return KL_HOST_ERROR }
+            let vm = Unmanaged<LuaVM>.fromOpaque(host).takeUnretainedValue()
+            return vm.dispatch(L, Int(id))
+        }
+    }
+
+    func dispatch(_ L: OpaquePointer, _ id: Int) -> Int32 {
+        guard id >= 0, id < hostFunctions.count else {
+            lua_pushstring(L, "kosmo-lua: unknown host function #\(id)")
+            return KL_HOST_ERROR
+        }
+        let call = LuaCall(L: L, vm: self)
+        do {
+            switch hostFunctions[id] {
+            case .sync(let body):
+                return try body(call)
+            case .async(let body):
+                let work = try body(call)
+                return startAsync(L, work)
+            }
+        } catch {
+            pushError(error, on: L)
+            return KL_HOST_ERROR
+        }
+    }
+
+    /// Pushes a Swift error as a Lua error value.
+    func pushError(_ error: any Error, on L: OpaquePointer) {
+        if let raise = error as? LuaRaise {
+            push(raise.value, on: L)
+            if let metatable = raise.metatable, lua_type(L, -1) == LUA_TTABLE {
+                lua_getfield_raw(L, kl_registryindex(), "kosmo.mt." + metatable)
+                if lua_type(L, -1) == LUA_TTABLE { lua_setmetatable(L, -2) } else { kl_pop(L, 1) }
+            }
+        } else if let runError = error as? RunError {
+            lua_pushstring(L, runError.message)
+        } else {
+            lua_pushstring(L, String(describing: error))
+        }
+    }
+
+    /// Registers a metatable by name for error tables (`LuaRaise.metatable`). The table on top of
+    /// the stack is popped and kept in the registry.
+    public func registerMetatable(named name: String) {
+        lua_setfield_raw(state, kl_registryindex(), "kosmo.mt." + name)
+    }
+}
+
+/// The arguments of one host-function call, read with raw accessors only (DESIGN.md rule 1).
+public struct LuaCall {
+    /// The thread the call runs on (the main thread or a coroutine).
+    public let L: OpaquePointer
+    public let vm: LuaVM
+
+    /// Number of arguments passed.
+    public var argumentCount: Int32 { lua_gettop(L) }
+
+    /// Lua type of argument `index` (1-based), `LUA_TNONE` when absent.
+    public func type(_ index: Int32) -> Int32 { lua_type(L, index) }
+    public func isNil(_ index: Int32) -> Bool { lua_type(L, index) <= LUA_TNIL }
+
+    /// The argument as a string when it is a string (numbers are not converted).
+    public func string(_ index: Int32) -> String? { vm.stringValue(at: index) }
+
+    /// The argument's raw bytes when it is a string.
+    public func bytes(_ index: Int32) -> [UInt8]? {
+        guard lua_type(L, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let p = kl_tolstring_raw(L, index, &length) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: length))
+    }
+
+    /// The argument as an integer (floats with an exact integer value too).
+    public func integer(_ index: Int32) -> Int64? {
+        guard lua_type(L, index) == LUA_TNUMBER else { return nil }
+        var ok: Int32 = 0
+        let value = kl_tointeger(L, index, &ok)
+        return ok != 0 ? value : nil
+    }
+
+    public func number(_ index: Int32) -> Double? {
+        guard lua_type(L, index) == LUA_TNUMBER else { return nil }
+        return kl_tonumber(L, index, nil)
+    }
+
+    public func boolean(_ index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
+
+    /// Encodes the argument as JSON per the Values table.
+    public func json(_ index: Int32) throws -> [UInt8] {
+        var encoder = LuaToJSON(L: L, vm: vm)
+        return try encoder.encode(at: index)
+    }
+
+    /// Pushes a value; returns 1 so `return call.push(x)` reads naturally.
+    @discardableResult
+    public func push(_ value: LuaValue) -> Int32 {
+        vm.push(value, on: L)
+        return 1
+    }
+
+    /// A readable error for a bad argument, as Lua's own library functions word them.
+    public func argumentError(_ index: Int32, _ function: String, _ expected: String) -> LuaRaise {
+        let got = lua_type(L, index) == LUA_TNONE ? "no value" : String(cString: lua_typename(L, lua_type(L, index)))
+        return LuaRaise("bad argument #\(index) to '\(function)' (\(expected) expected, got \(got))")
+    }
+}

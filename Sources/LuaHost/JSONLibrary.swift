@@ -1,0 +1,62 @@
+import CLua
+import CLuaBridge
+
+/// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (DESIGN.md "Values").
+enum JSONLibrary {
+    static func install(in vm: LuaVM) throws {
+        let L = vm.state
+        for marker in [LuaVM.Marker.array, .object] {
+            lua_createtable(L, 0, 1)
+            lua_pushstring(L, marker == .array ? "json.array" : "json.object")
+            lua_setfield_raw(L, -2, "__name")
+            lua_setfield_raw(L, kl_registryindex(), marker.rawValue)
+        }
+        lua_createtable(L, 0, 6)
+        vm.register("encode", in: -1) { call in
+            guard call.argumentCount >= 1 else { throw call.argumentError(1, "encode", "value") }
+            do {
+                return call.push(.bytes(try call.json(1)))
+            } catch let failure as LuaToJSON.Failure {
+                throw LuaRaise("json.encode: " + failure.message)
+            }
+        }
+        vm.register("decode", in: -1) { call in
+            guard let text = call.bytes(1) else { throw call.argumentError(1, "decode", "string") }
+            var keepNulls = false
+            if call.type(2) == LUA_TTABLE {
+                keepNulls = lua_getfield_raw(call.L, 2, "nulls") == LUA_TLIGHTUSERDATA
+                kl_pop(call.L, 1)
+            }
+            var decoder = JSONToLua(L: call.L, vm: call.vm, keepObjectNulls: keepNulls)
+            do {
+                try decoder.decode(text)
+            } catch let failure as JSONToLua.Failure {
+                throw LuaRaise("json.decode: " + failure.message)
+            }
+            return 1
+        }
+        for marker in [LuaVM.Marker.array, .object] {
+            let name = marker == .array ? "array" : "object"
+            vm.register(name, in: -1) { call in
+                let L = call.L
+                if call.isNil(1) {
+                    lua_settop(L, 0)
+                    lua_createtable(L, 0, 0)
+                } else if call.type(1) == LUA_TTABLE {
+                    lua_settop(L, 1)
+                } else {
+                    throw call.argumentError(1, name, "table or nil")
+                }
+                call.vm.pushMarker(marker, on: L)
+                lua_setmetatable(L, 1)
+                return 1
+            }
+        }
+        lua_pushlightuserdata(L, nil)
+        lua_setfield_raw(L, -2, "null")
+        vm.pushGlobals()
+        kl_insert(L, -2)
+        lua_setfield_raw(L, -2, "json")
+        kl_pop(L, 1)
+    }
+}

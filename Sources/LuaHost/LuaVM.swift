@@ -1,0 +1,246 @@
+import CLua
+import CLuaBridge
+import Foundation
+
+/// One Lua 5.4 state with kosmo-lua's host layer: a profile, limits, Swift host functions,
+/// the `json` library, a scheduler for concurrent tasks, and output capture.
+///
+/// A `LuaVM` is owned by one thread for its whole life (DESIGN.md rule 3); it is not `Sendable`.
+public final class LuaVM {
+    /// The main thread of the Lua state (`lua_State *`).
+    public let state: OpaquePointer
+    public let profile: Profile
+    /// Limits applied by the next `run`.
+    public var limits: Limits
+    /// Where `print` goes in the sandbox profile (and where captured output is kept).
+    public let output: OutputCapture
+
+    /// When set, every run with a timeout arms the process watchdog with this message.
+    public var watchdogMessage: String?
+
+    var hostFunctions: [HostFunction] = []
+    let scheduler = Scheduler()
+    private var runStartNanos: UInt64 = 0
+
+    /// Creates a VM. `ignoreEnvironment` is `lua -E`: `LUA_PATH`/`LUA_CPATH` are not read.
+    public init(profile: Profile = .standard, limits: Limits = .none, output: OutputCapture = OutputCapture(), ignoreEnvironment: Bool = false) throws {
+        LuaVM.installDispatcher()
+        guard let L = kl_newstate(nil) else { throw RunError(kind: .limit, message: "cannot create a Lua state: out of memory") }
+        self.state = L
+        self.profile = profile
+        self.limits = limits
+        self.output = output
+        kl_getstate(L).pointee.host = Unmanaged.passUnretained(self).toOpaque()
+
+        if ignoreEnvironment {
+            lua_pushboolean(L, 1)
+            lua_setfield_raw(L, kl_registryindex(), "LUA_NOENV")
+        }
+        switch profile {
+        case .standard:
+            guard kl_openlibs(L) == LUA_OK else { throw popError(kind: .runtime) }
+        case .sandbox:
+            for (name, open) in LuaVM.sandboxLibraries {
+                guard kl_requiref(L, name, open) == LUA_OK else { throw popError(kind: .runtime) }
+            }
+        }
+        try JSONLibrary.install(in: self)
+        try installEmbeddedModules()
+        if profile == .sandbox { try Sandbox.apply(to: self) }
+    }
+
+    deinit {
+        scheduler.cancelAll()
+        kl_close(state)
+    }
+
+    static let sandboxLibraries: [(String, lua_CFunction)] = [
+        ("_G", luaopen_base), ("coroutine", luaopen_coroutine), ("table", luaopen_table),
+        ("string", luaopen_string), ("math", luaopen_math), ("utf8", luaopen_utf8), ("os", luaopen_os),
+    ]
+
+    // MARK: Running code
+
+    /// Compiles `source` (text only in the sandbox) and leaves the function on the stack.
+    public func load(_ source: [UInt8], chunkName: String) throws(RunError) {
+        var bytes = source
+        // A `#` first line (a shebang) is skipped, as `lua` does for script files.
+        if bytes.first == UInt8(ascii: "#") {
+            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                bytes.replaceSubrange(0..<newline, with: [])
+            } else {
+                bytes = []
+            }
+        }
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) {
+                kl_load(state, $0, buffer.count, chunkName, profile == .standard ? 1 : 0)
+            }
+        }
+        if status != LUA_OK { throw popError(kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, status: status) }
+    }
+
+    /// Loads and runs a chunk with `arguments` as `...`, returning its results as JSON values
+    /// per the Values table (what `exec` reports).
+    public func run(_ source: [UInt8], chunkName: String, arguments: [String] = []) throws(RunError) -> [LuaValue] {
+        let top = lua_gettop(state)
+        try load(source, chunkName: chunkName)
+        for argument in arguments { lua_pushstring(state, argument) }
+        try call(argumentCount: Int32(arguments.count), resultCount: LUA_MULTRET)
+        defer { lua_settop(state, top) }
+        var results: [LuaValue] = []
+        let count = lua_gettop(state) - top
+        if count > 0 {
+            for index in (top + 1)...(top + count) {
+                results.append(try resultValue(at: index))
+            }
+        }
+        return results
+    }
+
+    /// Calls the function below `argumentCount` arguments on the stack, under the limits, with a
+    /// traceback on error. Results are left on the stack.
+    public func call(argumentCount: Int32, resultCount: Int32) throws(RunError) {
+        beginLimits()
+        if let watchdogMessage { Watchdog.arm(for: self, message: watchdogMessage) }
+        defer { if watchdogMessage != nil { Watchdog.disarm() } }
+        let status = kl_pcall(state, argumentCount, resultCount)
+        if status != LUA_OK { throw popError(kind: .runtime, status: status) }
+    }
+
+    /// Arms the limits for a run: the instruction budget and the deadline start now.
+    public func beginLimits() {
+        runStartNanos = kl_now_ns()
+        let deadline = limits.timeoutSeconds.map { runStartNanos + UInt64(max(0, $0) * 1e9) } ?? 0
+        kl_set_limits(state, limits.memoryBytes.map { Int($0) } ?? 0, limits.instructions ?? 0, deadline)
+    }
+
+    /// Absolute deadline of the current run in CLOCK_MONOTONIC nanoseconds, if any.
+    var deadlineNanos: UInt64? {
+        let d = kl_getstate(state).pointee.deadline_ns
+        return d == 0 ? nil : d
+    }
+
+    /// Statistics of the state: bytes in use, peak bytes, instructions counted.
+    public var statistics: (memoryBytes: Int, peakMemoryBytes: Int, instructions: UInt64) {
+        let s = kl_getstate(state).pointee
+        return (Int(s.used), Int(s.peak), s.instructions)
+    }
+
+    /// Asks running Lua code to stop (safe from a signal handler's thread through `kl_request_interrupt`).
+    public func interrupt() { kl_request_interrupt(state) }
+    public func clearInterrupt() { kl_clear_interrupt(state) }
+
+    // MARK: Errors
+
+    /// Pops the error value left by a failed load/call and classifies it.
+    func popError(kind: RunError.Kind, status: Int32 = LUA_ERRRUN) -> RunError {
+        let L = state
+        let s = kl_getstate(L).pointee
+        var error = RunError(kind: kind, message: "")
+        switch Int32(s.limit_hit) {
+        case Int32(KL_LIMIT_INSTRUCTIONS.rawValue), Int32(KL_LIMIT_DEADLINE.rawValue): error.kind = .limit
+        case Int32(KL_LIMIT_INTERRUPT.rawValue): error.kind = .interrupted
+        default: break
+        }
+        if status == LUA_ERRMEM { error.kind = .limit }
+        error.message = describeValue(at: -1)
+        if lua_type(L, -1) == LUA_TTABLE {
+            if lua_getfield_raw(L, -1, "kind") == LUA_TSTRING, let hostKind = stringValue(at: -1) {
+                error.hostKind = hostKind
+                if error.kind == .runtime { error.kind = .host }
+            }
+            kl_pop(L, 1)
+            var encoder = LuaToJSON(L: L, vm: self)
+            error.errorObject = try? encoder.encode(at: -1)
+        }
+        if error.kind == .limit, s.limit_hit == KL_LIMIT_MEMORY.rawValue || status == LUA_ERRMEM {
+            if let bytes = limits.memoryBytes {
+                error.message = "not enough memory: the memory limit (\(Self.formatBytes(bytes))) was reached"
+            }
+        } else if error.kind == .limit, s.limit_hit == KL_LIMIT_DEADLINE.rawValue, let seconds = limits.timeoutSeconds {
+            if !error.message.contains("time limit") { error.message = "time limit exceeded" }
+            error.message += " (\(Self.formatSeconds(seconds)))"
+        }
+        kl_pop(L, 1)
+        lua_getfield_raw(L, kl_registryindex(), "kosmo.traceback")
+        error.traceback = stringValue(at: -1)
+        kl_pop(L, 1)
+        lua_pushnil(L)
+        lua_setfield_raw(L, kl_registryindex(), "kosmo.traceback")
+        return error
+    }
+
+    /// A one-line description of the value at `index`, using `__tostring` under protection,
+    /// as `lua5.4` reports error objects.
+    func describeValue(at index: Int32) -> String {
+        let L = state
+        let absolute = lua_absindex(L, index)
+        if lua_type(L, absolute) == LUA_TSTRING || lua_type(L, absolute) == LUA_TNUMBER {
+            var length = 0
+            guard let p = kl_tolstring_raw(L, absolute, &length) else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: p, count: length), as: UTF8.self)
+        }
+        if luaL_getmetafield(L, absolute, "__tostring") != LUA_TNIL {
+            kl_pop(L, 1)
+            defer { kl_pop(L, 1) }
+            if kl_tostring(L, absolute) == 1 { return stringValue(at: -1) ?? "" }
+            return "(error object's __tostring failed: \(stringValue(at: -1) ?? "?"))"
+        }
+        return "(error object is a \(String(cString: lua_typename(L, lua_type(L, absolute)))) value)"
+    }
+
+    func stringValue(at index: Int32) -> String? {
+        guard lua_type(state, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let p = kl_tolstring_raw(state, index, &length) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: length), as: UTF8.self)
+    }
+
+    /// Converts the value at `index` to a `LuaValue` via JSON, so results keep their JSON shape.
+    func resultValue(at index: Int32) throws(RunError) -> LuaValue {
+        switch lua_type(state, index) {
+        case LUA_TNIL: return .nil
+        case LUA_TBOOLEAN: return .boolean(lua_toboolean(state, index) != 0)
+        case LUA_TNUMBER:
+            var isInteger: Int32 = 0
+            let i = kl_tointeger(state, index, &isInteger)
+            return kl_isinteger(state, index) != 0 ? .integer(i) : .number(kl_tonumber(state, index, nil))
+        case LUA_TSTRING:
+            var length = 0
+            let p = kl_tolstring_raw(state, index, &length)
+            return .bytes(Array(UnsafeRawBufferPointer(start: p, count: length)))
+        default:
+            var encoder = LuaToJSON(L: state, vm: self)
+            do { return .json(try encoder.encode(at: index)) } catch {
+                throw RunError(kind: .runtime, message: "cannot return this value as JSON: \(error.message)")
+            }
+        }
+    }
+
+    static func formatBytes(_ bytes: Int) -> String {
+        if bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
+
+    static func formatSeconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+}
+
+/// `lua_getfield` without metamethods: pushes `t[key]` using `lua_rawget`.
+@discardableResult
+func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) -> Int32 {
+    let table = lua_absindex(L, index)
+    lua_pushstring(L, key)
+    return lua_rawget(L, table)
+}
+
+/// `lua_setfield` without metamethods: `t[key] = top`, popping the value.
+func lua_setfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) {
+    let table = lua_absindex(L, index)
+    lua_pushstring(L, key)
+    kl_insert(L, -2)
+    lua_rawset(L, table)
+}

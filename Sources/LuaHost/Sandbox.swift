@@ -1,0 +1,27 @@
+import CLua
+import CLuaBridge
+
+/// Applies the sandbox profile: runs `lua/_sandbox.lua` with the host functions it needs.
+enum Sandbox {
+    static func apply(to vm: LuaVM) throws {
+        let L = vm.state
+        guard let source = EmbeddedLuaModules.sources["_sandbox"] else {
+            throw RunError(kind: .runtime, message: "kosmo-lua was built without lua/_sandbox.lua")
+        }
+        try vm.load(Array(source.utf8), chunkName: "=[sandbox]")
+        lua_createtable(L, 0, 3)
+        kl_pushcfunction(L, kl_sandbox_setmetatable)
+        lua_setfield_raw(L, -2, "setmetatable")
+        vm.register("write", in: -1) { call in
+            guard let bytes = call.bytes(1) else { throw call.argumentError(1, "write", "string") }
+            call.vm.output.write(bytes)
+            return 0
+        }
+        vm.register("require", in: -1) { call in
+            guard let name = call.string(1) else { throw call.argumentError(1, "require", "string") }
+            return try call.vm.requireEmbedded(name, on: call.L)
+        }
+        let status = kl_pcall(L, 1, 0)
+        if status != LUA_OK { throw vm.popError(kind: .runtime, status: status) }
+    }
+}
