@@ -66,11 +66,15 @@ static void kl_hook(lua_State *L, lua_Debug *ar) {
         s->limit_hit = hit;
     }
     lua_sethook(L, kl_hook, LUA_MASKCOUNT, 1);
+    // Level 0 is the function that was running: name where the limit stopped it.
+    luaL_where(L, 0);
     switch (hit) {
-    case KL_LIMIT_INTERRUPT: luaL_error(L, "interrupted!"); break;
-    case KL_LIMIT_INSTRUCTIONS: luaL_error(L, "instruction limit exceeded (%I instructions)", (lua_Integer)s->instruction_limit); break;
-    default: luaL_error(L, "time limit exceeded"); break;
+    case KL_LIMIT_INTERRUPT: lua_pushliteral(L, "interrupted!"); break;
+    case KL_LIMIT_INSTRUCTIONS: lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (lua_Integer)s->instruction_limit); break;
+    default: lua_pushliteral(L, "time limit exceeded"); break;
     }
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
 lua_State *kl_newstate(void *host) {

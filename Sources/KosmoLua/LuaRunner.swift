@@ -34,7 +34,8 @@ struct LuaRunner {
             return 1
         }
         if let seconds = limits.timeoutSeconds {
-            vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(seconds) s): the script was stuck inside a C function, so the watchdog ended it\n"
+            let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+            vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n"
         }
         let runner = LuaRunner(options: options, vm: vm)
         return runner.run()
@@ -170,7 +171,7 @@ struct LuaRunner {
     func readFile(_ path: String) -> [UInt8]? {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = String(cString: strerror(errno))
-            StandardError.report("cannot open \(path) (\(reason))")
+            StandardError.report("cannot open \(path): \(reason)")
             return nil
         }
         defer { try? handle.close() }

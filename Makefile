@@ -1,0 +1,50 @@
+# kosmo-lua — the two commands a newcomer runs: `make demo` and `make test`.
+# Both install what is missing first (Debian/Ubuntu: apt-get; macOS: brew), then build.
+
+SWIFT ?= swift
+BIN_DEBUG := .build/debug/kosmo-lua
+BIN_RELEASE := .build/release/kosmo-lua
+PYTHON ?= python3
+
+APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev tmux lua-cjson valgrind hyperfine
+BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
+
+.PHONY: all deps demo test build debug bench stress clean
+
+all: build
+
+# Installs the system packages kosmo-lua builds and tests with, only when one is missing.
+deps:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing:$$missing (apt-get)"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  fi; \
+	elif command -v brew >/dev/null 2>&1; then \
+	  for p in $(BREW_PACKAGES); do brew list $$p >/dev/null 2>&1 || brew install $$p; done; \
+	else \
+	  echo "Please install Lua 5.4 headers (liblua5.4-dev), libedit, pkg-config and tmux."; \
+	fi
+
+debug: deps
+	$(SWIFT) build
+
+build: deps
+	$(SWIFT) build -c release
+
+# Builds and runs the quickstart example.
+demo: debug
+	$(BIN_DEBUG) examples/hello.lua
+
+# The whole suite: unit tests of each module and end-to-end tests of the built binary.
+test: debug
+	$(SWIFT) test
+
+bench: build
+	bash Benchmarks/run.sh $(BIN_RELEASE)
+
+clean:
+	rm -rf .build
