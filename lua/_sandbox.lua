@@ -22,6 +22,7 @@ G.collectgarbage = function(option, ...)
 end
 
 G.setmetatable = host.setmetatable
+G.xpcall = host.xpcall
 
 G.print = function(...)
   local n = select("#", ...)

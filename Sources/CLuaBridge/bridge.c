@@ -351,3 +351,42 @@ void kl_watchdog_stop(void) {
     if (wd_cond_ready) pthread_cond_broadcast(&wd_cond);
     pthread_mutex_unlock(&wd_mutex);
 }
+
+// ---- xpcall whose message handler cannot outlive a limit ----
+// Lua calls a message handler for an error raised inside a hook with hooks still disabled, so
+// a looping handler after a limit error would never be stopped. The guard skips the user's
+// handler once a sticky limit is hit and leaves the error value as it is.
+
+static int kl_limit_is_sticky(kl_state *s) {
+    return s->limit_hit == KL_LIMIT_INSTRUCTIONS || s->limit_hit == KL_LIMIT_DEADLINE || s->limit_hit == KL_LIMIT_INTERRUPT;
+}
+
+static int kl_guarded_handler(lua_State *L) {
+    if (kl_limit_is_sticky(kl_getstate(L))) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int kl_finish_xpcall(lua_State *L, int status, lua_KContext extra) {
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+int kl_guarded_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, kl_guarded_handler, 1);
+    lua_replace(L, 2);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2);
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, kl_finish_xpcall);
+    return kl_finish_xpcall(L, status, 2);
+}

@@ -111,7 +111,7 @@ public struct LuaCall {
     public func isNil(_ index: Int32) -> Bool { lua_type(L, index) <= LUA_TNIL }
 
     /// The argument as a string when it is a string (numbers are not converted).
-    public func string(_ index: Int32) -> String? { vm.stringValue(at: index) }
+    public func string(_ index: Int32) -> String? { vm.stringValue(on: L, at: index) }
 
     /// The argument's raw bytes when it is a string.
     public func bytes(_ index: Int32) -> [UInt8]? {

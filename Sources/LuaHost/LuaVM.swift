@@ -39,6 +39,12 @@ public final class LuaVM {
         switch profile {
         case .standard:
             guard kl_openlibs(L) == LUA_OK else { throw popError(kind: .runtime) }
+            if limits.timeoutSeconds != nil || limits.instructions != nil {
+                pushGlobals()
+                kl_pushcfunction(L, kl_guarded_xpcall)
+                lua_setfield_raw(L, -2, "xpcall")
+                kl_pop(L, 1)
+            }
         case .sandbox:
             for (name, open) in LuaVM.sandboxLibraries {
                 guard kl_requiref(L, name, open) == LUA_OK else { throw popError(kind: .runtime) }
@@ -171,10 +177,10 @@ public final class LuaVM {
         return error
     }
 
-    /// A one-line description of the value at `index`, using `__tostring` under protection,
-    /// as `lua5.4` reports error objects.
-    func describeValue(at index: Int32) -> String {
-        let L = state
+    /// A one-line description of the value at `index` of thread `L` (the main thread by
+    /// default), using `__tostring` under protection, as `lua5.4` reports error objects.
+    public func describeValue(on L: OpaquePointer? = nil, at index: Int32) -> String {
+        let L = L ?? state
         let absolute = lua_absindex(L, index)
         if lua_type(L, absolute) == LUA_TSTRING || lua_type(L, absolute) == LUA_TNUMBER {
             var length = 0
@@ -184,18 +190,13 @@ public final class LuaVM {
         if luaL_getmetafield(L, absolute, "__tostring") != LUA_TNIL {
             kl_pop(L, 1)
             defer { kl_pop(L, 1) }
-            if kl_tostring(L, absolute) == 1 { return stringValue(at: -1) ?? "" }
-            return "(error object's __tostring failed: \(stringValue(at: -1) ?? "?"))"
+            if kl_tostring(L, absolute) == 1 { return stringValue(on: L, at: -1) ?? "" }
+            return "(error object's __tostring failed: \(stringValue(on: L, at: -1) ?? "?"))"
         }
         return "(error object is a \(String(cString: lua_typename(L, lua_type(L, absolute)))) value)"
     }
 
-    func stringValue(at index: Int32) -> String? {
-        guard lua_type(state, index) == LUA_TSTRING else { return nil }
-        var length = 0
-        guard let p = kl_tolstring_raw(state, index, &length) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: p, count: length), as: UTF8.self)
-    }
+    func stringValue(at index: Int32) -> String? { stringValue(on: state, at: index) }
 
     /// Converts the value at `index` to a `LuaValue` via JSON, so results keep their JSON shape.
     func resultValue(at index: Int32) throws(RunError) -> LuaValue {

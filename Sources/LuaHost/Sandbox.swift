@@ -12,6 +12,8 @@ enum Sandbox {
         lua_createtable(L, 0, 3)
         kl_pushcfunction(L, kl_sandbox_setmetatable)
         lua_setfield_raw(L, -2, "setmetatable")
+        kl_pushcfunction(L, kl_guarded_xpcall)
+        lua_setfield_raw(L, -2, "xpcall")
         vm.register("write", in: -1) { call in
             guard let bytes = call.bytes(1) else { throw call.argumentError(1, "write", "string") }
             call.vm.output.write(bytes)

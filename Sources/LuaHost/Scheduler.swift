@@ -222,9 +222,9 @@ extension LuaVM {
                     }
                 } else {
                     lua_xmove(co, L, 1)
-                    let message = describeValue(at: -1)
+                    let message = describeValue(on: L, at: -1)
                     var traceback: String?
-                    if kl_traceback(L, co, 0) == 1 { traceback = stringValue(at: -1) }
+                    if kl_traceback(L, co, 0) == 1 { traceback = stringValue(on: L, at: -1) }
                     kl_pop(L, 1)
                     lua_rawseti(L, errors, lua_Integer(index))
                     failures.append(TaskFailure(index: index, message: message, traceback: traceback))

@@ -79,6 +79,10 @@ typedef void (*kl_watchdog_action)(void *ctx);
 int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx);
 void kl_watchdog_stop(void);
 
+/// `xpcall` whose message handler is skipped once a time, instruction or interrupt limit is hit
+/// (Lua runs handlers of errors raised in hooks with hooks off, so they could loop forever).
+int kl_guarded_xpcall(lua_State *L);
+
 /// Sandbox's `setmetatable`: refuses metatables with `__gc`.
 int kl_sandbox_setmetatable(lua_State *L);
 
