@@ -1,0 +1,242 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// A status, headers and decoded body from the API.
+public struct APIResponse: Sendable {
+    /// HTTP status code.
+    public let status: Int
+    /// Response headers in wire order (names as sent).
+    public let headers: [(String, String)]
+    /// The decoded body: JSON for JSON responses, `.string` for text (a README), `.null` for
+    /// an empty body or 204; a binary body becomes `{"content_type": …, "base64": …}`.
+    public let body: JSONValue
+
+    public init(status: Int, headers: [(String, String)], body: JSONValue) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header named `name`, case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// One HTTP exchange as the transport sees it.
+struct HTTPExchange: Sendable {
+    var method: String
+    var url: URL
+    var headers: [(String, String)] = []
+    var body: Data?
+    /// Overrides the configured request timeout (sync-mode predictions wait up to 60 s).
+    var timeout: TimeInterval?
+    /// Catalog name for error messages.
+    var operation: String?
+}
+
+/// A fully read response.
+struct RawResponse: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: Data
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// Which failures are worth another attempt, and how long to wait.
+enum RetryPolicy {
+    /// Methods that are safe to repeat: the server state is the same whether they ran once or twice.
+    static func isIdempotent(_ method: String) -> Bool {
+        ["GET", "HEAD", "DELETE", "QUERY", "OPTIONS"].contains(method.uppercased())
+    }
+
+    /// A 429 means the request was refused before it ran, so any method may repeat it; other
+    /// server errors only for idempotent methods, because a POST that got a 500 may have created
+    /// a prediction already.
+    static func shouldRetry(method: String, status: Int) -> Bool {
+        if status == 429 { return true }
+        return isIdempotent(method) && (500...599).contains(status)
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random, capped.
+    static func backoff(attempt: Int, base: TimeInterval, cap: TimeInterval) -> TimeInterval {
+        let exp = min(cap, base * pow(2, Double(attempt)))
+        return exp / 2 + Double.random(in: 0...(exp / 2))
+    }
+
+    /// `Retry-After` as delta-seconds or an HTTP date; nil when absent or unreadable.
+    static func parseRetryAfter(_ value: String, now: Date) -> TimeInterval? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(v), seconds >= 0, seconds.isFinite { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: v) { return max(0, date.timeIntervalSince(now)) }
+        }
+        return nil
+    }
+}
+
+/// HTTP on AsyncHTTPClient: auth, User-Agent, timeouts, retries, error mapping and redaction.
+final class Transport: Sendable {
+    let configuration: ReplicateConfiguration
+    let httpClient: HTTPClient
+    private let ownsClient: Bool
+    /// Largest body read into memory; downloads stream to disk instead.
+    static let maxBodyBytes = 256 * 1024 * 1024
+
+    /// One pool for every client in the process that keeps the default connect timeout.
+    static let sharedHTTPClient: HTTPClient = makeHTTPClient(connectTimeout: 10, readTimeout: 120)
+
+    static func makeHTTPClient(connectTimeout: TimeInterval, readTimeout: TimeInterval) -> HTTPClient {
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
+        config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    }
+
+    init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
+        self.configuration = configuration
+        if let httpClient {
+            self.httpClient = httpClient
+            self.ownsClient = false
+        } else if configuration.connectTimeout == 10 && configuration.readTimeout == 120 {
+            self.httpClient = Transport.sharedHTTPClient
+            self.ownsClient = false
+        } else {
+            // Connect and read timeouts live in the pool's configuration, so other values need a pool of their own.
+            self.httpClient = Transport.makeHTTPClient(connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout)
+            self.ownsClient = true
+        }
+    }
+
+    func shutdown() async throws {
+        if ownsClient { try await httpClient.shutdown() }
+    }
+
+    var token: String? { configuration.token }
+
+    /// Whether `url` is on the API's own origin: only there is the token sent, so a stream,
+    /// download or `next` link elsewhere never sees it.
+    func isAPIOrigin(_ url: URL) -> Bool {
+        let base = configuration.baseURL
+        return url.scheme?.lowercased() == base.scheme?.lowercased() && url.host?.lowercased() == base.host?.lowercased()
+            && effectivePort(url) == effectivePort(base)
+    }
+
+    private func effectivePort(_ url: URL) -> Int? {
+        url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
+    }
+
+    func standardHeaders(for url: URL) -> [(String, String)] {
+        var headers: [(String, String)] = [("User-Agent", configuration.userAgent)]
+        if let token = configuration.token, !token.isEmpty, isAPIOrigin(url) {
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        return headers
+    }
+
+    private func makeRequest(_ exchange: HTTPExchange) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: exchange.url.absoluteString)
+        request.method = HTTPMethod(rawValue: exchange.method.uppercased())
+        for (name, value) in standardHeaders(for: exchange.url) { request.headers.add(name: name, value: value) }
+        for (name, value) in exchange.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body = exchange.body {
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        return request
+    }
+
+    /// Sends with retries and reads the whole body. Non-2xx statuses are returned, not thrown.
+    func send(_ exchange: HTTPExchange) async throws -> RawResponse {
+        var attempt = 0
+        while true {
+            let started = Date()
+            do {
+                try Task.checkCancellation()
+                let response = try await executeOnce(exchange)
+                let ms = Int(Date().timeIntervalSince(started) * 1000)
+                configuration.logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
+                if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: exchange.method, status: response.status) {
+                    var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+                    if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
+                        delay = min(seconds, configuration.maxRetryDelay)
+                    }
+                    configuration.logger.debug("retrying \(exchange.method) \(exchange.url.path) after \(response.status) in \(delay) s")
+                    attempt += 1
+                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
+                    continue
+                }
+                return response
+            } catch let error as ReplicateError {
+                throw error.redacting(token)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                let mapped = Transport.map(error, exchange: exchange).redacting(token)
+                configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(mapped.message)")
+                // Only a connection that never carried the request may be retried for a POST or
+                // PATCH; we cannot tell that apart reliably, so those are never retried here.
+                if mapped.kind == .network, RetryPolicy.isIdempotent(exchange.method), attempt < configuration.maxRetries {
+                    let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+                    attempt += 1
+                    try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                    continue
+                }
+                throw mapped
+            }
+        }
+    }
+
+    private func executeOnce(_ exchange: HTTPExchange) async throws -> RawResponse {
+        let request = makeRequest(exchange)
+        let timeout = exchange.timeout ?? configuration.requestTimeout
+        let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
+        let headers = response.headers.map { ($0.name, $0.value) }
+        return RawResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: buffer))
+    }
+
+    /// Opens a streaming GET (for SSE). One attempt; the caller owns reconnection.
+    func openStream(url: URL, headers: [(String, String)]) async throws -> HTTPClientResponse {
+        var exchange = HTTPExchange(method: "GET", url: url)
+        exchange.headers = headers
+        do {
+            return try await httpClient.execute(makeRequest(exchange), timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ReplicateError {
+            throw error.redacting(token)
+        } catch {
+            throw Transport.map(error, exchange: exchange).redacting(token)
+        }
+    }
+
+    /// Maps AsyncHTTPClient and NIO errors to `ReplicateError` kinds.
+    static func map(_ error: Error, exchange: HTTPExchange) -> ReplicateError {
+        let target = "\(exchange.method) \(exchange.url.path)"
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .deadlineExceeded:
+                return ReplicateError(kind: .timeout, message: "\(target) timed out after \(exchange.timeout.map { "\($0)" } ?? "the request timeout") s", operation: exchange.operation)
+            case .connectTimeout, .readTimeout, .writeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+                return ReplicateError(kind: .timeout, message: "\(target): \(e)", operation: exchange.operation)
+            case .cancelled:
+                return ReplicateError(kind: .network, message: "\(target) was cancelled", operation: exchange.operation)
+            default:
+                return ReplicateError(kind: .network, message: "\(target): \(e)", operation: exchange.operation)
+            }
+        }
+        return ReplicateError(kind: .network, message: "\(target): \(String(describing: error))", operation: exchange.operation)
+    }
+}
