@@ -33,7 +33,8 @@ struct HTTPExchange: Sendable {
     var url: URL
     var headers: [(String, String)] = []
     var body: Data?
-    /// Overrides the configured request timeout (sync-mode predictions wait up to 60 s).
+    /// Raises the configured request timeout for this exchange (a sync-mode prediction is held
+    /// open by the server for up to 60 s); never lowers it.
     var timeout: TimeInterval?
     /// Catalog name for error messages.
     var operation: String?
@@ -183,7 +184,7 @@ final class Transport: Sendable {
                 throw CancellationError()
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                let mapped = Transport.map(error, exchange: exchange).redacting(token)
+                let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
                 configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(mapped.message)")
                 // Only a connection that never carried the request may be retried for a POST or
                 // PATCH; we cannot tell that apart reliably, so those are never retried here.
@@ -198,9 +199,13 @@ final class Transport: Sendable {
         }
     }
 
+    func effectiveTimeout(_ exchange: HTTPExchange) -> TimeInterval {
+        max(exchange.timeout ?? 0, configuration.requestTimeout)
+    }
+
     private func executeOnce(_ exchange: HTTPExchange) async throws -> RawResponse {
         let request = makeRequest(exchange)
-        let timeout = exchange.timeout ?? configuration.requestTimeout
+        let timeout = effectiveTimeout(exchange)
         let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
         let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
         let headers = response.headers.map { ($0.name, $0.value) }
@@ -218,17 +223,18 @@ final class Transport: Sendable {
         } catch let error as ReplicateError {
             throw error.redacting(token)
         } catch {
-            throw Transport.map(error, exchange: exchange).redacting(token)
+            throw Transport.map(error, exchange: exchange, timeout: configuration.requestTimeout).redacting(token)
         }
     }
 
     /// Maps AsyncHTTPClient and NIO errors to `ReplicateError` kinds.
-    static func map(_ error: Error, exchange: HTTPExchange) -> ReplicateError {
+    static func map(_ error: Error, exchange: HTTPExchange, timeout: TimeInterval? = nil) -> ReplicateError {
         let target = "\(exchange.method) \(exchange.url.path)"
         if let e = error as? HTTPClientError {
             switch e {
             case .deadlineExceeded:
-                return ReplicateError(kind: .timeout, message: "\(target) timed out after \(exchange.timeout.map { "\($0)" } ?? "the request timeout") s", operation: exchange.operation)
+                let limit = timeout.map { " within \($0) s" } ?? ""
+                return ReplicateError(kind: .timeout, message: "\(target): no response\(limit)", operation: exchange.operation)
             case .connectTimeout, .readTimeout, .writeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
                 return ReplicateError(kind: .timeout, message: "\(target): \(e)", operation: exchange.operation)
             case .cancelled:

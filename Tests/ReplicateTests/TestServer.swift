@@ -29,6 +29,10 @@ struct TestResponse: Sendable {
     var cut = false
     /// Wait before sending anything.
     var delay: TimeInterval = 0
+    /// Close the connection without answering (the request reached the server, the reply never came).
+    var drop = false
+
+    static let dropped = TestResponse(drop: true)
 
     static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> TestResponse {
         TestResponse(status: status, headers: [("Content-Type", "application/json")] + headers, chunks: [(0, Data(text.utf8))])
@@ -107,6 +111,7 @@ final class TestServer: Sendable {
                     let index = await log.append(request)
                     let response = await handler(request, index)
                     if response.delay > 0 { try await Task.sleep(nanoseconds: UInt64(response.delay * 1e9)) }
+                    if response.drop { return }
                     var headers = HTTPHeaders(response.headers)
                     if response.chunks.count <= 1 && !response.cut {
                         headers.replaceOrAdd(name: "Content-Length", value: String(response.chunks.first?.data.count ?? 0))
