@@ -201,7 +201,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 extension JSONValue: CustomStringConvertible {
     /// Compact JSON; values that cannot be encoded (NaN) print as Swift would.
     public var description: String {
-        (try? encodedString()) ?? "\(String(describing: self.doubleValue))"
+        (try? encodedString()) ?? "<JSON containing NaN or infinity>"
     }
 }
 

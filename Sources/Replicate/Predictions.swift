@@ -276,27 +276,48 @@ extension ReplicateClient {
         for prediction: Prediction, timeout: TimeInterval = 1800, pollInterval: TimeInterval = 0.5,
         maxPollInterval: TimeInterval = 5, cancelOnTaskCancellation: Bool = true
     ) async throws -> Prediction {
-        var current = prediction
-        let deadline = Date().addingTimeInterval(timeout)
-        var interval = pollInterval
+        try await poll(
+            prediction, id: prediction.id, kind: "prediction", status: \.status, raw: \.raw,
+            timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
+            fetch: { try await self.predictions.get($0) }, cancel: { _ = try await self.predictions.cancel($0) })
+    }
+
+    /// Polls a training until it reaches a terminal status; see `wait(for:…)` for predictions.
+    public func wait(
+        for training: Training, timeout: TimeInterval = 7200, pollInterval: TimeInterval = 1,
+        maxPollInterval: TimeInterval = 10, cancelOnTaskCancellation: Bool = false
+    ) async throws -> Training {
+        try await poll(
+            training, id: training.id, kind: "training", status: \.status, raw: \.raw,
+            timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
+            fetch: { try await self.trainings.get($0) }, cancel: { _ = try await self.trainings.cancel($0) })
+    }
+
+    private func poll<T: Sendable>(
+        _ initial: T, id: String, kind: String, status: (T) -> PredictionStatus, raw: (T) -> JSONValue,
+        timing: (timeout: TimeInterval, first: TimeInterval, max: TimeInterval), cancelOnTaskCancellation: Bool,
+        fetch: (String) async throws -> T, cancel: @escaping @Sendable (String) async throws -> Void
+    ) async throws -> T {
+        var current = initial
+        let deadline = Date().addingTimeInterval(timing.timeout)
+        var interval = timing.first
         do {
-            while !current.status.isTerminal {
+            while !status(current).isTerminal {
                 let remaining = deadline.timeIntervalSinceNow
                 guard remaining > 0 else {
                     throw ReplicateError(
-                        kind: .timeout, message: "prediction \(current.id) still \(current.status) after \(Int(timeout)) s",
-                        prediction: current.raw, operation: "wait")
+                        kind: .timeout, message: "\(kind) \(id) still \(status(current)) after \(Int(timing.timeout)) s",
+                        prediction: raw(current), operation: "wait")
                 }
                 try await Task.sleep(nanoseconds: UInt64(min(interval, remaining) * 1_000_000_000))
-                interval = min(maxPollInterval, interval * 1.5)
-                current = try await predictions.get(current.id)
+                interval = min(timing.max, interval * 1.5)
+                current = try await fetch(id)
             }
             return current
         } catch {
             if Task.isCancelled, cancelOnTaskCancellation {
-                let id = current.id
                 // A fresh task: the cancelled one would cancel this request too.
-                _ = try? await Task { try await self.predictions.cancel(id) }.value
+                _ = try? await Task { try await cancel(id) }.value
             }
             throw error
         }

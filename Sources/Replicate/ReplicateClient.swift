@@ -98,7 +98,7 @@ struct RequestBuilder {
     }
 
     func build(_ rawArguments: [String: JSONValue]) throws -> HTTPExchange {
-        let arguments = rawArguments.filter { !$0.value.isNull }
+        var arguments = rawArguments.filter { !$0.value.isNull }
         let allowed = Set(operation.argumentNames)
         for key in arguments.keys.sorted() where !allowed.contains(key) {
             let list = operation.argumentNames.isEmpty ? "it takes no arguments" : "expected one of: " + operation.argumentNames.joined(separator: ", ")
@@ -108,6 +108,7 @@ struct RequestBuilder {
         for spec in allSpecs {
             if let value = arguments[spec.name] {
                 try check(value, against: spec)
+                arguments[spec.name] = RequestBuilder.normalize(value, as: spec.type)
             } else if spec.required {
                 throw fail("missing required argument '\(spec.name)' (\(spec.type)) for \(operation.name)")
             }
@@ -179,6 +180,17 @@ struct RequestBuilder {
         return exchange
     }
 
+    /// Settles what a dynamic caller cannot express: an empty Lua table arrives as `{}` or `[]`
+    /// whatever the field wants, and a whole float where an integer is expected.
+    static func normalize(_ value: JSONValue, as type: String) -> JSONValue {
+        switch (type, value) {
+        case ("object", .array(let a)) where a.isEmpty: return .object([:])
+        case ("array", .object(let o)) where o.isEmpty: return .array([])
+        case ("integer", .double): return value.intValue.map(JSONValue.int) ?? value
+        default: return value
+        }
+    }
+
     func check(_ value: JSONValue, against spec: ParameterSpec) throws {
         // `wait`/`cancel_after` aliases and multipart content are checked where they are used.
         if spec.location == .header || (operation.body?.contentType == "multipart/form-data" && spec.name == "content") { return }
@@ -190,7 +202,7 @@ struct RequestBuilder {
         case "number": ok = value.doubleValue != nil
         case "boolean": ok = value.boolValue != nil || (spec.location == .query && value.stringValue != nil)
         case "object": ok = value.objectValue != nil || (value.arrayValue?.isEmpty ?? false)
-        case "array": ok = value.arrayValue != nil
+        case "array": ok = value.arrayValue != nil || (value.objectValue?.isEmpty ?? false)
         default: ok = true
         }
         guard ok else {

@@ -206,6 +206,26 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         #expect(try JSONValue(parsing: r[0].body)["version"] == .string(hex))
     }
 
+    @Test func pinnedModelVersionRunsThroughPredictionsAndTrainingsWait() async throws {
+        let hex = String(repeating: "ab", count: 32)
+        let server = try await TestServer { request, index in
+            if request.path.hasPrefix("/v1/trainings/") {
+                return .json(#"{"id":"t1","status":"\#(index < 2 ? "processing" : "succeeded")","output":{"version":"new","weights":"w"}}"#)
+            }
+            return .json(prediction("p6", "succeeded", output: "42"), status: 201)
+        }
+        defer { Task { await server.stop() } }
+        let client = makeClient(server)
+        #expect(try await client.run("acme/model:\(hex)", input: [:]) == 42)
+        let training = try Training(json: ["id": "t1", "status": "starting"])
+        let done = try await client.wait(for: training, pollInterval: 0.02)
+        #expect(done.status == .succeeded && done.output?["version"] == "new")
+        let r = await server.requests()
+        #expect(r[0].path == "/v1/predictions")
+        #expect(try JSONValue(parsing: r[0].body)["version"] == .string(hex))
+        #expect(r.dropFirst().allSatisfy { $0.path == "/v1/trainings/t1" })
+    }
+
     @Test func syncModeRunSkipsPolling() async throws {
         let server = try await TestServer { _, _ in .json(prediction("p2", "succeeded", output: #""done""#), status: 201) }
         defer { Task { await server.stop() } }

@@ -281,6 +281,14 @@ import Testing
         #expect(message("get_model", ["model_owner": "o", "model_name": "n", "wait": true]).contains("unknown argument 'wait'"))
     }
 
+    @Test func emptyTablesAndWholeFloatsAreNormalised() throws {
+        let e = try build("create_prediction", ["version": "v", "input": [], "webhook_events_filter": [:]])
+        #expect(try JSONValue(parsing: e.body ?? Data()) == ["version": "v", "input": [:], "webhook_events_filter": []])
+        let d = try build("update_deployment", ["deployment_owner": "o", "deployment_name": "n", "max_instances": 3.0])
+        #expect(try JSONValue(parsing: d.body ?? Data())["max_instances"] == .int(3))
+        #expect(message("update_deployment", ["deployment_owner": "o", "deployment_name": "n", "max_instances": 3.5]).contains("must be an integer"))
+    }
+
     @Test func badArgumentsAreNamed() {
         #expect(message("get_model", ["model_owner": "o"]).contains("missing required argument 'model_name'"))
         #expect(message("get_model", ["model_owner": "o", "model_name": "n", "modle": 1]).contains("unknown argument 'modle'"))

@@ -1,6 +1,9 @@
-import json, csv, sys
-spec = json.load(open('/work/shared/reference/replicate-openapi.json'))
-rows = list(csv.DictReader(open('/work/shared/reference/functions.tsv'), delimiter='\t'))
+# Usage, from the package root: python3 Tests/ReplicateTests/Reference/gen_catalog.py [reference-dir] [output]
+# (reference-dir defaults to ../shared/reference, output to Sources/Replicate/CatalogData.swift).
+import json, csv, sys, os
+ref = sys.argv[1] if len(sys.argv) > 1 else os.path.join('..', 'shared', 'reference')
+spec = json.load(open(os.path.join(ref, 'replicate-openapi.json')))
+rows = list(csv.DictReader(open(os.path.join(ref, 'functions.tsv')), delimiter='\t'))
 comp = spec['components']
 def deref(o):
     while isinstance(o, dict) and '$ref' in o:
@@ -102,5 +105,5 @@ for r, op, params, body in lines:
     out.append('        ),')
 out.append('    ]')
 out.append('}')
-open(sys.argv[1] if len(sys.argv) > 1 else 'Sources/Replicate/CatalogData.swift','w').write('\n'.join(out) + '\n')
+open(sys.argv[2] if len(sys.argv) > 2 else 'Sources/Replicate/CatalogData.swift','w').write('\n'.join(out) + '\n')
 print(len(lines))
