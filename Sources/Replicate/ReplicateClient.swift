@@ -11,17 +11,18 @@ public final class ReplicateClient: Sendable {
 
     /// - Parameters:
     ///   - configuration: token, base URL, timeouts, retries.
-    ///   - httpClient: an AsyncHTTPClient to use (you shut it down). By default a process-wide
-    ///     pool is shared, unless the configuration asks for non-default connect/read timeouts.
+    ///   - httpClient: an AsyncHTTPClient to use (its owner shuts it down). By default the client
+    ///     uses a connection pool shared by every client in the process with the same connect
+    ///     and read timeouts.
     public init(configuration: ReplicateConfiguration = .fromEnvironment(), httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.transport = Transport(configuration: configuration, httpClient: httpClient)
     }
 
-    /// Releases a pool this client created for itself; the shared pool and a given client are left alone.
-    public func shutdown() async throws {
-        try await transport.shutdown()
-    }
+    /// Ends this client's use of the network. The shared pools outlive any one client and a
+    /// given `HTTPClient` belongs to its creator, so nothing needs closing today; call it anyway
+    /// so a future per-client resource is released.
+    public func shutdown() async throws {}
 
     // MARK: Generic, catalog-driven calls
 

@@ -87,16 +87,34 @@ enum RetryPolicy {
     }
 }
 
+/// The process-wide pools, created on first use.
+private final class PoolCache: @unchecked Sendable {
+    // Guards `pools`; held only to look up or insert.
+    private let lock = NSLock()
+    private var pools: [String: HTTPClient] = [:]
+
+    func pool(connect: TimeInterval, read: TimeInterval) -> HTTPClient {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "\(connect)/\(read)"
+        if let pool = pools[key] { return pool }
+        let pool = Transport.makeHTTPClient(connectTimeout: connect, readTimeout: read)
+        pools[key] = pool
+        return pool
+    }
+}
+
 /// HTTP on AsyncHTTPClient: auth, User-Agent, timeouts, retries, error mapping and redaction.
 final class Transport: Sendable {
     let configuration: ReplicateConfiguration
     let httpClient: HTTPClient
-    private let ownsClient: Bool
     /// Largest body read into memory; downloads stream to disk instead.
     static let maxBodyBytes = 256 * 1024 * 1024
 
-    /// One pool for every client in the process that keeps the default connect timeout.
-    static let sharedHTTPClient: HTTPClient = makeHTTPClient(connectTimeout: 10, readTimeout: 120)
+    /// Connection pools shared by every client in the process, one per (connect, read) timeout
+    /// pair because those live in a pool's configuration. They are never shut down, so a client
+    /// that is simply dropped cannot trip AsyncHTTPClient's "not shut down" check.
+    private static let pools = PoolCache()
 
     static func makeHTTPClient(connectTimeout: TimeInterval, readTimeout: TimeInterval) -> HTTPClient {
         var config = HTTPClient.Configuration()
@@ -107,21 +125,7 @@ final class Transport: Sendable {
 
     init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
         self.configuration = configuration
-        if let httpClient {
-            self.httpClient = httpClient
-            self.ownsClient = false
-        } else if configuration.connectTimeout == 10 && configuration.readTimeout == 120 {
-            self.httpClient = Transport.sharedHTTPClient
-            self.ownsClient = false
-        } else {
-            // Connect and read timeouts live in the pool's configuration, so other values need a pool of their own.
-            self.httpClient = Transport.makeHTTPClient(connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout)
-            self.ownsClient = true
-        }
-    }
-
-    func shutdown() async throws {
-        if ownsClient { try await httpClient.shutdown() }
+        self.httpClient = httpClient ?? Transport.pools.pool(connect: configuration.connectTimeout, read: configuration.readTimeout)
     }
 
     var token: String? { configuration.token }
