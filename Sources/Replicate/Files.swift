@@ -146,7 +146,7 @@ extension ReplicateClient {
     /// Streams `url` (a prediction output, or an API file URL) to `path` on disk, never holding
     /// the body in memory. The bytes land in a temporary file next to `path`, which is renamed
     /// over `path` only when the whole body arrived with a success status. The token is sent
-    /// only when `url` is on the API's own origin.
+    /// only to the API's origin and Replicate's own HTTPS hosts, never to a CDN or elsewhere.
     public func download(url: URL, to path: String) async throws -> DownloadResult {
         try await download(url: url, to: path, operation: "download")
     }

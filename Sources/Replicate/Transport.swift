@@ -130,12 +130,18 @@ final class Transport: Sendable {
 
     var token: String? { configuration.token }
 
-    /// Whether `url` is on the API's own origin: only there is the token sent, so a stream,
-    /// download or `next` link elsewhere never sees it.
-    func isAPIOrigin(_ url: URL) -> Bool {
+    /// Whether the token may be sent to `url`: the API's own origin, or an HTTPS host of
+    /// Replicate's own domains (stream URLs live on `*.replicate.net`). A download from a CDN or
+    /// any other host never sees it.
+    func mayReceiveToken(_ url: URL) -> Bool {
         let base = configuration.baseURL
-        return url.scheme?.lowercased() == base.scheme?.lowercased() && url.host?.lowercased() == base.host?.lowercased()
+        let host = url.host?.lowercased() ?? ""
+        if url.scheme?.lowercased() == base.scheme?.lowercased() && host == base.host?.lowercased()
             && effectivePort(url) == effectivePort(base)
+        {
+            return true
+        }
+        return url.scheme?.lowercased() == "https" && (host.hasSuffix(".replicate.com") || host.hasSuffix(".replicate.net"))
     }
 
     private func effectivePort(_ url: URL) -> Int? {
@@ -144,7 +150,7 @@ final class Transport: Sendable {
 
     func standardHeaders(for url: URL) -> [(String, String)] {
         var headers: [(String, String)] = [("User-Agent", configuration.userAgent)]
-        if let token = configuration.token, !token.isEmpty, isAPIOrigin(url) {
+        if let token = configuration.token, !token.isEmpty, mayReceiveToken(url) {
             headers.append(("Authorization", "Bearer \(token)"))
         }
         return headers

@@ -310,6 +310,21 @@ import Testing
         }
     }
 
+    @Test func tokenGoesOnlyToReplicateHosts() {
+        let t = Transport(configuration: ReplicateConfiguration(token: "r8_x"), httpClient: nil)
+        func sends(_ s: String) -> Bool { t.standardHeaders(for: URL(string: s)!).contains { $0.0 == "Authorization" } }
+        #expect(sends("https://api.replicate.com/v1/predictions"))
+        #expect(sends("https://streaming-api.svc.rno2.c.replicate.net/v1/streams/abc"))
+        #expect(!sends("https://replicate.delivery/pbxt/out.png"))
+        #expect(!sends("http://api.replicate.com/v1/account"))  // not over plain HTTP
+        #expect(!sends("https://replicate.com.evil.org/x"))
+        #expect(!sends("https://evilreplicate.com/x"))
+        #expect(!sends("https://api.replicate.com.evil.org/x"))
+        let sim = Transport(configuration: ReplicateConfiguration(token: "r8_x", baseURL: URL(string: "http://127.0.0.1:8080/v1")!), httpClient: nil)
+        #expect(sim.standardHeaders(for: URL(string: "http://127.0.0.1:8080/v1/streams/1")!).contains { $0.0 == "Authorization" })
+        #expect(!sim.standardHeaders(for: URL(string: "http://127.0.0.1:9090/out.png")!).contains { $0.0 == "Authorization" })
+    }
+
     @Test func retryPolicy() {
         #expect(RetryPolicy.shouldRetry(method: "POST", status: 429))
         #expect(!RetryPolicy.shouldRetry(method: "POST", status: 500))
