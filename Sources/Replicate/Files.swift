@@ -156,6 +156,10 @@ extension ReplicateClient {
             throw ReplicateError.validation("cannot download '\(url.absoluteString)': not an http(s) URL", operation: operation)
         }
         let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReplicateError.validation("cannot download to \(path): directory \(directory) does not exist", operation: operation)
+        }
         let temp = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).part-\(UUID().uuidString)"
         var attempt = 0
         while true {

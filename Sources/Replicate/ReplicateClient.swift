@@ -5,6 +5,14 @@ import Foundation
 ///
 /// Every operation goes through `perform(_:arguments:)`, driven by the `Catalog`; the typed
 /// resources (`predictions`, `models`, `files`, …) are thin layers over it.
+///
+/// ```swift
+/// let client = ReplicateClient(configuration: .fromEnvironment())
+/// let output = try await client.run("black-forest-labs/flux-schnell", input: ["prompt": "a llama"])
+/// let model = try await client.models.get("stability-ai/sdxl")
+/// let raw = try await client.perform("get_model", arguments: ["model_owner": "stability-ai", "model_name": "sdxl"])
+/// for try await event in try client.stream(prediction) where event.event == "output" { print(event.data, terminator: "") }
+/// ```
 public final class ReplicateClient: Sendable {
     public let configuration: ReplicateConfiguration
     let transport: Transport

@@ -429,6 +429,12 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         #expect(!FileManager.default.fileExists(atPath: missing))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])  // no temp files left
 
+        await #expect {
+            _ = try await client.download(url: URL(string: "\(server.origin)/out.bin")!, to: dir.appendingPathComponent("no/such/dir/x").path)
+        } throws: { error in
+            (error as? ReplicateError)?.kind == .validation && "\(error)".contains("does not exist")
+        }
+
         let signed = dir.appendingPathComponent("signed.txt").path
         _ = try await client.files.download(id: "f1", owner: "alice", expiry: 1_700_000_000, signature: "c2ln+bj0=", to: signed)
         #expect(FileManager.default.contents(atPath: signed) == Data("signed".utf8))
