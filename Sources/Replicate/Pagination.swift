@@ -21,8 +21,10 @@ extension ReplicateClient {
         PageSequence(client: self, operation: operation, arguments: arguments)
     }
 
-    /// Walks every page (not item) of a paginated operation as raw JSON pages.
-    func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], next: String?) async throws -> JSONValue {
+    /// One raw page of a paginated operation: the first when `next` is nil, else the page at
+    /// the `next` (or `previous`) URL an earlier page gave. A `QUERY` operation
+    /// (`search_models`) sends its text body again, since the body is the query.
+    public func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], next: String?) async throws -> JSONValue {
         guard let next else { return try await perform(operation, arguments: arguments).body }
         if operation.method == "QUERY" {
             // A QUERY is answered by its body, so the next page needs the same body again.

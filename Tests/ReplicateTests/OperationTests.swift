@@ -96,6 +96,36 @@ struct CapturingLogHandler: LogHandler {
         #expect(requests.map(\.method) == ["GET", "GET", "POST"])
     }
 
+    @Test func concurrentCallsShareThePool() async throws {
+        let server = try await TestServer { request, _ in
+            .json(prediction(String(request.path.split(separator: "/").last ?? ""), "processing"))
+        }
+        defer { Task { await server.stop() } }
+        let client = makeClient(server)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<40 { group.addTask { try await client.predictions.get("p\(n)").id } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids == Set((0..<40).map { "p\($0)" }))
+        #expect(await server.requests().count == 40)
+    }
+
+    @Test func rawPagesForDynamicCallers() async throws {
+        let server = try await TestServer { request, _ in
+            request.query == nil
+                ? .json(#"{"next":"http://127.0.0.1:\#(request.header("Host")?.split(separator: ":").last ?? "0")/v1/trainings?cursor=b","previous":null,"results":[{"id":"t1"}]}"#)
+                : .json(#"{"next":null,"previous":null,"results":[{"id":"t2","extra":[1,2]}]}"#)
+        }
+        defer { Task { await server.stop() } }
+        let client = makeClient(server)
+        let items = try await client.paginate("list_trainings", as: RawObject.self).collect().map(\.raw)
+        #expect(items == [["id": "t1"], ["id": "t2", "extra": [1, 2]]])
+        let op = try #require(Catalog.operation(named: "list_trainings"))
+        let first = try await client.fetchPage(operation: op, arguments: [:], next: nil)
+        let second = try await client.fetchPage(operation: op, arguments: [:], next: first["next"]?.stringValue)
+        #expect(second["results"]?[0]?["id"] == "t2")
+    }
+
     @Test func logsNeverContainTheToken() async throws {
         let sink = CapturedLogs()
         let server = try await TestServer { request, index in
