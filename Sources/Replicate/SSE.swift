@@ -169,6 +169,14 @@ extension ReplicateClient {
         return self.stream(url: url, options: options)
     }
 
+    /// Creates a prediction and streams its events: `run`, but token by token.
+    public func stream(
+        _ target: RunTarget, input: [String: JSONValue], options: PredictionOptions = .init(), streamOptions: StreamOptions = .init()
+    ) async throws -> AsyncThrowingStream<ServerSentEvent, Error> {
+        let prediction = try await createPrediction(target, input: input, options: options)
+        return try stream(prediction, options: streamOptions)
+    }
+
     /// Streams server-sent events from `url`, reconnecting with `Last-Event-ID`.
     public func stream(url: URL, options: StreamOptions = .init()) -> AsyncThrowingStream<ServerSentEvent, Error> {
         AsyncThrowingStream { continuation in

@@ -296,6 +296,25 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         #expect(r[0].header("Authorization") == "Bearer \(testToken)")
     }
 
+    @Test func createAndStreamInOneCall() async throws {
+        let server = try await TestServer { request, _ in
+            if request.method == "POST" {
+                let origin = "http://127.0.0.1:\(request.header("Host")?.split(separator: ":").last ?? "0")"
+                return .json(prediction("p7", "starting", stream: "\(origin)/v1/streams/p7"), status: 201)
+            }
+            return TestResponse(
+                status: 200, headers: [("Content-Type", "text/event-stream")],
+                chunks: [(0, Data("event: output\ndata: Hi\n\nevent: output\ndata:  there\n\nevent: done\ndata: {}\n\n".utf8))])
+        }
+        defer { Task { await server.stop() } }
+        var text = ""
+        for try await event in try await makeClient(server).stream(RunTarget("meta/llama"), input: ["prompt": "hello"]) where event.event == "output" {
+            text += event.data
+        }
+        #expect(text == "Hi there")
+        #expect(await server.requests().map(\.path) == ["/v1/models/meta/llama/predictions", "/v1/streams/p7"])
+    }
+
     @Test func streamGivesUpAfterTooManyDrops() async throws {
         let server = try await TestServer { _, _ in
             TestResponse(status: 200, headers: [("Content-Type", "text/event-stream")], chunks: [(0, Data(": nothing\n".utf8))], cut: true)
