@@ -1,7 +1,8 @@
 import Foundation
 
-/// A curated collection of models. In a listing `models` is absent.
-public struct Collection: ReplicateObject {
+/// A curated collection of models. In a listing `models` is absent. (Not named `Collection`:
+/// that would shadow `Swift.Collection` in every file importing this module.)
+public struct ModelCollection: ReplicateObject {
     public let name: String
     public let slug: String
     public let description: String?
@@ -10,7 +11,7 @@ public struct Collection: ReplicateObject {
     public let raw: JSONValue
 
     public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Collection")
+        let r = try FieldReader(json, as: "ModelCollection")
         name = try r.string("name")
         slug = try r.string("slug")
         description = try r.optString("description")
@@ -40,17 +41,17 @@ public struct Collections: Sendable {
     let client: ReplicateClient
 
     /// `GET /collections/{slug}` with its models.
-    public func get(_ slug: String) async throws -> Collection {
-        try await client.call("get_collection", ["collection_slug": .string(slug)], as: Collection.self)
+    public func get(_ slug: String) async throws -> ModelCollection {
+        try await client.call("get_collection", ["collection_slug": .string(slug)], as: ModelCollection.self)
     }
 
     /// `GET /collections`: the first page.
-    public func list() async throws -> Page<Collection> {
-        try await client.call("list_collections", as: Page<Collection>.self)
+    public func list() async throws -> Page<ModelCollection> {
+        try await client.call("list_collections", as: Page<ModelCollection>.self)
     }
 
     /// Every collection.
-    public func all() -> PageSequence<Collection> {
+    public func all() -> PageSequence<ModelCollection> {
         client.paginate("list_collections")
     }
 }

@@ -44,8 +44,8 @@ func decodeByPath(method: String, path: String, json: JSONValue) throws -> (Stri
     switch true {
     case match("/files") && method == "GET": return ("Page<File>", try Page<File>(json: json).toJSON())
     case match("/files(/[^/]+)?"): return ("File", try File(json: json).toJSON())
-    case match("/collections"): return ("Page<Collection>", try Page<Collection>(json: json).toJSON())
-    case match("/collections/[^/]+"): return ("Collection", try Collection(json: json).toJSON())
+    case match("/collections"): return ("Page<ModelCollection>", try Page<ModelCollection>(json: json).toJSON())
+    case match("/collections/[^/]+"): return ("Collection", try ModelCollection(json: json).toJSON())
     case match("/hardware"):
         return ("[Hardware]", .array(try (json.arrayValue ?? []).map { try Hardware(json: $0).toJSON() }))
     case match("/models/[^/]+/[^/]+/versions/[^/]+/trainings"), match("/trainings/[^/]+(/cancel)?"):
@@ -83,7 +83,7 @@ func decodeByPath(method: String, path: String, json: JSONValue) throws -> (Stri
                 #expect(back.id == p.id && back.status == p.status)
             }
         }
-        for label in ["Prediction", "Model", "ModelVersion", "Training", "File", "Page<File>", "Page<Collection>", "[Hardware]"] {
+        for label in ["Prediction", "Model", "ModelVersion", "Training", "File", "Page<File>", "Page<ModelCollection>", "[Hardware]"] {
             #expect(checked[label, default: 0] > 0, "no fixture exercised \(label)")
         }
     }
@@ -159,7 +159,7 @@ func decodeByPath(method: String, path: String, json: JSONValue) throws -> (Stri
         let account: JSONValue = ["type": "user", "username": "alice", "name": "Alice", "github_url": "https://github.com/alice"]
         #expect(try Account(json: account).toJSON() == account)
         let collection: JSONValue = ["name": "Super resolution", "slug": "super-resolution", "description": "x", "full_description": nil, "models": [["owner": "a", "name": "b", "url": "u"]]]
-        let c = try Collection(json: collection)
+        let c = try ModelCollection(json: collection)
         #expect(c.models?.first?.fullName == "a/b")
         #expect(c.toJSON() == collection)
     }
