@@ -80,7 +80,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua"]),
-        .testTarget(name: "ReplicateTests", dependencies: ["Replicate"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ReplicateTests",
+            dependencies: [
+                "Replicate",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures"), .copy("Reference")]
+        ),
         .testTarget(name: "ReplicateSimTests", dependencies: ["ReplicateSim", "Replicate"]),
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost"]),
     ]

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The one error type of the client.
+///
+/// `kind` says what went wrong; for `.http` the RFC 7807 fields of the API's problem document
+/// are copied out; for `.model` the failed, canceled or aborted prediction is attached.
+/// `description` is always a single line and never contains the API token.
+public struct ReplicateError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// What class of failure this is.
+    public enum Kind: String, Sendable {
+        /// The API answered with a non-success status.
+        case http
+        /// The connection failed (refused, reset, DNS, TLS).
+        case network
+        /// A deadline passed: connect, request, `wait` or stream.
+        case timeout
+        /// The prediction or training ended as failed, canceled or aborted.
+        case model
+        /// Bad input caught before anything was sent, or a response that could not be read.
+        case validation
+    }
+
+    public var kind: Kind
+    /// HTTP status for `.http` errors (and for `.model` errors the prediction's is not HTTP: nil).
+    public var status: Int?
+    /// RFC 7807 `title`.
+    public var title: String?
+    /// RFC 7807 `detail`.
+    public var detail: String?
+    /// RFC 7807 `type`.
+    public var type: String?
+    /// RFC 7807 `instance`.
+    public var instance: String?
+    /// The prediction (or training) JSON for `.model` errors.
+    public var prediction: JSONValue?
+    /// The catalog operation that failed, when known (e.g. `get_model`).
+    public var operation: String?
+    /// Seconds the server asked us to wait (429/503 `Retry-After`), when given.
+    public var retryAfter: TimeInterval?
+    /// Human-readable summary, one line.
+    public var message: String
+
+    public init(
+        kind: Kind, message: String, status: Int? = nil, title: String? = nil, detail: String? = nil,
+        type: String? = nil, instance: String? = nil, prediction: JSONValue? = nil, operation: String? = nil,
+        retryAfter: TimeInterval? = nil
+    ) {
+        self.kind = kind
+        self.message = ReplicateError.oneLine(message)
+        self.status = status
+        self.title = title.map(ReplicateError.oneLine)
+        self.detail = detail.map(ReplicateError.oneLine)
+        self.type = type
+        self.instance = instance
+        self.prediction = prediction
+        self.operation = operation
+        self.retryAfter = retryAfter
+    }
+
+    /// `replicate: <kind> error[ in <operation>]: <message>`, on one line.
+    public var description: String {
+        var s = "replicate: \(kind.rawValue) error"
+        if let operation { s += " in \(operation)" }
+        s += ": " + message
+        return ReplicateError.oneLine(s)
+    }
+
+    public var errorDescription: String? { description }
+
+    /// Builds an `.http` error from a response, reading a problem+json (or any JSON) body.
+    static func http(status: Int, body: Data, headers: [(String, String)], operation: String?) -> ReplicateError {
+        var title: String?
+        var detail: String?
+        var type: String?
+        var instance: String?
+        if let json = try? JSONValue(parsing: body) {
+            title = json["title"]?.stringValue
+            detail = json["detail"]?.stringValue ?? json["error"]?.stringValue
+            type = json["type"]?.stringValue
+            instance = json["instance"]?.stringValue
+        } else if !body.isEmpty, let text = String(data: body.prefix(300), encoding: .utf8) {
+            detail = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var message = "HTTP \(status)"
+        if let title, !title.isEmpty { message += " \(title)" }
+        if let detail, !detail.isEmpty { message += ": \(detail)" }
+        let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap { RetryPolicy.parseRetryAfter($0.1, now: Date()) }
+        return ReplicateError(
+            kind: .http, message: message, status: status, title: title, detail: detail, type: type,
+            instance: instance, operation: operation, retryAfter: retryAfter)
+    }
+
+    /// An error for a prediction or training that ended without success.
+    static func model(_ prediction: JSONValue, operation: String? = nil) -> ReplicateError {
+        let id = prediction["id"]?.stringValue ?? "?"
+        let status = prediction["status"]?.stringValue ?? "unknown"
+        var message = "prediction \(id) \(status)"
+        if let err = prediction["error"], !err.isNull {
+            message += ": " + (err.stringValue ?? err.description)
+        }
+        return ReplicateError(kind: .model, message: message, prediction: prediction, operation: operation)
+    }
+
+    static func validation(_ message: String, operation: String? = nil) -> ReplicateError {
+        ReplicateError(kind: .validation, message: message, operation: operation)
+    }
+
+    /// Replaces every occurrence of `secret` in the textual fields. Applied by the client to
+    /// every error it throws, so a server or library that echoes the token cannot leak it.
+    func redacting(_ secret: String?) -> ReplicateError {
+        guard let secret, !secret.isEmpty else { return self }
+        func scrub(_ s: String?) -> String? { s?.replacingOccurrences(of: secret, with: "[REDACTED]") }
+        var copy = self
+        copy.message = scrub(message) ?? ""
+        copy.title = scrub(title)
+        copy.detail = scrub(detail)
+        copy.type = scrub(type)
+        copy.instance = scrub(instance)
+        if let p = prediction, let text = try? p.encodedString(), text.contains(secret) {
+            copy.prediction = (try? JSONValue(parsing: scrub(text) ?? "")) ?? .null
+        }
+        return copy
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.split(whereSeparator: { $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}

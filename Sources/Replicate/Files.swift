@@ -1,0 +1,329 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// An uploaded file.
+public struct File: ReplicateObject {
+    public let id: String
+    public let name: String?
+    public let contentType: String?
+    public let size: Int64?
+    public let etag: String?
+    /// `sha256`, `md5`, … as hex strings.
+    public let checksums: [String: String]?
+    public let metadata: JSONValue?
+    public let createdAt: String?
+    public let expiresAt: String?
+    /// `get`: the URL to pass as a model input.
+    public let urls: [String: String]?
+    public let raw: JSONValue
+
+    public init(json: JSONValue) throws {
+        let r = try FieldReader(json, as: "File")
+        id = try r.string("id")
+        name = try r.optString("name")
+        contentType = try r.optString("content_type")
+        size = try r.optInt("size")
+        etag = try r.optString("etag")
+        checksums = try r.optStringMap("checksums")
+        metadata = r.value("metadata")
+        createdAt = try r.optString("created_at")
+        expiresAt = try r.optString("expires_at")
+        urls = try r.optStringMap("urls")
+        raw = json
+    }
+
+    public func toJSON() -> JSONValue {
+        var w = FieldWriter(raw: raw)
+        w.set("id", id)
+        w.set("name", name)
+        w.set("content_type", contentType)
+        w.set("size", size)
+        w.set("etag", etag)
+        w.set("checksums", checksums)
+        w.set("metadata", metadata)
+        w.set("created_at", createdAt)
+        w.set("expires_at", expiresAt)
+        w.set("urls", urls)
+        return w.json
+    }
+
+    /// `urls.get`.
+    public var getURL: String? { urls?["get"] }
+}
+
+/// What a download wrote.
+public struct DownloadResult: Sendable {
+    /// The file written.
+    public let path: String
+    /// Bytes written.
+    public let bytes: Int
+    /// The response's `Content-Type`, if any.
+    public let contentType: String?
+}
+
+/// A `multipart/form-data` body.
+struct MultipartForm {
+    let boundary: String
+    private(set) var body = Data()
+
+    init(boundary: String = "kosmo-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()) {
+        self.boundary = boundary
+    }
+
+    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    /// Quotes a header parameter the way browsers do (`"` and line breaks percent-encoded).
+    static func quote(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A") + "\""
+    }
+
+    mutating func add(name: String, filename: String? = nil, contentType: String? = nil, data: Data) {
+        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\(MultipartForm.quote(name))"
+        if let filename { head += "; filename=\(MultipartForm.quote(filename))" }
+        head += "\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        head += "\r\n"
+        body.append(Data(head.utf8))
+        body.append(data)
+        body.append(Data("\r\n".utf8))
+    }
+
+    func finished() -> Data {
+        body + Data("--\(boundary)--\r\n".utf8)
+    }
+
+    /// The `POST /files` form from catalog arguments: `content` (a string or `{data = base64}`),
+    /// `filename`, `type`, `metadata`.
+    static func fileUpload(arguments: [String: JSONValue], operation: String) throws -> (body: Data, contentType: String) {
+        let content: Data
+        switch arguments["content"] {
+        case .string(let s)?:
+            content = Data(s.utf8)
+        case .object(let o)? where o["data"]?.stringValue != nil:
+            guard let b64 = o["data"]?.stringValue, let decoded = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
+                throw ReplicateError.validation("'content.data' is not valid base64", operation: operation)
+            }
+            content = decoded
+        case let other?:
+            throw ReplicateError.validation("'content' must be a string or {data = <base64>}, got \(other.typeName)", operation: operation)
+        case nil:
+            throw ReplicateError.validation("missing required argument 'content'", operation: operation)
+        }
+        let filename = arguments["filename"]?.stringValue ?? "file"
+        let type = arguments["type"]?.stringValue ?? "application/octet-stream"
+        let metadata = arguments["metadata"]
+        if let metadata, metadata.objectValue == nil, !(metadata.arrayValue?.isEmpty ?? false) {
+            throw ReplicateError.validation("'metadata' must be an object, got \(metadata.typeName)", operation: operation)
+        }
+        return try makeUpload(content: content, filename: filename, contentType: type, metadata: metadata)
+    }
+
+    static func makeUpload(content: Data, filename: String, contentType: String, metadata: JSONValue?) throws -> (body: Data, contentType: String) {
+        guard filename.utf8.count <= 255, !filename.isEmpty else {
+            throw ReplicateError.validation("filename must be 1 to 255 bytes, got \(filename.utf8.count)")
+        }
+        guard !contentType.contains("\r"), !contentType.contains("\n") else {
+            throw ReplicateError.validation("content type must be one line")
+        }
+        var form = MultipartForm()
+        form.add(name: "content", filename: filename, contentType: contentType, data: content)
+        form.add(name: "type", data: Data(contentType.utf8))
+        form.add(name: "filename", data: Data(filename.utf8))
+        if let metadata {
+            let object: JSONValue = metadata.objectValue == nil ? .object([:]) : metadata
+            form.add(name: "metadata", contentType: "application/json", data: try object.encoded())
+        }
+        return (form.finished(), form.contentType)
+    }
+}
+
+extension ReplicateClient {
+    /// Files: upload, get, list, delete, signed download.
+    public var files: Files { Files(client: self) }
+
+    /// Streams `url` (a prediction output, or an API file URL) to `path` on disk, never holding
+    /// the body in memory. The bytes land in a temporary file next to `path`, which is renamed
+    /// over `path` only when the whole body arrived with a success status. The token is sent
+    /// only to the API's origin and Replicate's own HTTPS hosts, never to a CDN or elsewhere.
+    public func download(url: URL, to path: String) async throws -> DownloadResult {
+        try await download(url: url, to: path, operation: "download")
+    }
+
+    func download(url: URL, to path: String, operation: String) async throws -> DownloadResult {
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw ReplicateError.validation("cannot download '\(url.absoluteString)': not an http(s) URL", operation: operation)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReplicateError.validation("cannot download to \(path): directory \(directory) does not exist", operation: operation)
+        }
+        let temp = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).part-\(UUID().uuidString)"
+        var attempt = 0
+        while true {
+            defer { try? FileManager.default.removeItem(atPath: temp) }
+            let outcome: (status: Int, headers: HTTPHeaders, bytes: Int)
+            do {
+                outcome = try await downloadOnce(url: url, to: temp)
+            } catch let error as ReplicateError {
+                if error.kind == .network, attempt < configuration.maxRetries {
+                    attempt += 1
+                    try await Task.sleep(nanoseconds: UInt64(RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay) * 1e9))
+                    continue
+                }
+                throw error
+            }
+            if (200...299).contains(outcome.status) {
+                do {
+                    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                    try FileManager.default.moveItem(atPath: temp, toPath: path)
+                } catch {
+                    throw ReplicateError.validation("cannot write \(path): \(error.localizedDescription)", operation: operation)
+                }
+                return DownloadResult(path: path, bytes: outcome.bytes, contentType: outcome.headers.first(name: "Content-Type"))
+            }
+            if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: "GET", status: outcome.status) {
+                attempt += 1
+                var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+                if let ra = outcome.headers.first(name: "Retry-After"), let s = RetryPolicy.parseRetryAfter(ra, now: Date()) {
+                    delay = min(s, configuration.maxRetryDelay)
+                }
+                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                continue
+            }
+            // An error body is small: read a little of it for the problem document.
+            let errorBody = (FileManager.default.contents(atPath: temp) ?? Data()).prefix(64 * 1024)
+            throw ReplicateError.http(status: outcome.status, body: Data(errorBody), headers: outcome.headers.map { ($0.name, $0.value) }, operation: operation)
+                .redacting(configuration.token)
+        }
+    }
+
+    private func downloadOnce(url: URL, to temp: String) async throws -> (status: Int, headers: HTTPHeaders, bytes: Int) {
+        var headers = HTTPHeaders()
+        for (name, value) in transport.standardHeaders(for: url) { headers.add(name: name, value: value) }
+        let exchange = HTTPExchange(method: "GET", url: url, operation: "download")
+        do {
+            let request = try HTTPClient.Request(url: url.absoluteString, method: .GET, headers: headers)
+            let delegate = try FileDownloadDelegate(path: temp)
+            let task = transport.httpClient.execute(request: request, delegate: delegate)
+            let progress = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            return (Int(progress.head.status.code), progress.head.headers, progress.receivedBytes)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw Transport.map(error, exchange: exchange).redacting(configuration.token)
+        }
+    }
+}
+
+/// The files resource.
+public struct Files: Sendable {
+    let client: ReplicateClient
+
+    /// Inputs up to this size travel inline as data URIs; larger ones are uploaded.
+    public static let dataURILimit = 256 * 1024
+
+    /// `POST /files`: uploads `data` as multipart form data.
+    public func upload(_ data: Data, filename: String = "file", contentType: String = "application/octet-stream", metadata: JSONValue? = nil) async throws -> File {
+        let form = try MultipartForm.makeUpload(content: data, filename: filename, contentType: contentType, metadata: metadata)
+        guard let url = URL(string: client.configuration.baseURL.absoluteString.trimmingSuffix("/") + "/files") else {
+            throw ReplicateError.validation("bad base URL", operation: "create_file")
+        }
+        var exchange = HTTPExchange(method: "POST", url: url, operation: "create_file")
+        exchange.headers = [("Accept", "application/json"), ("Content-Type", form.contentType)]
+        exchange.body = form.body
+        return try File(json: await client.execute(exchange, operation: "create_file").body)
+    }
+
+    /// Uploads the file at `path`, named after it, with a content type guessed from its extension.
+    public func upload(fileAt path: String, contentType: String? = nil, metadata: JSONValue? = nil) async throws -> File {
+        let data = try readFile(path)
+        let name = (path as NSString).lastPathComponent
+        return try await upload(data, filename: name, contentType: contentType ?? MIMEType.guess(name), metadata: metadata)
+    }
+
+    /// Turns bytes into a model input: a `data:` URI up to 256 KB, otherwise an upload whose
+    /// `urls.get` is returned.
+    public func encodeInput(_ data: Data, filename: String = "file", contentType: String? = nil) async throws -> String {
+        let type = contentType ?? MIMEType.guess(filename)
+        if data.count <= Files.dataURILimit {
+            return "data:\(type);base64,\(data.base64EncodedString())"
+        }
+        let file = try await upload(data, filename: filename, contentType: type)
+        guard let url = file.getURL else {
+            throw ReplicateError.validation("uploaded file \(file.id) has no urls.get", operation: "create_file")
+        }
+        return url
+    }
+
+    /// `encodeInput` for the file at `path`.
+    public func encodeInput(fileAt path: String) async throws -> String {
+        try await encodeInput(readFile(path), filename: (path as NSString).lastPathComponent)
+    }
+
+    /// `GET /files/{id}`.
+    public func get(_ id: String) async throws -> File {
+        try await client.call("get_file", ["file_id": .string(id)], as: File.self)
+    }
+
+    /// `GET /files`: the first page.
+    public func list() async throws -> Page<File> {
+        try await client.call("list_files", as: Page<File>.self)
+    }
+
+    /// Every file.
+    public func all() -> PageSequence<File> {
+        client.paginate("list_files")
+    }
+
+    /// `DELETE /files/{id}`.
+    public func delete(_ id: String) async throws {
+        _ = try await client.call("delete_file", ["file_id": .string(id)])
+    }
+
+    /// `GET /files/{id}/download?owner=&expiry=&signature=`: the signed download, streamed to `path`.
+    public func download(id: String, owner: String, expiry: Int64, signature: String, to path: String) async throws -> DownloadResult {
+        let spec = try Catalog.require("download_file")
+        let exchange = try RequestBuilder(operation: spec, baseURL: client.configuration.baseURL).build([
+            "file_id": .string(id), "owner": .string(owner), "expiry": .int(expiry), "signature": .string(signature),
+        ])
+        return try await client.download(url: exchange.url, to: path, operation: spec.name)
+    }
+
+    private func readFile(_ path: String) throws -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ReplicateError.validation("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Content types for common file extensions (for uploads and data URIs).
+enum MIMEType {
+    static let table: [String: String] = [
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+        "svg": "image/svg+xml", "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff",
+        "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4",
+        "mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime",
+        "txt": "text/plain", "md": "text/markdown", "csv": "text/csv", "json": "application/json", "pdf": "application/pdf",
+        "zip": "application/zip", "tar": "application/x-tar", "gz": "application/gzip",
+    ]
+
+    static func guess(_ filename: String) -> String {
+        table[(filename as NSString).pathExtension.lowercased()] ?? "application/octet-stream"
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+extension ReplicateClient {
+    /// Fetches the page after `page`, or nil at the end.
+    public func nextPage<T>(of page: Page<T>) async throws -> Page<T>? {
+        guard let next = page.next else { return nil }
+        return try Page<T>(json: await follow(next, operation: "next_page"))
+    }
+
+    /// Fetches the page before `page`, or nil at the start.
+    public func previousPage<T>(of page: Page<T>) async throws -> Page<T>? {
+        guard let previous = page.previous else { return nil }
+        return try Page<T>(json: await follow(previous, operation: "previous_page"))
+    }
+
+    /// Walks every item of a paginated operation (`list_models`, `search_models`, …),
+    /// fetching pages lazily as the sequence is iterated.
+    public func paginate<T: ReplicateObject>(
+        _ operation: String, arguments: [String: JSONValue] = [:], as: T.Type = T.self
+    ) -> PageSequence<T> {
+        PageSequence(client: self, operation: operation, arguments: arguments)
+    }
+
+    /// One raw page of a paginated operation: the first when `next` is nil, else the page at
+    /// the `next` (or `previous`) URL an earlier page gave. A `QUERY` operation
+    /// (`search_models`) sends its text body again, since the body is the query.
+    public func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], next: String?) async throws -> JSONValue {
+        guard let next else { return try await perform(operation, arguments: arguments).body }
+        if operation.method == "QUERY" {
+            // A QUERY is answered by its body, so the next page needs the same body again.
+            let query = arguments["query"]?.stringValue ?? ""
+            return try await follow(next, method: "QUERY", body: Data(query.utf8), contentType: "text/plain", operation: operation.name)
+        }
+        return try await follow(next, operation: operation.name)
+    }
+}
+
+/// Every item of a paginated operation, page after page. Iterating fetches lazily; an error
+/// (for any page) is thrown from `next()`.
+public struct PageSequence<T: ReplicateObject>: AsyncSequence, Sendable {
+    public typealias Element = T
+    let client: ReplicateClient
+    let operation: String
+    let arguments: [String: JSONValue]
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(client: client, operation: operation, arguments: arguments)
+    }
+
+    /// Collects every item (beware of very long listings).
+    public func collect(limit: Int = .max) async throws -> [T] {
+        var items: [T] = []
+        for try await item in self {
+            if items.count >= limit { break }
+            items.append(item)
+        }
+        return items
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let client: ReplicateClient
+        let operation: String
+        let arguments: [String: JSONValue]
+        var buffer: [T] = []
+        var index = 0
+        var nextURL: String?
+        var started = false
+        var finished = false
+        /// Pages fetched so far (for tests and progress reporting).
+        public private(set) var pagesFetched = 0
+
+        init(client: ReplicateClient, operation: String, arguments: [String: JSONValue]) {
+            self.client = client
+            self.operation = operation
+            self.arguments = arguments
+        }
+
+        public mutating func next() async throws -> T? {
+            while index >= buffer.count {
+                if finished || (started && nextURL == nil) { return nil }
+                let spec = try Catalog.require(operation)
+                guard spec.paginated else {
+                    throw ReplicateError.validation("\(spec.name) is not a paginated operation", operation: spec.name)
+                }
+                let json = try await client.fetchPage(operation: spec, arguments: arguments, next: started ? nextURL : nil)
+                let page = try Page<T>(json: json)
+                started = true
+                pagesFetched += 1
+                buffer = page.results
+                index = 0
+                // A server that hands back the same cursor would loop forever.
+                if page.next == nextURL, page.next != nil { finished = true }
+                nextURL = page.next
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
+    }
+}

@@ -1,0 +1,331 @@
+import AsyncHTTPClient
+import Foundation
+
+/// A client for Replicate's HTTP API.
+///
+/// Every operation goes through `perform(_:arguments:)`, driven by the `Catalog`; the typed
+/// resources (`predictions`, `models`, `files`, …) are thin layers over it.
+///
+/// ```swift
+/// let client = ReplicateClient(configuration: .fromEnvironment())
+/// let output = try await client.run("black-forest-labs/flux-schnell", input: ["prompt": "a llama"])
+/// let model = try await client.models.get("stability-ai/sdxl")
+/// let raw = try await client.perform("get_model", arguments: ["model_owner": "stability-ai", "model_name": "sdxl"])
+/// for try await event in try client.stream(prediction) where event.event == "output" { print(event.data, terminator: "") }
+/// ```
+public final class ReplicateClient: Sendable {
+    public let configuration: ReplicateConfiguration
+    let transport: Transport
+
+    /// - Parameters:
+    ///   - configuration: token, base URL, timeouts, retries.
+    ///   - httpClient: an AsyncHTTPClient to use (its owner shuts it down). By default the client
+    ///     uses a connection pool shared by every client in the process with the same connect
+    ///     and read timeouts.
+    public init(configuration: ReplicateConfiguration = .fromEnvironment(), httpClient: HTTPClient? = nil) {
+        self.configuration = configuration
+        self.transport = Transport(configuration: configuration, httpClient: httpClient)
+    }
+
+    /// Ends this client's use of the network. The shared pools outlive any one client and a
+    /// given `HTTPClient` belongs to its creator, so nothing needs closing today; call it anyway
+    /// so a future per-client resource is released.
+    public func shutdown() async throws {}
+
+    // MARK: Generic, catalog-driven calls
+
+    /// Calls the operation named `name` (a catalog name, alias or operationId).
+    public func perform(_ name: String, arguments: [String: JSONValue] = [:]) async throws -> APIResponse {
+        try await perform(Catalog.require(name), arguments: arguments)
+    }
+
+    /// Calls one API operation.
+    ///
+    /// `arguments` holds the operation's own parameter and body field names (`model_owner`,
+    /// `input`, …). Prediction-creating operations also take `wait` (`true`, or 1...60 seconds →
+    /// `Prefer: wait[=n]`) and `cancel_after` (seconds ≥ 5, or `"30s"`, `"5m"`, `"1h30m"` →
+    /// `Cancel-After`). `search_models` takes `query`, sent as the text body. `create_file`
+    /// takes `content` (a string, or `{data = <base64>}`), `filename`, `type`, `metadata`.
+    /// A `null` argument counts as absent.
+    ///
+    /// - Returns: the status and decoded body (`.null` for 204 or an empty body).
+    /// - Throws: `ReplicateError` — `.validation` before sending for bad arguments, `.http` for
+    ///   non-2xx statuses with the problem document's fields, `.network` / `.timeout`.
+    public func perform(_ operation: OperationSpec, arguments: [String: JSONValue]) async throws -> APIResponse {
+        let exchange = try RequestBuilder(operation: operation, baseURL: configuration.baseURL).build(arguments)
+        return try await execute(exchange, operation: operation.name)
+    }
+
+    /// Sends a prepared exchange, throwing `.http` for non-success statuses.
+    func execute(_ exchange: HTTPExchange, operation: String?) async throws -> APIResponse {
+        let raw = try await transport.send(exchange)
+        guard (200...299).contains(raw.status) else {
+            throw ReplicateError.http(status: raw.status, body: raw.body, headers: raw.headers, operation: operation)
+                .redacting(transport.token)
+        }
+        let body = try ResponseDecoder.decode(raw, operation: operation)
+        return APIResponse(status: raw.status, headers: raw.headers, body: body)
+    }
+
+    /// Calls an operation and returns the JSON body.
+    func call(_ name: String, _ arguments: [String: JSONValue] = [:]) async throws -> JSONValue {
+        try await perform(Catalog.require(name), arguments: arguments).body
+    }
+
+    /// Calls an operation and decodes the body as `T`.
+    func call<T: ReplicateObject>(_ name: String, _ arguments: [String: JSONValue] = [:], as: T.Type) async throws -> T {
+        let body = try await call(name, arguments)
+        do {
+            return try T(json: body)
+        } catch let error as ReplicateError {
+            var e = error
+            e.operation = name
+            throw e
+        }
+    }
+
+    /// GETs (or re-QUERYs) an absolute URL the API handed out, such as a page's `next`.
+    func follow(_ url: String, method: String = "GET", body: Data? = nil, contentType: String? = nil, operation: String?) async throws -> JSONValue {
+        guard let target = URL(string: url), target.scheme != nil, target.host != nil else {
+            throw ReplicateError.validation("not an absolute URL: \(url)", operation: operation)
+        }
+        var exchange = HTTPExchange(method: method, url: target, operation: operation)
+        exchange.headers = [("Accept", "application/json")]
+        if let contentType { exchange.headers.append(("Content-Type", contentType)) }
+        exchange.body = body
+        return try await execute(exchange, operation: operation).body
+    }
+}
+
+/// Turns catalog arguments into an HTTP exchange, checking them against the spec first.
+struct RequestBuilder {
+    let operation: OperationSpec
+    let baseURL: URL
+
+    func fail(_ message: String) -> ReplicateError {
+        .validation(message, operation: operation.name)
+    }
+
+    func build(_ rawArguments: [String: JSONValue]) throws -> HTTPExchange {
+        var arguments = rawArguments.filter { !$0.value.isNull }
+        let allowed = Set(operation.argumentNames)
+        for key in arguments.keys.sorted() where !allowed.contains(key) {
+            let list = operation.argumentNames.isEmpty ? "it takes no arguments" : "expected one of: " + operation.argumentNames.joined(separator: ", ")
+            throw fail("unknown argument '\(key)' for \(operation.name); \(list)")
+        }
+        let allSpecs = operation.parameters + (operation.body?.fields ?? [])
+        for spec in allSpecs {
+            if let value = arguments[spec.name] {
+                try check(value, against: spec)
+                arguments[spec.name] = RequestBuilder.normalize(value, as: spec.type)
+            } else if spec.required {
+                throw fail("missing required argument '\(spec.name)' (\(spec.type)) for \(operation.name)")
+            }
+        }
+
+        // Path
+        var path = operation.path
+        for spec in operation.parameters where spec.location == .path {
+            guard let value = arguments[spec.name] else { continue }
+            let text = try scalarText(value, name: spec.name)
+            guard !text.isEmpty else { throw fail("argument '\(spec.name)' must not be empty") }
+            path = path.replacingOccurrences(of: "{\(spec.name)}", with: RequestBuilder.encodePathSegment(text))
+        }
+        var urlString = baseURL.absoluteString
+        while urlString.hasSuffix("/") { urlString.removeLast() }
+        urlString += path
+        let queryItems = try operation.parameters.filter { $0.location == .query }.compactMap { spec -> String? in
+            guard let value = arguments[spec.name] else { return nil }
+            return RequestBuilder.encodeQuery(spec.name) + "=" + RequestBuilder.encodeQuery(try scalarText(value, name: spec.name))
+        }
+        if !queryItems.isEmpty { urlString += "?" + queryItems.joined(separator: "&") }
+        guard let url = URL(string: urlString) else { throw fail("could not build a URL from \(urlString)") }
+
+        var exchange = HTTPExchange(method: operation.method, url: url, operation: operation.name)
+        exchange.headers.append(("Accept", "application/json"))
+
+        // Headers, including the friendly `wait` and `cancel_after` spellings.
+        if operation.createsPrediction {
+            if arguments["wait"] != nil && arguments["Prefer"] != nil { throw fail("give either 'wait' or 'Prefer', not both") }
+            if arguments["cancel_after"] != nil && arguments["Cancel-After"] != nil {
+                throw fail("give either 'cancel_after' or 'Cancel-After', not both")
+            }
+            if let wait = arguments["wait"] ?? arguments["Prefer"] {
+                if let prefer = try RequestBuilder.preferHeader(wait, argument: arguments["wait"] != nil ? "wait" : "Prefer", operation: operation.name) {
+                    exchange.headers.append(("Prefer", prefer.header))
+                    // The server holds a sync-mode request open for up to n seconds.
+                    exchange.timeout = Double(prefer.seconds) + 15
+                }
+            }
+            if let after = arguments["cancel_after"] ?? arguments["Cancel-After"] {
+                exchange.headers.append(("Cancel-After", try RequestBuilder.cancelAfterHeader(after, operation: operation.name)))
+            }
+        } else {
+            for spec in operation.parameters where spec.location == .header {
+                if let value = arguments[spec.name] { exchange.headers.append((spec.name, try scalarText(value, name: spec.name))) }
+            }
+        }
+
+        // Body
+        if let body = operation.body {
+            switch body.contentType {
+            case "application/json":
+                var members: [String: JSONValue] = [:]
+                for field in body.fields { if let v = arguments[field.name] { members[field.name] = v } }
+                exchange.body = try JSONValue.object(members).encoded()
+                exchange.headers.append(("Content-Type", "application/json"))
+            case "text/plain":
+                let text = try scalarText(arguments["query"] ?? .string(""), name: "query")
+                exchange.body = Data(text.utf8)
+                exchange.headers.append(("Content-Type", "text/plain"))
+            case "multipart/form-data":
+                let form = try MultipartForm.fileUpload(arguments: arguments, operation: operation.name)
+                exchange.body = form.body
+                exchange.headers.append(("Content-Type", form.contentType))
+            default:
+                throw fail("unsupported body type \(body.contentType)")
+            }
+        }
+        return exchange
+    }
+
+    /// Settles what a dynamic caller cannot express: an empty Lua table arrives as `{}` or `[]`
+    /// whatever the field wants, and a whole float where an integer is expected.
+    static func normalize(_ value: JSONValue, as type: String) -> JSONValue {
+        switch (type, value) {
+        case ("object", .array(let a)) where a.isEmpty: return .object([:])
+        case ("array", .object(let o)) where o.isEmpty: return .array([])
+        case ("integer", .double): return value.intValue.map(JSONValue.int) ?? value
+        default: return value
+        }
+    }
+
+    func check(_ value: JSONValue, against spec: ParameterSpec) throws {
+        // `wait`/`cancel_after` aliases and multipart content are checked where they are used.
+        if spec.location == .header || (operation.body?.contentType == "multipart/form-data" && spec.name == "content") { return }
+        let ok: Bool
+        switch spec.type {
+        case "string":
+            ok = value.stringValue != nil || (spec.location != .body && value.intValue != nil)
+        case "integer": ok = value.intValue != nil
+        case "number": ok = value.doubleValue != nil
+        case "boolean": ok = value.boolValue != nil || (spec.location == .query && value.stringValue != nil)
+        case "object": ok = value.objectValue != nil || (value.arrayValue?.isEmpty ?? false)
+        case "array": ok = value.arrayValue != nil || (value.objectValue?.isEmpty ?? false)
+        default: ok = true
+        }
+        guard ok else {
+            throw fail("argument '\(spec.name)' must be \(article(spec.type)) \(spec.type), got \(value.typeName)")
+        }
+    }
+
+    private func article(_ type: String) -> String {
+        ["integer", "object", "array"].contains(type) ? "an" : "a"
+    }
+
+    func scalarText(_ value: JSONValue, name: String) throws -> String {
+        switch value {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d) where d.isFinite: return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .bool(let b): return b ? "true" : "false"
+        default: throw fail("argument '\(name)' must be a string or number, got \(value.typeName)")
+        }
+    }
+
+    /// `true` → `wait` (60 s); 1...60 → `wait=n`; `false` → no header. Also accepts the raw
+    /// header value (`"wait"`, `"wait=5"`).
+    static func preferHeader(_ value: JSONValue, argument: String, operation: String) throws -> (header: String, seconds: Int)? {
+        switch value {
+        case .bool(true): return ("wait", 60)
+        case .bool(false): return nil
+        case .int, .double:
+            guard let n = value.intValue, (1...60).contains(n) else {
+                throw ReplicateError.validation("'\(argument)' must be true or a whole number of seconds from 1 to 60, got \(value)", operation: operation)
+            }
+            return ("wait=\(n)", Int(n))
+        case .string(let s):
+            if s == "wait" { return ("wait", 60) }
+            if s.hasPrefix("wait="), let n = Int(s.dropFirst(5)), (1...60).contains(n), !s.dropFirst(5).hasPrefix("0") {
+                return (s, n)
+            }
+            throw ReplicateError.validation("'\(argument)' must be \"wait\" or \"wait=n\" with n from 1 to 60, got \"\(s)\"", operation: operation)
+        default:
+            throw ReplicateError.validation("'\(argument)' must be a boolean or a number of seconds, got \(value.typeName)", operation: operation)
+        }
+    }
+
+    /// Seconds (≥ 5) or a duration like `30s`, `5m`, `1h30m45s` (at least 5 s in total).
+    static func cancelAfterHeader(_ value: JSONValue, operation: String) throws -> String {
+        func bad(_ why: String) -> ReplicateError {
+            .validation("'cancel_after' \(why); use seconds (≥ 5) or a duration such as \"30s\", \"5m\", \"1h30m\"", operation: operation)
+        }
+        switch value {
+        case .int, .double:
+            guard let n = value.intValue else { throw bad("must be a whole number of seconds") }
+            guard n >= 5 else { throw bad("is \(n) s, below the 5 s minimum") }
+            return "\(n)s"
+        case .string(let s):
+            let text = s.trimmingCharacters(in: .whitespaces)
+            if let n = Int(text) {
+                guard n >= 5 else { throw bad("is \(n) s, below the 5 s minimum") }
+                return text
+            }
+            var total = 0
+            var digits = ""
+            var seenUnits: [Character] = []
+            for ch in text {
+                if ch.isASCII && ch.isNumber { digits.append(ch); continue }
+                guard let n = Int(digits), ["h", "m", "s"].contains(ch), !seenUnits.contains(ch) else { throw bad("\"\(s)\" is not a duration") }
+                let order: [Character: Int] = ["h": 0, "m": 1, "s": 2]
+                if let last = seenUnits.last, let a = order[last], let b = order[ch], a >= b {
+                    throw bad("\"\(s)\" has its units out of order")
+                }
+                seenUnits.append(ch)
+                total += n * (ch == "h" ? 3600 : ch == "m" ? 60 : 1)
+                digits = ""
+            }
+            guard digits.isEmpty, !seenUnits.isEmpty else { throw bad("\"\(s)\" is not a duration") }
+            guard total >= 5 else { throw bad("is \(total) s, below the 5 s minimum") }
+            return text
+        default:
+            throw bad("must be a number or a string, got \(value.typeName)")
+        }
+    }
+
+    static func encodePathSegment(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~:@!$&'()*+,;=")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    static func encodeQuery(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// Reads a response body into a `JSONValue` according to its content type.
+enum ResponseDecoder {
+    static func decode(_ raw: RawResponse, operation: String?) throws -> JSONValue {
+        if raw.status == 204 || raw.body.isEmpty { return .null }
+        let contentType = raw.header("Content-Type")?.lowercased() ?? ""
+        let firstByte = raw.body.first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
+        let looksJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
+        if contentType.contains("json") || (contentType.isEmpty && looksJSON) {
+            do {
+                return try JSONValue(parsing: raw.body)
+            } catch let error as ReplicateError {
+                throw ReplicateError.validation("the response was not valid JSON (\(error.message))", operation: operation)
+            }
+        }
+        if contentType.hasPrefix("text/") || contentType.isEmpty, let text = String(data: raw.body, encoding: .utf8) {
+            return .string(text)
+        }
+        return .object([
+            "content_type": .string(contentType.isEmpty ? "application/octet-stream" : contentType),
+            "base64": .string(raw.body.base64EncodedString()),
+        ])
+    }
+}

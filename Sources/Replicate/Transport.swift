@@ -1,0 +1,258 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// A status, headers and decoded body from the API.
+public struct APIResponse: Sendable {
+    /// HTTP status code.
+    public let status: Int
+    /// Response headers in wire order (names as sent).
+    public let headers: [(String, String)]
+    /// The decoded body: JSON for JSON responses, `.string` for text (a README), `.null` for
+    /// an empty body or 204; a binary body becomes `{"content_type": …, "base64": …}`.
+    public let body: JSONValue
+
+    public init(status: Int, headers: [(String, String)], body: JSONValue) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header named `name`, case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// One HTTP exchange as the transport sees it.
+struct HTTPExchange: Sendable {
+    var method: String
+    var url: URL
+    var headers: [(String, String)] = []
+    var body: Data?
+    /// Raises the configured request timeout for this exchange (a sync-mode prediction is held
+    /// open by the server for up to 60 s); never lowers it.
+    var timeout: TimeInterval?
+    /// Catalog name for error messages.
+    var operation: String?
+}
+
+/// A fully read response.
+struct RawResponse: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: Data
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// Which failures are worth another attempt, and how long to wait.
+enum RetryPolicy {
+    /// Methods that are safe to repeat: the server state is the same whether they ran once or twice.
+    static func isIdempotent(_ method: String) -> Bool {
+        ["GET", "HEAD", "DELETE", "QUERY", "OPTIONS"].contains(method.uppercased())
+    }
+
+    /// A 429 means the request was refused before it ran, so any method may repeat it; other
+    /// server errors only for idempotent methods, because a POST that got a 500 may have created
+    /// a prediction already.
+    static func shouldRetry(method: String, status: Int) -> Bool {
+        if status == 429 { return true }
+        return isIdempotent(method) && (500...599).contains(status)
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random, capped.
+    static func backoff(attempt: Int, base: TimeInterval, cap: TimeInterval) -> TimeInterval {
+        let exp = min(cap, base * pow(2, Double(attempt)))
+        return exp / 2 + Double.random(in: 0...(exp / 2))
+    }
+
+    /// `Retry-After` as delta-seconds or an HTTP date; nil when absent or unreadable.
+    static func parseRetryAfter(_ value: String, now: Date) -> TimeInterval? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(v), seconds >= 0, seconds.isFinite { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: v) { return max(0, date.timeIntervalSince(now)) }
+        }
+        return nil
+    }
+}
+
+/// The process-wide pools, created on first use.
+private final class PoolCache: @unchecked Sendable {
+    // Guards `pools`; held only to look up or insert.
+    private let lock = NSLock()
+    private var pools: [String: HTTPClient] = [:]
+
+    func pool(connect: TimeInterval, read: TimeInterval) -> HTTPClient {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "\(connect)/\(read)"
+        if let pool = pools[key] { return pool }
+        let pool = Transport.makeHTTPClient(connectTimeout: connect, readTimeout: read)
+        pools[key] = pool
+        return pool
+    }
+}
+
+/// HTTP on AsyncHTTPClient: auth, User-Agent, timeouts, retries, error mapping and redaction.
+final class Transport: Sendable {
+    let configuration: ReplicateConfiguration
+    let httpClient: HTTPClient
+    /// Largest body read into memory; downloads stream to disk instead.
+    static let maxBodyBytes = 256 * 1024 * 1024
+
+    /// Connection pools shared by every client in the process, one per (connect, read) timeout
+    /// pair because those live in a pool's configuration. They are never shut down, so a client
+    /// that is simply dropped cannot trip AsyncHTTPClient's "not shut down" check.
+    private static let pools = PoolCache()
+
+    static func makeHTTPClient(connectTimeout: TimeInterval, readTimeout: TimeInterval) -> HTTPClient {
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
+        config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    }
+
+    init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
+        self.configuration = configuration
+        self.httpClient = httpClient ?? Transport.pools.pool(connect: configuration.connectTimeout, read: configuration.readTimeout)
+    }
+
+    var token: String? { configuration.token }
+
+    /// Whether the token may be sent to `url`: the API's own origin, or an HTTPS host of
+    /// Replicate's own domains (stream URLs live on `*.replicate.net`). A download from a CDN or
+    /// any other host never sees it.
+    func mayReceiveToken(_ url: URL) -> Bool {
+        let base = configuration.baseURL
+        let host = url.host?.lowercased() ?? ""
+        if url.scheme?.lowercased() == base.scheme?.lowercased() && host == base.host?.lowercased()
+            && effectivePort(url) == effectivePort(base)
+        {
+            return true
+        }
+        return url.scheme?.lowercased() == "https" && (host.hasSuffix(".replicate.com") || host.hasSuffix(".replicate.net"))
+    }
+
+    private func effectivePort(_ url: URL) -> Int? {
+        url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
+    }
+
+    func standardHeaders(for url: URL) -> [(String, String)] {
+        var headers: [(String, String)] = [("User-Agent", configuration.userAgent)]
+        if let token = configuration.token, !token.isEmpty, mayReceiveToken(url) {
+            headers.append(("Authorization", "Bearer \(token)"))
+        }
+        return headers
+    }
+
+    private func makeRequest(_ exchange: HTTPExchange) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: exchange.url.absoluteString)
+        request.method = HTTPMethod(rawValue: exchange.method.uppercased())
+        for (name, value) in standardHeaders(for: exchange.url) { request.headers.add(name: name, value: value) }
+        for (name, value) in exchange.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body = exchange.body {
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        return request
+    }
+
+    /// Sends with retries and reads the whole body. Non-2xx statuses are returned, not thrown.
+    func send(_ exchange: HTTPExchange) async throws -> RawResponse {
+        var attempt = 0
+        while true {
+            let started = Date()
+            do {
+                try Task.checkCancellation()
+                let response = try await executeOnce(exchange)
+                let ms = Int(Date().timeIntervalSince(started) * 1000)
+                configuration.logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
+                if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: exchange.method, status: response.status) {
+                    var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+                    if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
+                        delay = min(seconds, configuration.maxRetryDelay)
+                    }
+                    configuration.logger.debug("retrying \(exchange.method) \(exchange.url.path) after \(response.status) in \(delay) s")
+                    attempt += 1
+                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
+                    continue
+                }
+                return response
+            } catch let error as ReplicateError {
+                throw error.redacting(token)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
+                configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(mapped.message)")
+                // Only a connection that never carried the request may be retried for a POST or
+                // PATCH; we cannot tell that apart reliably, so those are never retried here.
+                if mapped.kind == .network, RetryPolicy.isIdempotent(exchange.method), attempt < configuration.maxRetries {
+                    let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+                    attempt += 1
+                    try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                    continue
+                }
+                throw mapped
+            }
+        }
+    }
+
+    func effectiveTimeout(_ exchange: HTTPExchange) -> TimeInterval {
+        max(exchange.timeout ?? 0, configuration.requestTimeout)
+    }
+
+    private func executeOnce(_ exchange: HTTPExchange) async throws -> RawResponse {
+        let request = makeRequest(exchange)
+        let timeout = effectiveTimeout(exchange)
+        let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
+        let headers = response.headers.map { ($0.name, $0.value) }
+        return RawResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: buffer))
+    }
+
+    /// Opens a streaming GET (for SSE). One attempt; the caller owns reconnection.
+    func openStream(url: URL, headers: [(String, String)]) async throws -> HTTPClientResponse {
+        var exchange = HTTPExchange(method: "GET", url: url)
+        exchange.headers = headers
+        do {
+            return try await httpClient.execute(makeRequest(exchange), timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ReplicateError {
+            throw error.redacting(token)
+        } catch {
+            throw Transport.map(error, exchange: exchange, timeout: configuration.requestTimeout).redacting(token)
+        }
+    }
+
+    /// Maps AsyncHTTPClient and NIO errors to `ReplicateError` kinds.
+    static func map(_ error: Error, exchange: HTTPExchange, timeout: TimeInterval? = nil) -> ReplicateError {
+        let target = "\(exchange.method) \(exchange.url.path)"
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .deadlineExceeded:
+                let limit = timeout.map { " within \($0) s" } ?? ""
+                return ReplicateError(kind: .timeout, message: "\(target): no response\(limit)", operation: exchange.operation)
+            case .connectTimeout, .readTimeout, .writeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+                return ReplicateError(kind: .timeout, message: "\(target): \(e)", operation: exchange.operation)
+            case .cancelled:
+                return ReplicateError(kind: .network, message: "\(target) was cancelled", operation: exchange.operation)
+            default:
+                return ReplicateError(kind: .network, message: "\(target): \(e)", operation: exchange.operation)
+            }
+        }
+        return ReplicateError(kind: .network, message: "\(target): \(String(describing: error))", operation: exchange.operation)
+    }
+}
