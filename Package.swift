@@ -79,6 +79,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua"]),
         .testTarget(
             name: "ReplicateTests",

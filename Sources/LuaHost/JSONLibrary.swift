@@ -21,7 +21,7 @@ enum JSONLibrary {
             }
         }
         vm.register("decode", in: -1) { call in
-            guard let text = call.bytes(1) else { throw call.argumentError(1, "decode", "string") }
+            guard call.type(1) == LUA_TSTRING else { throw call.argumentError(1, "decode", "string") }
             var keepNulls = false
             if call.type(2) == LUA_TTABLE {
                 keepNulls = lua_getfield_raw(call.L, 2, "nulls") == LUA_TLIGHTUSERDATA
@@ -29,7 +29,7 @@ enum JSONLibrary {
             }
             var decoder = JSONToLua(L: call.L, vm: call.vm, keepObjectNulls: keepNulls)
             do {
-                try decoder.decode(text)
+                try decoder.decode(stringAt: 1)
             } catch let failure as JSONToLua.Failure {
                 throw LuaRaise("json.decode: " + failure.message)
             }

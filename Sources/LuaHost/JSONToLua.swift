@@ -15,24 +15,40 @@ struct JSONToLua {
 
     /// Decodes `bytes` and leaves exactly one value on the stack, or throws with the stack as it was.
     mutating func decode(_ bytes: [UInt8]) throws(Failure) {
+        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
+            try decode(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: buffer.count)
+        }
+    }
+
+    /// Decodes the Lua string at stack `index` in place (no copy: the string stays on the stack,
+    /// so its bytes stay alive), leaving one value on top; or throws with the stack as it was.
+    mutating func decode(stringAt index: Int32) throws(Failure) {
+        var length = 0
+        guard lua_type(L, index) == LUA_TSTRING, let p = kl_tolstring_raw(L, index, &length) else {
+            throw Failure(message: "expected a string")
+        }
+        try p.withMemoryRebound(to: UInt8.self, capacity: max(length, 1)) { base throws(Failure) in
+            try decode(base, count: length)
+        }
+    }
+
+    private func decode(_ base: UnsafePointer<UInt8>, count: Int) throws(Failure) {
         let top = lua_gettop(L)
-        let result: Failure? = bytes.withUnsafeBufferPointer { buffer -> Failure? in
-            var parser = Parser(L: L, base: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: buffer.count,
-                                keepObjectNulls: keepObjectNulls, state: kl_getstate(L))
-            do throws(Failure) {
-                parser.skipWhitespace()
-                try parser.value(depth: 0)
-                parser.skipWhitespace()
-                if parser.pos != parser.count { throw parser.fail("unexpected text after the JSON value") }
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let result {
+        guard lua_checkstack(L, 2) != 0 else { throw Failure(message: "JSON nested too deeply for the Lua stack") }
+        // The array marker, fetched once and copied for every array (slot top + 1, removed at the end).
+        lua_getfield_raw(L, kl_registryindex(), LuaVM.Marker.array.rawValue)
+        var parser = Parser(L: L, base: base, count: count, keepObjectNulls: keepObjectNulls,
+                            state: kl_getstate(L), arrayMarker: top + 1)
+        do throws(Failure) {
+            parser.skipWhitespace()
+            try parser.value(depth: 0)
+            parser.skipWhitespace()
+            if parser.pos != parser.count { throw parser.fail("unexpected text after the JSON value") }
+        } catch {
             lua_settop(L, top)
-            throw result
+            throw error
         }
+        kl_remove(L, top + 1)
     }
 
     struct Parser {
@@ -41,11 +57,15 @@ struct JSONToLua {
         let count: Int
         let keepObjectNulls: Bool
         let state: UnsafeMutablePointer<kl_state>
+        /// Stack slot of the array marker metatable.
+        let arrayMarker: Int32
         var pos = 0
         var scratch: [UInt8] = []
 
-        init(L: OpaquePointer, base: UnsafePointer<UInt8>, count: Int, keepObjectNulls: Bool, state: UnsafeMutablePointer<kl_state>) {
-            self.L = L; self.base = base; self.count = count; self.keepObjectNulls = keepObjectNulls; self.state = state
+        init(L: OpaquePointer, base: UnsafePointer<UInt8>, count: Int, keepObjectNulls: Bool,
+             state: UnsafeMutablePointer<kl_state>, arrayMarker: Int32) {
+            self.L = L; self.base = base; self.count = count; self.keepObjectNulls = keepObjectNulls
+            self.state = state; self.arrayMarker = arrayMarker
         }
 
         func fail(_ message: String) -> Failure {
@@ -123,7 +143,7 @@ struct JSONToLua {
             try enter(depth: depth)
             pos += 1
             lua_createtable(L, 0, 0)
-            lua_getfield_raw(L, kl_registryindex(), LuaVM.Marker.array.rawValue)
+            lua_pushvalue(L, arrayMarker)
             lua_setmetatable(L, -2)
             skipWhitespace()
             if pos < count, base[pos] == UInt8(ascii: "]") { pos += 1; return }
@@ -145,6 +165,13 @@ struct JSONToLua {
             pos += 1
             let start = pos
             var ascii = true
+            // Eight bytes at a time while none is '"', '\\' or a control character.
+            while pos + 8 <= count {
+                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                if SWAR.hasQuoteBackslashOrControl(word) { break }
+                if word & SWAR.high != 0 { ascii = false }
+                pos += 8
+            }
             while pos < count {
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
@@ -161,6 +188,17 @@ struct JSONToLua {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: pos - start))
             while pos < count {
+                let run = pos
+                while pos + 8 <= count, !SWAR.hasQuoteBackslashOrControl(UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)) {
+                    pos += 8
+                }
+                while pos < count {
+                    let c = base[pos]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                    pos += 1
+                }
+                if pos > run { scratch.append(contentsOf: UnsafeBufferPointer(start: base + run, count: pos - run)) }
+                guard pos < count else { break }
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
                     if !UTF8Check.isValid(scratch) { throw fail("invalid UTF-8 in a JSON string") }
@@ -171,7 +209,6 @@ struct JSONToLua {
                     return
                 }
                 if c < 0x20 { throw fail("control character in a JSON string") }
-                if c != UInt8(ascii: "\\") { scratch.append(c); pos += 1; continue }
                 pos += 1
                 guard pos < count else { break }
                 let e = base[pos]
@@ -295,7 +332,11 @@ enum UTF8Check {
         var i = 0
         while i < n {
             let c = p[i]
-            if c < 0x80 { i += 1; continue }
+            if c < 0x80 {
+                i += 1
+                while i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & SWAR.high == 0 { i += 8 }
+                continue
+            }
             var need = 0
             var min: UInt32 = 0
             var v: UInt32
@@ -313,5 +354,19 @@ enum UTF8Check {
             i += need + 1
         }
         return true
+    }
+}
+
+/// Word-at-a-time byte tests (eight bytes in a `UInt64`).
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// True when some byte of `word` is zero.
+    @inline(__always) static func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & high != 0 }
+
+    /// True when some byte of `word` is '"', '\\' or below 0x20.
+    @inline(__always) static func hasQuoteBackslashOrControl(_ word: UInt64) -> Bool {
+        hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) || (word &- ones &* 0x20) & ~word & high != 0
     }
 }
