@@ -3,6 +3,7 @@
 #include "CLuaBridge.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,45 @@ static void kl_hook(lua_State *L, lua_Debug *ar) {
     lua_error(L);
 }
 
+// Warnings as lauxlib's luaL_newstate sets them up (those functions are static there):
+// off until "@on", messages to stderr as "Lua warning: ...".
+static void kl_warnf_off(void *ud, const char *message, int tocont);
+static void kl_warnf_on(void *ud, const char *message, int tocont);
+static void kl_warnf_cont(void *ud, const char *message, int tocont);
+
+static int kl_warn_control(lua_State *L, const char *message, int tocont) {
+    if (tocont || *(message++) != '@') return 0;
+    if (strcmp(message, "off") == 0) lua_setwarnf(L, kl_warnf_off, L);
+    else if (strcmp(message, "on") == 0) lua_setwarnf(L, kl_warnf_on, L);
+    return 1;
+}
+
+static void kl_warnf_off(void *ud, const char *message, int tocont) {
+    kl_warn_control((lua_State *)ud, message, tocont);
+}
+
+static void kl_warnf_cont(void *ud, const char *message, int tocont) {
+    lua_State *L = (lua_State *)ud;
+    fputs(message, stderr);
+    fflush(stderr);
+    if (tocont) lua_setwarnf(L, kl_warnf_cont, L);
+    else { fputs("\n", stderr); fflush(stderr); lua_setwarnf(L, kl_warnf_on, L); }
+}
+
+static void kl_warnf_on(void *ud, const char *message, int tocont) {
+    if (kl_warn_control((lua_State *)ud, message, tocont)) return;
+    fputs("Lua warning: ", stderr);
+    fflush(stderr);
+    kl_warnf_cont(ud, message, tocont);
+}
+
+static int kl_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "kosmo-lua: PANIC: unprotected error in call to Lua API (%s)\n", msg ? msg : "?");
+    fflush(stderr);
+    return 0;
+}
+
 lua_State *kl_newstate(void *host) {
     kl_state *s = calloc(1, sizeof(kl_state));
     if (s == NULL) return NULL;
@@ -85,6 +125,8 @@ lua_State *kl_newstate(void *host) {
     lua_State *L = lua_newstate(kl_alloc, s);
     if (L == NULL) { free(s); return NULL; }
     lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    lua_atpanic(L, kl_panic);
+    lua_setwarnf(L, kl_warnf_off, L);
     return L;
 }
 
