@@ -33,8 +33,19 @@ struct ShapeTests {
         }
     }
 
-    @Test func fixturesArePresent() {
+    @Test func fixturesArePresent() throws {
         #expect(Self.fixtureNames().count >= 19)
+        for name in Self.fixtureNames() { #expect(try !Self.load(name).isEmpty, "\(name) has no interactions") }
+    }
+
+    /// The comparison itself must catch drift, or the replay proves nothing.
+    @Test func comparisonCatchesMissingKeysAndTypeChanges() {
+        let recorded: JSON = ["id": "a", "metrics": ["predict_time": 1.5], "urls": ["get": "x"], "logs": nil, "list": [["k": 1]]]
+        #expect(Self.compare(recorded, recorded, path: "$").isEmpty)
+        #expect(Self.compare(recorded, ["id": "b", "metrics": ["predict_time": 2], "urls": ["get": "y"], "logs": "", "list": [["k": 2]]], path: "$").isEmpty)
+        #expect(Self.compare(recorded, ["id": "b", "metrics": [:], "urls": ["get": "y"], "logs": "", "list": []], path: "$") == ["$.metrics.predict_time missing"])
+        #expect(Self.compare(recorded, ["id": 5, "metrics": ["predict_time": 1], "urls": ["get": "y"], "logs": "", "list": [["k": "1"]]], path: "$").sorted()
+            == ["$.id: string recorded, number simulated", "$.list[0].k: number recorded, string simulated"])
     }
 
     @Test(arguments: ShapeTests.fixtureNames())
