@@ -35,14 +35,17 @@ ID=$(curl -fsS -m 10 -X POST "$BASE/predictions" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 
 THREADS=2
+LOAD=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 WRK=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_}s" --timeout 5s -H "Authorization: Bearer $TOKEN" "$BASE/predictions/$ID")
 echo "$WRK"
 RPS=$(echo "$WRK" | awk '/Requests\/sec/ {print $2}')
 LAT=$(echo "$WRK" | awk '/Latency/ {print $2; exit}')
 ERRS=$(echo "$WRK" | awk '/Non-2xx/ {print $NF}')
 
+case "$BIN" in */release/*) BUILD=release ;; */debug/*) BUILD=debug ;; *) BUILD=unknown ;; esac
+
 mkdir -p "$(dirname "$RESULTS")"
-[ -s "$RESULTS" ] || printf '# Simulator benchmark: GET /v1/predictions/{id} on loopback\n\n| date (UTC) | host | cpus | wrk threads/conns/seconds | requests/s | avg latency | non-2xx |\n|---|---|---|---|---|---|---|\n' >"$RESULTS"
-printf '| %s | %s | %s | %s/%s/%s | %s | %s | %s |\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(uname -m)" "$(nproc)" \
+[ -s "$RESULTS" ] || printf '# Simulator benchmark: GET /v1/predictions/{id} on loopback\n\n| date (UTC) | build | host | cpus | load avg before | wrk threads/conns/seconds | requests/s | avg latency | non-2xx |\n|---|---|---|---|---|---|---|---|---|\n' >"$RESULTS"
+printf '| %s | %s | %s | %s | %s | %s/%s/%s | %s | %s | %s |\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$BUILD" "$(uname -m)" "$(nproc)" "$LOAD" \
   "$THREADS" "$CONNS" "$SECONDS_" "$RPS" "$LAT" "${ERRS:-0}" >>"$RESULTS"
 echo "bench.sh: $RPS requests/s (appended to $RESULTS)"
