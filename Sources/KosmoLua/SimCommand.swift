@@ -35,6 +35,13 @@ struct SimCommand: AsyncParsableCommand {
         }
     }
 
+    /// The same entry point unlabelled, for async callers (`await SimCommand.main(args)` inside an
+    /// async function). In top-level `main.swift` code Swift still picks ArgumentParser's
+    /// synchronous overload, so prefer `main(arguments:)` there.
+    static func main(_ arguments: [String]) async {
+        await main(arguments: arguments)
+    }
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }

@@ -204,6 +204,9 @@ struct Lifecycle: Sendable {
             r.status = status
             r.error = error
             r.completedAt = Date()
+            // As recorded from the service: a prediction canceled before it started gets
+            // `started_at` at the moment of cancellation (predict_time ~0); an aborted one has none.
+            if status == "canceled", r.startedAt == nil { r.startedAt = r.completedAt }
             if let error { r.addEvent("error", JSON.object(["detail": .string(error)]).encodedString) }
             r.addEvent("done", status == "succeeded" ? "{}" : JSON.object(["reason": .string(status)]).encodedString)
         }
