@@ -66,6 +66,14 @@ struct ShapeTests {
                     headers["content-type"] = "application/json"
                 }
                 if i.requestBody.isEmpty { body = nil }
+                // A recorded GET that saw finished work: let the simulator's copy finish too, so the
+                // comparison is of like states (terminal keys such as metrics.predict_time).
+                let recordedStatus = JSON.parse(Data(i.responseBody.utf8))?["status"]?.string
+                if i.method == "GET", !badToken, path.split(separator: "/").count == 3,
+                    ["succeeded", "failed", "canceled"].contains(recordedStatus ?? "")
+                {
+                    _ = try await sim.waitTerminal(path, seconds: 10)
+                }
                 let reply = try await sim.call(i.method, path, body: body, headers: headers, token: badToken ? "wrong" : testToken)
                 let where_ = "\(name) #\(n) \(i.method) \(i.path)"
                 #expect(reply.status == i.status, "\(where_): status \(reply.status), body \(reply.text.prefix(300))")
