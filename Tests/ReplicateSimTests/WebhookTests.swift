@@ -96,4 +96,31 @@ struct WebhookTests {
             }
         }
     }
+
+    @Test func outputAndLogsEventsAreFilteredAndThrottled() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        defer { Task { await receiver.stop() } }
+        try await withSim({ $0.speed = 1 }) { (sim) async throws in
+            let r = try await sim.call(
+                "POST", "/v1/models/sim/slow/predictions",
+                json: ["input": ["seconds": 1.5], "webhook": .string(receiver.url), "webhook_events_filter": ["logs", "completed"]])
+            #expect(r.status == 201)
+            _ = try await sim.waitTerminal(try #require(r["urls"]?["get"]?.string))
+            let end = Date().addingTimeInterval(5)
+            while Date() < end, !receiver.deliveries.withLockedValue({ $0.contains { JSON.parse($0.body)?["status"] == "succeeded" } }) {
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            let bodies = receiver.deliveries.withLockedValue { $0 }.compactMap { JSON.parse($0.body) }
+            // No `start` (filtered out); at least one `logs` delivery while processing; `completed` last.
+            #expect(bodies.first?["status"] == "processing")
+            #expect(bodies.first?["logs"]?.string?.contains("slept") == true)
+            #expect(bodies.last?["status"] == "succeeded")
+            #expect(bodies.filter { $0["status"] == "succeeded" }.count == 1)
+        }
+        let bad = try await withSim { (sim) async throws in
+            try await sim.call("POST", "/v1/models/sim/echo/predictions", json: ["input": [:], "webhook_events_filter": ["sometimes"]])
+        }
+        #expect(bad.status == 422)
+    }
 }
