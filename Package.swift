@@ -65,6 +65,10 @@ let package = Package(
                 "Replicate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,7 +97,19 @@ let package = Package(
             ],
             resources: [.copy("Fixtures"), .copy("Reference")]
         ),
-        .testTarget(name: "ReplicateSimTests", dependencies: ["ReplicateSim", "Replicate"]),
+        .testTarget(
+            name: "ReplicateSimTests",
+            dependencies: [
+                "ReplicateSim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures"), .copy("Interop")]
+        ),
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost"]),
     ]
 )

@@ -1,9 +1,89 @@
 import ArgumentParser
+import Foundation
+import ReplicateSim
 
-/// Placeholder until the simulator lands from its branch.
+/// `kosmo-lua sim`: serves the Replicate API simulator until SIGINT/SIGTERM. The first line
+/// of stdout is the base URL (`http://127.0.0.1:PORT/v1`), so scripts can read it and go.
 struct SimCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sim", abstract: "Serve a local simulator of Replicate's HTTP API.")
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Serve a simulator of Replicate's HTTP API on loopback.")
+
+    @Option(help: "Interface to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free port).") var port: Int = 0
+    @Option(help: "Accept only this bearer token (default: any non-empty token).") var token: String?
+    @Option(help: "Run model timings this many times faster.") var speed: Double = 1
+    @Option(help: "Faults to inject, e.g. 429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01") var faults: String?
+    @Option(help: "Seed for fault injection.") var seed: UInt64 = 0
+    @Option(name: .customLong("page-size"), help: "Items per page on paginated lists.") var pageSize: Int = 100
+    @Option(name: .customLong("creates-per-minute"), help: "Prediction creates allowed per minute (0: unlimited).") var createsPerMinute: Int = 600
+    @Option(name: .customLong("requests-per-minute"), help: "Other requests allowed per minute (0: unlimited).") var requestsPerMinute: Int = 3000
+
+    /// Entry point for the CLI's dispatcher: `await SimCommand.main(arguments: ["--port", "8080"])`.
+    /// Why a labelled entry point: `SimCommand.main(args)` with a `[String]` resolves to
+    /// ArgumentParser's synchronous `ParsableCommand.main(_:)`, which refuses async commands.
+    static func main(arguments: [String]) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if let sim = command as? SimCommand {
+                try await sim.run()
+            } else {
+                try command.run()  // --help and friends
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The same entry point unlabelled, for async callers (`await SimCommand.main(args)` inside an
+    /// async function). In top-level `main.swift` code Swift still picks ArgumentParser's
+    /// synchronous overload, so prefer `main(arguments:)` there.
+    static func main(_ arguments: [String]) async {
+        await main(arguments: arguments)
+    }
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }
+        guard pageSize > 0 else { throw ValidationError("--page-size must be at least 1") }
+        if let faults {
+            do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
+        }
+    }
+
     func run() async throws {
-        throw ValidationError("the simulator is not in this build yet")
+        var options = SimulatorOptions()
+        options.host = host
+        options.port = port
+        options.token = token
+        options.speed = speed
+        options.seed = seed
+        options.pageSize = pageSize
+        options.createsPerMinute = createsPerMinute
+        options.otherRequestsPerMinute = requestsPerMinute
+        if let faults { options.faults = try FaultSpec(parsing: faults) }
+
+        let sim = Simulator(options: options)
+        try await sim.start()
+        // Written unbuffered: a parent reading our first line must not wait for a buffer flush.
+        FileHandle.standardOutput.write(Data((sim.baseURL.absoluteString + "\n").utf8))
+
+        await Self.waitForTermination()
+        await sim.shutdown()
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    static func waitForTermination() async {
+        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in signals { break }
+        for s in sources { s.cancel() }
     }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Faults to inject into `/v1` responses, parsed from `429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01`.
+public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
+    /// Probability (0...1) of answering 429 with `Retry-After`.
+    public var throttle: Double = 0
+    /// Probability of answering 503.
+    public var unavailable: Double = 0
+    /// Probability of dropping the connection without a complete response.
+    public var reset: Double = 0
+    /// Probability of a 200 with a truncated, unparseable JSON body.
+    public var malformed: Double = 0
+    /// Extra delay added to every response.
+    public var latency: Duration = .zero
+
+    /// No faults.
+    public static let none = FaultSpec()
+
+    public init() {}
+
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// Parses a comma-separated spec; throws naming the part it could not read.
+    public init(parsing spec: String) throws {
+        self.init()
+        for rawPart in spec.split(separator: ",") {
+            let part = rawPart.trimmingCharacters(in: .whitespaces)
+            if part.isEmpty { continue }
+            let kv = part.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2 else {
+                throw ParseError(description: "fault '\(part)': expected KIND:VALUE (e.g. 429:0.1 or latency:20ms)")
+            }
+            let (kind, value) = (kv[0].lowercased(), kv[1])
+            if kind == "latency" {
+                self.latency = try Self.duration(value, part: part)
+                continue
+            }
+            guard let p = Double(value), p >= 0, p <= 1 else {
+                throw ParseError(description: "fault '\(part)': probability '\(value)' must be a number between 0 and 1")
+            }
+            switch kind {
+            case "429": throttle = p
+            case "503": unavailable = p
+            case "reset": reset = p
+            case "malformed": malformed = p
+            default:
+                throw ParseError(description: "fault '\(part)': unknown kind '\(kind)' (use 429, 503, reset, malformed, latency)")
+            }
+        }
+        if throttle + unavailable + reset + malformed > 1 {
+            throw ParseError(description: "faults '\(spec)': probabilities add up to more than 1")
+        }
+    }
+
+    static func duration(_ s: String, part: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1)]
+        for (suffix, scale) in units where s.hasSuffix(suffix) {
+            if let n = Double(s.dropLast(suffix.count)), n >= 0 { return .milliseconds(Int64(n * scale * 1000)) }
+        }
+        if let n = Double(s), n >= 0 { return .milliseconds(Int64(n)) }
+        throw ParseError(description: "fault '\(part)': latency '\(s)' must look like 20ms or 1.5s")
+    }
+
+    public var description: String {
+        "429:\(throttle),503:\(unavailable),reset:\(reset),malformed:\(malformed),latency:\(latency)"
+    }
+
+    var isNone: Bool { throttle == 0 && unavailable == 0 && reset == 0 && malformed == 0 && latency == .zero }
+}
+
+enum Fault: Equatable { case throttle, unavailable, reset, malformed }
+
+/// Draws faults from one seeded generator: the n-th `/v1` request gets the same fault on
+/// every run with the same seed.
+final class FaultInjector: Sendable {
+    let spec: FaultSpec
+    private let rng: NIOLockedValueBox<SplitMix64>
+
+    init(spec: FaultSpec, seed: UInt64) {
+        self.spec = spec
+        self.rng = NIOLockedValueBox(SplitMix64(seed: seed))
+    }
+
+    func draw() -> Fault? {
+        if spec.throttle + spec.unavailable + spec.reset + spec.malformed == 0 { return nil }
+        let x = rng.withLockedValue { Double($0.next() >> 11) / Double(1 << 53) }
+        var edge = spec.throttle
+        if x < edge { return .throttle }
+        edge += spec.unavailable
+        if x < edge { return .unavailable }
+        edge += spec.reset
+        if x < edge { return .reset }
+        edge += spec.malformed
+        if x < edge { return .malformed }
+        return nil
+    }
+}
