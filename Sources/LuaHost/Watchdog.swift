@@ -5,7 +5,7 @@ import Foundation
 /// say) past its deadline, where the count hook cannot run (DESIGN.md rule 4).
 public enum Watchdog {
     /// Grace after the deadline before the process is ended: the hook gets the first chance.
-    public static let graceSeconds = 0.5
+    public static let graceSeconds = 0.2
 
     /// Arms the watchdog for `vm`'s current deadline. When it fires it writes `message` to file
     /// descriptor `fd` and exits the process with status `exitCode` (1 for the CLI).

@@ -61,18 +61,18 @@ import Testing
     }
 
     @Test(arguments: scripts.keys.sorted())
-    func sameAsLua(_ name: String) throws {
+    func sameAsLua(_ name: String) async throws {
         let directory = try temporaryDirectory()
         let path = directory + "/\(name).lua"
         try write(Self.scripts[name] ?? "", to: path)
-        let expected = try runProcess(Binaries.lua, [path, "x", "y"], directory: directory)
-        let actual = try kosmo([path, "x", "y"], directory: directory)
+        let expected = try await runProcess(Binaries.lua, [path, "x", "y"], directory: directory)
+        let actual = try await kosmo([path, "x", "y"], directory: directory)
         #expect(actual.stdout == expected.stdout)
         #expect(actual.status == expected.status)
         #expect(actual.stderr == normalise(expected.stderr, script: path))
     }
 
-    @Test func sameLibrariesAsLua() throws {
+    @Test func sameLibrariesAsLua() async throws {
         let listing = #"""
             local names = {}
             for name, value in pairs(_G) do
@@ -84,9 +84,9 @@ import Testing
             end
             table.sort(names) print(table.concat(names, " "))
             """#
-        let expected = try runProcess(Binaries.lua, ["-e", listing])
-        let actual = try kosmo(["-e", listing])
+        let expected = try await runProcess(Binaries.lua, ["-e", listing])
+        let actual = try await kosmo(["-e", listing])
         #expect(actual.stdout == expected.stdout)
-        #expect(try kosmo(["-e", "print(type(json.encode))"]).stdout == "function\n")
+        #expect(try await kosmo(["-e", "print(type(json.encode))"]).stdout == "function\n")
     }
 }

@@ -24,7 +24,20 @@ enum Binaries {
 }
 
 /// Runs `executable` with `arguments`, feeding `stdin`, killing it after `timeout` seconds.
+/// Waits on a thread of its own: blocking a cooperative thread would starve the other tests'
+/// async work (two cores, two cooperative threads).
 func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                try runProcessBlocking(executable, arguments, stdin: stdin, environment: environment, directory: directory, timeout: timeout)
+            })
+        }.start()
+    }
+}
+
+func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: String? = nil,
                 environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -59,8 +72,8 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: String? = ni
 }
 
 func kosmo(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-           directory: String? = nil, timeout: Double = 20) throws -> ProcessResult {
-    try runProcess(Binaries.kosmo, arguments, stdin: stdin, environment: environment, directory: directory, timeout: timeout)
+           directory: String? = nil, timeout: Double = 20) async throws -> ProcessResult {
+    try await runProcess(Binaries.kosmo, arguments, stdin: stdin, environment: environment, directory: directory, timeout: timeout)
 }
 
 /// A fresh temporary directory for one test.

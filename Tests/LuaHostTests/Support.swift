@@ -1,12 +1,13 @@
 import Foundation
 @testable import LuaHost
 
-/// Runs `code` in a fresh VM and returns its results.
-func run(_ code: String, profile: Profile = .standard, limits: Limits = .none,
-         setup: (LuaVM) -> Void = { _ in }) throws(RunError) -> [LuaValue] {
-    let vm = try! makeVM(profile: profile, limits: limits)
-    setup(vm)
-    return try vm.run(Array(code.utf8), chunkName: "=test")
+/// Runs `code` in a fresh VM on a thread of its own (a VM must not block a cooperative
+/// thread) and returns its results.
+func run(_ code: String, profile: Profile = .standard, limits: Limits = .none) async throws -> [LuaValue] {
+    try await VMThread.run {
+        let vm = try makeVM(profile: profile, limits: limits)
+        return try vm.run(Array(code.utf8), chunkName: "=test")
+    }
 }
 
 func makeVM(profile: Profile = .standard, limits: Limits = .none) throws -> LuaVM {
@@ -27,11 +28,11 @@ func text(_ values: [LuaValue]) -> String? {
 }
 
 /// Runs `code` and returns the error it ends with (nil when it succeeded).
-func failure(_ code: String, profile: Profile = .standard, limits: Limits = .none) -> RunError? {
+func failure(_ code: String, profile: Profile = .standard, limits: Limits = .none) async -> RunError? {
     do {
-        _ = try run(code, profile: profile, limits: limits)
+        _ = try await run(code, profile: profile, limits: limits)
         return nil
     } catch {
-        return error
+        return error as? RunError ?? RunError(kind: .runtime, message: "unexpected: \(error)")
     }
 }

@@ -31,7 +31,8 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         let elapsed = Date().timeIntervalSince(started)
         #expect(p.id == "p1")
         #expect(elapsed >= 0.95, "waited \(elapsed) s, Retry-After said 1 s")
-        #expect(elapsed < 2.5)
+        // Far below the cap: the 1 s Retry-After was used, not a long default (loose under load).
+        #expect(elapsed < 10)
         let requests = await server.requests()
         #expect(requests.count == 2)
         #expect(requests.allSatisfy { $0.method == "POST" && $0.path == "/v1/predictions" })
@@ -51,7 +52,8 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
             let e = error as? ReplicateError
             return e?.kind == .http && e?.status == 429 && e?.retryAfter == 3600 && e?.detail == "slow down"
         }
-        #expect(Date().timeIntervalSince(started) < 2)
+        // Retry-After said an hour; the 0.2 s cap makes two retries take well under a minute.
+        #expect(Date().timeIntervalSince(started) < 30)
         #expect(await server.requests().count == 3)
     }
 
@@ -95,7 +97,8 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         } throws: { error in
             (error as? ReplicateError)?.kind == .timeout
         }
-        #expect(Date().timeIntervalSince(started) < 2)
+        // The server never answers: only the 0.3 s request timeout can end the call (loose under load).
+        #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test func connectionRefusedIsANetworkErrorWithoutTheToken() async throws {
@@ -116,7 +119,8 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
             #expect(!e.description.contains(testToken))
             print("connection refused surfaced as: \(e)")
         }
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Bounded by the 0.3 s connect timeout and one retry, not a default minute (loose under load).
+        #expect(Date().timeIntervalSince(started) < 15)
         try await client.shutdown()
     }
 
@@ -273,9 +277,13 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
                         (0.02, Data("data:  wor\n\nid: 3\nevent: out".utf8)),
                     ], cut: true)
             }
+            // Resume after the last event the client saw. (Under load the client may not have
+            // read event 2 before the line died; then it resumes from 1 and gets 2 again here.)
+            let rest = "id: 3\nevent: output\ndata: ld\n\nid: 4\nevent: logs\ndata: step 1\ndata: step 2\n\nevent: done\ndata: {}\n\n"
+            let fromTwo = "id: 2\nevent: output\ndata: lo\ndata:  wor\n\n" + rest
             return TestResponse(
                 status: 200, headers: sse,
-                chunks: [(0, Data("id: 3\nevent: output\ndata: ld\n\nid: 4\nevent: logs\ndata: step 1\ndata: step 2\n\nevent: done\ndata: {}\n\n".utf8))])
+                chunks: [(0, Data((request.header("Last-Event-ID") == "1" ? fromTwo : rest).utf8))])
         }
         defer { Task { await server.stop() } }
         let client = makeClient(server)
@@ -291,7 +299,7 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         let r = await server.requests().filter { $0.path == "/v1/streams/p4" }
         #expect(r.count == 2)
         #expect(r[0].header("Accept") == "text/event-stream")
-        #expect(r[1].header("Last-Event-ID") == "2")
+        #expect(["1", "2"].contains(r[1].header("Last-Event-ID") ?? ""))
         // Same origin as the API (the simulator's case): the token is sent.
         #expect(r[0].header("Authorization") == "Bearer \(testToken)")
     }
