@@ -9,6 +9,11 @@ enum Interrupts {
 
     static func arm(_ vm: LuaVM) {
         target = vm.state
+        // A parent may have left SIGINT blocked (the mask survives exec); Ctrl-C must reach us.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             if let state = Interrupts.target { kl_request_interrupt(state) }
             signal(SIGINT, SIG_DFL)

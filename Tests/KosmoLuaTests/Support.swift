@@ -27,18 +27,24 @@ enum Binaries {
 /// Waits on a thread of its own: blocking a cooperative thread would starve the other tests'
 /// async work (two cores, two cooperative threads).
 func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20) async throws -> ProcessResult {
+                environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20,
+                captureOutput: Bool = true) async throws -> ProcessResult {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {
-                try runProcessBlocking(executable, arguments, stdin: stdin, environment: environment, directory: directory, timeout: timeout)
+                try runProcessBlocking(executable, arguments, stdin: stdin, environment: environment, directory: directory,
+                                       timeout: timeout, captureOutput: captureOutput)
             })
         }.start()
     }
 }
 
+/// `captureOutput: false` sends output to /dev/null: for daemons (a tmux server) that would
+/// otherwise keep the pipes open forever.
 func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20) throws -> ProcessResult {
+                environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20,
+                captureOutput: Bool = true) throws -> ProcessResult {
+    if !captureOutput { return try spawnDetached(executable, arguments) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -48,9 +54,14 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
+    if captureOutput {
+        process.standardOutput = out
+        process.standardError = err
+    } else {
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+    }
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
     let start = Date()
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
@@ -60,11 +71,13 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
     let group = DispatchGroup()
     nonisolated(unsafe) var outData = Data(), errData = Data()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.wait()
+    if captureOutput {
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.wait()
+    }
     process.waitUntilExit()
     killer.cancel()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
@@ -85,4 +98,22 @@ func temporaryDirectory() throws -> String {
 
 func write(_ text: String, to path: String) throws {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// Starts a daemonising command (`tmux new-session -d`) with posix_spawn and reaps it with
+/// waitpid: Foundation's Process never noticed the tmux client exiting, so waiting hung.
+func spawnDetached(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    let start = Date()
+    var fileActions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&fileActions)
+    defer { posix_spawn_file_actions_destroy(&fileActions) }
+    for fd in Int32(0)...2 { posix_spawn_file_actions_addopen(&fileActions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, executable, &fileActions, nil, argv, environ)
+    guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return ProcessResult(status: (status >> 8) & 0xFF, stdout: "", stderr: "", seconds: Date().timeIntervalSince(start))
 }
