@@ -6,7 +6,7 @@ BIN_DEBUG := .build/debug/kosmo-lua
 BIN_RELEASE := .build/release/kosmo-lua
 PYTHON ?= python3
 
-APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev tmux lua-cjson valgrind hyperfine
+APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
 .PHONY: all deps demo test build debug bench stress clean
@@ -28,6 +28,11 @@ deps:
 	else \
 	  echo "Please install Lua 5.4 headers (liblua5.4-dev), libedit, pkg-config and tmux."; \
 	fi
+	@# The simulator's interop test drives the official Python client (pinned), the host-call
+	@# benchmark compares with lupa.
+	@$(PYTHON) -c "import importlib.metadata as m, sys; sys.exit(m.version('replicate') != '1.0.7')" 2>/dev/null || \
+	  { echo "Installing replicate==1.0.7 (pip)"; $(PYTHON) -m pip install -q replicate==1.0.7; }
+	@$(PYTHON) -c "import lupa" 2>/dev/null || { echo "Installing lupa (pip)"; $(PYTHON) -m pip install -q lupa; }
 
 debug: deps
 	$(SWIFT) build
@@ -45,6 +50,7 @@ test: debug
 
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)
+	bash Benchmarks/sim/bench.sh $(BIN_RELEASE)
 
 clean:
 	rm -rf .build
