@@ -78,9 +78,11 @@ public final class LuaVM {
                 bytes = []
             }
         }
+        // An empty array may have no storage; a one-space chunk compiles to the same nothing.
+        if bytes.isEmpty { bytes = [UInt8(ascii: " ")] }
         let status = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buffer.count, 1)) {
-                kl_load(state, $0, buffer.count, chunkName, profile == .standard ? 1 : 0)
+            buffer.withMemoryRebound(to: CChar.self) {
+                kl_load(state, $0.baseAddress, $0.count, chunkName, profile == .standard ? 1 : 0)
             }
         }
         if status != LUA_OK { throw popError(kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, status: status) }

@@ -61,6 +61,17 @@ import Testing
         #expect(result.status == 1)
     }
 
+    @Test func emptyInputsRunAsEmptyChunks() async throws {
+        let directory = try temporaryDirectory()
+        try write("#!/usr/bin/env kosmo-lua", to: directory + "/only-shebang.lua")
+        try write("", to: directory + "/empty.lua")
+        for arguments in [[directory + "/only-shebang.lua"], [directory + "/empty.lua"], ["-e", ""]] {
+            let result = try await kosmo(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty && result.stderr.isEmpty)
+        }
+    }
+
     @Test func uncaughtErrorsGoToStderrWithATraceback() async throws {
         let result = try await kosmo(["-e", "local function f() error('boom') end f()"])
         #expect(result.status == 1)
