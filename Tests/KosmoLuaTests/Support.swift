@@ -39,12 +39,12 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: String? = ni
     }
 }
 
-/// `captureOutput: false` sends output to /dev/null: for daemons (a tmux server) that would
-/// otherwise keep the pipes open forever.
+/// `captureOutput: false` is for daemons (a tmux server): spawned with output to /dev/null and
+/// reaped directly, see `spawnDetached`.
 func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: String? = nil,
                 environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20,
                 captureOutput: Bool = true) throws -> ProcessResult {
-    if !captureOutput { return try spawnDetached(executable, arguments) }
+    if !captureOutput { return try spawnDetached(executable, arguments) }  // tmux new-session -d
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -54,13 +54,8 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe(), err = Pipe(), input = Pipe()
-    if captureOutput {
-        process.standardOutput = out
-        process.standardError = err
-    } else {
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-    }
+    process.standardOutput = out
+    process.standardError = err
     process.standardInput = stdin == nil ? FileHandle.nullDevice : input
     let start = Date()
     try process.run()
@@ -71,17 +66,18 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
     let group = DispatchGroup()
     nonisolated(unsafe) var outData = Data(), errData = Data()
-    if captureOutput {
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.wait()
-    }
+    // Readers on threads of their own: many tests at once would exhaust GCD's thread pool and
+    // then wait on each other.
+    group.enter()
+    Thread { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+    group.enter()
+    Thread { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
     process.waitUntilExit()
+    let seconds = Date().timeIntervalSince(start)
+    group.wait()
     killer.cancel()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+                         stderr: String(decoding: errData, as: UTF8.self), seconds: seconds)
 }
 
 func kosmo(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
