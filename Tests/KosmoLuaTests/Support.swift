@@ -39,45 +39,71 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: String? = ni
     }
 }
 
-/// `captureOutput: false` is for daemons (a tmux server): spawned with output to /dev/null and
-/// reaped directly, see `spawnDetached`.
+/// `captureOutput: false` is for daemons (a tmux server): spawned with output to /dev/null.
+/// posix_spawn and waitpid rather than Foundation's Process, which on Linux sometimes never
+/// noticed a child exit when many tests ran at once (the test then hung on a zombie).
 func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: String? = nil,
                 environment: [String: String] = [:], directory: String? = nil, timeout: Double = 20,
                 captureOutput: Bool = true) throws -> ProcessResult {
     if !captureOutput { return try spawnDetached(executable, arguments) }  // tmux new-session -d
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for key in ["LUA_INIT", "LUA_INIT_5_4", "LUA_PATH", "LUA_CPATH", "LUA_PATH_5_4", "LUA_CPATH_5_4"] { env[key] = nil }
     env.merge(environment) { _, new in new }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    var outFDs: [Int32] = [0, 0], errFDs: [Int32] = [0, 0], inFDs: [Int32] = [0, 0]
+    guard pipe(&outFDs) == 0, pipe(&errFDs) == 0, pipe(&inFDs) == 0 else { throw NSError(domain: "pipe", code: Int(errno)) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, inFDs[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, outFDs[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errFDs[1], 2)
+    for fd in inFDs + outFDs + errFDs { posix_spawn_file_actions_addclose(&actions, fd) }
+    // GNU env's --chdir stands in for posix_spawn_file_actions_addchdir_np, which Swift cannot see.
+    let command = directory.map { ["/usr/bin/env", "--chdir=\($0)", executable] } ?? [executable]
+    let argv = (command + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+    var pid: pid_t = 0
     let start = Date()
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-    // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+    let rc = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+    close(inFDs[0]); close(outFDs[1]); close(errFDs[1])
+    guard rc == 0 else {
+        close(inFDs[1]); close(outFDs[0]); close(errFDs[0])
+        throw NSError(domain: "posix_spawn \(executable)", code: Int(rc))
+    }
+    final class Sink: @unchecked Sendable { var data = Data() }
+    let outSink = Sink(), errSink = Sink()
     let group = DispatchGroup()
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    // Readers on threads of their own: many tests at once would exhaust GCD's thread pool and
-    // then wait on each other.
-    group.enter()
-    Thread { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
-    group.enter()
-    Thread { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
-    process.waitUntilExit()
+    for (fd, sink) in [(outFDs[0], outSink), (errFDs[0], errSink)] {
+        group.enter()
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n > 0 { sink.data.append(buffer, count: n) } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+            close(fd)
+            group.leave()
+        }.start()
+    }
+    if let stdin {
+        let bytes = Array(stdin.utf8)
+        _ = bytes.withUnsafeBytes { write(inFDs[1], $0.baseAddress, $0.count) }
+    }
+    close(inFDs[1])
+    var status: Int32 = 0
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid || (r < 0 && errno != EINTR) { break }
+        if Date().timeIntervalSince(start) > timeout { kill(pid, SIGKILL) }
+        usleep(2000)
+    }
     let seconds = Date().timeIntervalSince(start)
     group.wait()
-    killer.cancel()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self), seconds: seconds)
+    let exited = status & 0x7F == 0
+    return ProcessResult(status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
+                         stdout: String(decoding: outSink.data, as: UTF8.self),
+                         stderr: String(decoding: errSink.data, as: UTF8.self), seconds: seconds)
 }
 
 func kosmo(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
