@@ -56,6 +56,14 @@ extension LuaVM {
         return 1
     }
 
+    /// The bytes of the string at `index` of thread `L` (only actual strings; numbers are not converted).
+    public func bytesValue(on L: OpaquePointer, at index: Int32) -> [UInt8]? {
+        guard lua_type(L, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let p = kl_tolstring_raw(L, index, &length) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: length))
+    }
+
     /// The string at `index` of thread `L` (only actual strings; numbers are not converted).
     public func stringValue(on L: OpaquePointer, at index: Int32) -> String? {
         guard lua_type(L, index) == LUA_TSTRING else { return nil }

@@ -114,12 +114,7 @@ public struct LuaCall {
     public func string(_ index: Int32) -> String? { vm.stringValue(on: L, at: index) }
 
     /// The argument's raw bytes when it is a string.
-    public func bytes(_ index: Int32) -> [UInt8]? {
-        guard lua_type(L, index) == LUA_TSTRING else { return nil }
-        var length = 0
-        guard let p = kl_tolstring_raw(L, index, &length) else { return nil }
-        return Array(UnsafeRawBufferPointer(start: p, count: length))
-    }
+    public func bytes(_ index: Int32) -> [UInt8]? { vm.bytesValue(on: L, at: index) }
 
     /// The argument as an integer (floats with an exact integer value too).
     public func integer(_ index: Int32) -> Int64? {

@@ -206,13 +206,9 @@ public final class LuaVM {
         case LUA_TNIL: return .nil
         case LUA_TBOOLEAN: return .boolean(lua_toboolean(state, index) != 0)
         case LUA_TNUMBER:
-            var isInteger: Int32 = 0
-            let i = kl_tointeger(state, index, &isInteger)
-            return kl_isinteger(state, index) != 0 ? .integer(i) : .number(kl_tonumber(state, index, nil))
+            return kl_isinteger(state, index) != 0 ? .integer(kl_tointeger(state, index, nil)) : .number(kl_tonumber(state, index, nil))
         case LUA_TSTRING:
-            var length = 0
-            let p = kl_tolstring_raw(state, index, &length)
-            return .bytes(Array(UnsafeRawBufferPointer(start: p, count: length)))
+            return .bytes(bytesValue(on: state, at: index) ?? [])
         default:
             var encoder = LuaToJSON(L: state, vm: self)
             do { return .json(try encoder.encode(at: index)) } catch {
