@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -72,7 +73,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ReplicateLua", dependencies: ["LuaHost", "Replicate"]),
+        .target(
+            name: "ReplicateLua",
+            dependencies: ["LuaHost", "Replicate", "CLua", "CLuaBridge", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .executableTarget(
             name: "KosmoLua",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import ReplicateLua
 
 /// The command line of `kosmo-lua` in its `lua` role: `lua5.4`'s options in `lua5.4`'s order,
 /// plus kosmo-lua's long options (which must come before the script).
@@ -21,6 +22,8 @@ struct LuaOptions {
     var timeoutSeconds: Double?
     var instructions: UInt64?
     var showHelp = false
+    /// `--read`, `--write`, `--allow`, `--sim`, …: the `replicate` table's settings.
+    var replicateFlags = ReplicateFlags()
 
     struct UsageError: Error { let message: String }
 
@@ -106,7 +109,10 @@ struct LuaOptions {
         case "help": showHelp = true
         case "version": showVersion = true
         default:
-            throw UsageError(message: "unrecognized option '\(argument)'")
+            guard let takesValue = ReplicateFlags.takesValue(name) else {
+                throw UsageError(message: "unrecognized option '\(argument)'")
+            }
+            replicateFlags.add(name, value: takesValue ? try value() : nil)
         }
     }
 
@@ -137,6 +143,8 @@ struct LuaOptions {
           --timeout SECONDS     wall-clock limit
           --instructions N      VM instruction limit
           --help                show this help
+        replicate options (before the script):
+        """ + "\n" + ReplicateFlags.usage + "\n" + """
         Subcommands: kosmo-lua sim [options]  (a local Replicate API simulator)
         """
 }

@@ -2,6 +2,7 @@ import CLua
 import CLuaBridge
 import Foundation
 import LuaHost
+import ReplicateLua
 
 /// `kosmo-lua [options] [script [args]]`: the drop-in for `lua5.4`, step for step as `lua.c`'s
 /// `pmain` does it (arg table, version, LUA_INIT, -e/-l/-W in order, script, then -i or stdin).
@@ -36,6 +37,12 @@ struct LuaRunner {
         if let seconds = limits.timeoutSeconds {
             let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
             vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n"
+        }
+        do {
+            try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox)
+        } catch {
+            StandardError.report(error.message)
+            return 1
         }
         let runner = LuaRunner(options: options, vm: vm)
         return runner.run()

@@ -131,10 +131,11 @@ public struct LuaCall {
 
     public func boolean(_ index: Int32) -> Bool { lua_toboolean(L, index) != 0 }
 
-    /// Encodes the argument as JSON per the Values table.
-    public func json(_ index: Int32) throws -> [UInt8] {
+    /// Encodes the argument as JSON per the Values table; a value JSON cannot hold (a function,
+    /// a cycle, a sparse array…) throws a `RunError` saying which.
+    public func json(_ index: Int32) throws(RunError) -> [UInt8] {
         var encoder = LuaToJSON(L: L, vm: vm)
-        return try encoder.encode(at: index)
+        do { return try encoder.encode(at: index) } catch { throw RunError(kind: .runtime, message: error.message) }
     }
 
     /// Pushes a value; returns 1 so `return call.push(x)` reads naturally.

@@ -230,14 +230,14 @@ public final class LuaVM {
 
 /// `lua_getfield` without metamethods: pushes `t[key]` using `lua_rawget`.
 @discardableResult
-func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) -> Int32 {
+public func lua_getfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) -> Int32 {
     let table = lua_absindex(L, index)
     lua_pushstring(L, key)
     return lua_rawget(L, table)
 }
 
 /// `lua_setfield` without metamethods: `t[key] = top`, popping the value.
-func lua_setfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) {
+public func lua_setfield_raw(_ L: OpaquePointer, _ index: Int32, _ key: String) {
     let table = lua_absindex(L, index)
     lua_pushstring(L, key)
     kl_insert(L, -2)

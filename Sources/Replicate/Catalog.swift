@@ -123,10 +123,14 @@ public enum Catalog {
 
     /// The catalog name nearest to `name` by edit distance, if reasonably near.
     public static func closestName(to name: String) -> String? {
-        let candidates = operations.map(\.name)
+        closest(to: name, among: operations.map(\.name))
+    }
+
+    /// The candidate nearest to `name` by edit distance (case-insensitive), if reasonably near.
+    public static func closest(to name: String, among candidates: [String]) -> String? {
         var best: (String, Int)?
         for c in candidates {
-            let d = editDistance(Array(name.lowercased()), Array(c))
+            let d = editDistance(Array(name.lowercased()), Array(c.lowercased()))
             if let current = best, current.1 <= d { continue }
             best = (c, d)
         }

@@ -91,7 +91,7 @@ public struct ReplicateError: Error, Sendable, CustomStringConvertible, Localize
     }
 
     /// An error for a prediction or training that ended without success.
-    static func model(_ prediction: JSONValue, operation: String? = nil) -> ReplicateError {
+    public static func model(_ prediction: JSONValue, operation: String? = nil) -> ReplicateError {
         let id = prediction["id"]?.stringValue ?? "?"
         let status = prediction["status"]?.stringValue ?? "unknown"
         var message = "prediction \(id) \(status)"

@@ -305,7 +305,7 @@ public struct Files: Sendable {
 }
 
 /// Content types for common file extensions (for uploads and data URIs).
-enum MIMEType {
+public enum MIMEType {
     static let table: [String: String] = [
         "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
         "svg": "image/svg+xml", "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff",
@@ -315,7 +315,8 @@ enum MIMEType {
         "zip": "application/zip", "tar": "application/x-tar", "gz": "application/gzip",
     ]
 
-    static func guess(_ filename: String) -> String {
+    /// The content type for `filename`'s extension, `application/octet-stream` when unknown.
+    public static func guess(_ filename: String) -> String {
         table[(filename as NSString).pathExtension.lowercased()] ?? "application/octet-stream"
     }
 }

@@ -35,6 +35,27 @@ extension ReplicateClient {
     }
 }
 
+extension ReplicateClient {
+    /// The page of a paginated operation at `cursor`: either a `next`/`previous` URL an earlier
+    /// page gave, or the bare `cursor` value from such a URL.
+    public func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], cursor: String) async throws -> JSONValue {
+        if cursor.hasPrefix("https://") || cursor.hasPrefix("http://") {
+            return try await fetchPage(operation: operation, arguments: arguments, next: cursor)
+        }
+        var exchange = try RequestBuilder(operation: operation, baseURL: configuration.baseURL).build(arguments)
+        guard var components = URLComponents(url: exchange.url, resolvingAgainstBaseURL: false) else {
+            throw ReplicateError.validation("cannot add a cursor to \(exchange.url)", operation: operation.name)
+        }
+        let items = components.queryItems ?? []
+        components.queryItems = items + [URLQueryItem(name: "cursor", value: cursor)]
+        guard let url = components.url else {
+            throw ReplicateError.validation("cursor '\(cursor)' does not fit in a URL", operation: operation.name)
+        }
+        exchange.url = url
+        return try await execute(exchange, operation: operation.name).body
+    }
+}
+
 /// Every item of a paginated operation, page after page. Iterating fetches lazily; an error
 /// (for any page) is thrown from `next()`.
 public struct PageSequence<T: ReplicateObject>: AsyncSequence, Sendable {

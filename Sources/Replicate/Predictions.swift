@@ -272,14 +272,20 @@ extension ReplicateClient {
     ///   - pollInterval: first delay between polls; it grows ×1.5 up to `maxPollInterval`.
     ///   - cancelOnTaskCancellation: when the calling task is cancelled, also cancel the
     ///     prediction on the server (so it stops costing money) before rethrowing.
+    ///   - onUpdate: called with each prediction fetched while waiting (for progress displays).
     public func wait(
         for prediction: Prediction, timeout: TimeInterval = 1800, pollInterval: TimeInterval = 0.5,
-        maxPollInterval: TimeInterval = 5, cancelOnTaskCancellation: Bool = true
+        maxPollInterval: TimeInterval = 5, cancelOnTaskCancellation: Bool = true,
+        onUpdate: (@Sendable (Prediction) -> Void)? = nil
     ) async throws -> Prediction {
         try await poll(
             prediction, id: prediction.id, kind: "prediction", status: \.status, raw: \.raw,
             timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
-            fetch: { try await self.predictions.get($0) }, cancel: { _ = try await self.predictions.cancel($0) })
+            fetch: { id in
+                let next = try await self.predictions.get(id)
+                onUpdate?(next)
+                return next
+            }, cancel: { _ = try await self.predictions.cancel($0) })
     }
 
     /// Polls a training until it reaches a terminal status; see `wait(for:…)` for predictions.

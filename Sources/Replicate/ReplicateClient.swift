@@ -56,6 +56,13 @@ public final class ReplicateClient: Sendable {
         return try await execute(exchange, operation: operation.name)
     }
 
+    /// Checks `arguments` for `operation` exactly as `perform` would (unknown names with the
+    /// nearest valid one, missing required ones, types, `wait` and `cancel_after`), without
+    /// sending anything.
+    public static func validate(_ operation: OperationSpec, arguments: [String: JSONValue]) throws {
+        _ = try RequestBuilder(operation: operation, baseURL: ReplicateConfiguration.defaultBaseURL).build(arguments)
+    }
+
     /// Sends a prepared exchange, throwing `.http` for non-success statuses.
     func execute(_ exchange: HTTPExchange, operation: String?) async throws -> APIResponse {
         let raw = try await transport.send(exchange)
@@ -110,8 +117,10 @@ struct RequestBuilder {
         var arguments = rawArguments.filter { !$0.value.isNull }
         let allowed = Set(operation.argumentNames)
         for key in arguments.keys.sorted() where !allowed.contains(key) {
-            let list = operation.argumentNames.isEmpty ? "it takes no arguments" : "expected one of: " + operation.argumentNames.joined(separator: ", ")
-            throw fail("unknown argument '\(key)' for \(operation.name); \(list)")
+            guard !operation.argumentNames.isEmpty else { throw fail("unknown argument '\(key)' for \(operation.name); it takes no arguments") }
+            var message = "unknown argument '\(key)' for \(operation.name)"
+            if let near = Catalog.closest(to: key, among: operation.argumentNames) { message += "; did you mean '\(near)'?" }
+            throw fail(message + " (it takes: " + operation.argumentNames.joined(separator: ", ") + ")")
         }
         let allSpecs = operation.parameters + (operation.body?.fields ?? [])
         for spec in allSpecs {

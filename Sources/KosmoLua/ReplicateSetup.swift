@@ -1,0 +1,64 @@
+import Foundation
+import LuaHost
+import Replicate
+import ReplicateLua
+import ReplicateSim
+
+/// Gives a VM its `replicate` table as the command line asks: settings from the config file,
+/// the environment and the flags; the simulator in-process for `--sim`; a terminal approver.
+enum ReplicateSetup {
+    struct Failure: Error { let message: String }
+
+    /// In `exec` and `mcp` the spend guard is on unless a flag or the config file says otherwise.
+    static let agentPredictionLimit = 20
+
+    /// Resolves settings, starting the in-process simulator for `--sim` (which then needs no token).
+    static func settings(flags: ReplicateFlags, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(Failure) -> ReplicateSettings {
+        var settings: ReplicateSettings
+        do {
+            settings = try ReplicateSettings.resolve(flags: flags)
+        } catch {
+            throw Failure(message: error.message)
+        }
+        for warning in settings.warnings { StandardError.report("warning: " + warning) }
+        if settings.simulate {
+            let simulator = try startSimulator(simulatorOptions)
+            settings.baseURL = simulator.baseURL
+            // The simulator accepts any token; a real one must not travel even to loopback.
+            settings.token = "kosmo-sim"
+            settings.tokenSource = "--sim"
+        }
+        return settings
+    }
+
+    /// Installs `replicate` into `vm` for the `lua`-style command and the REPL.
+    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) {
+        let settings = try settings(flags: flags)
+        let session = ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
+                                       maxRequestsInFlight: sandboxed ? 64 : nil, showProgress: true)
+        do {
+            try ReplicateLibrary.install(in: vm, session: session)
+        } catch {
+            throw Failure(message: "cannot set up the replicate table: \(error.message)")
+        }
+    }
+
+    /// The simulator for `--sim`, listening on an ephemeral loopback port until the process exits.
+    static func startSimulator(_ options: SimulatorOptions) throws(Failure) -> Simulator {
+        let simulator = Simulator(options: options)
+        let started = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task.detached {
+            do { try await simulator.start() } catch { failure.message = "cannot start the simulator: \(error)" }
+            started.signal()
+        }
+        started.wait()
+        if let message = failure.message { throw Failure(message: message) }
+        return simulator
+    }
+}
+
+/// Carries a start-up failure out of the detached task.
+private final class FailureBox: @unchecked Sendable {
+    var message: String?
+}

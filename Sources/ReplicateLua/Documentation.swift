@@ -1,0 +1,130 @@
+import Replicate
+
+/// What `replicate.help`, `kosmo-lua docs` and the MCP discovery tools say about each function.
+public enum Documentation {
+    /// A helper: a function of the `replicate` table that is not one API operation.
+    public struct Helper: Sendable {
+        public let name: String
+        public let signature: String
+        /// `read`, `write`, or `none` (no request).
+        public let access: String
+        public let summary: String
+        public let example: String
+    }
+
+    public static let helpers: [Helper] = [
+        Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: "write",
+               summary: "Runs a model and returns its output. ref is owner/name, owner/name:version or a version id (opts.deployment = true: a deployment). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment.",
+               example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"#),
+        Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: "write",
+               summary: "Runs a model and iterates over its server-sent events ({event = \"output\"|\"logs\", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.",
+               example: #"for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end"#),
+        Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: "read",
+               summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.",
+               example: #"local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})"#),
+        Helper(name: "paginate", signature: "replicate.paginate(name, args) -> iterator of items", access: "read",
+               summary: "Iterates over every item of a paginated function (list_models, list_predictions, search_models, …), fetching pages as needed.",
+               example: #"for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end"#),
+        Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false}) -> results[, errors]", access: "none",
+               summary: "Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.",
+               example: #"local outs = replicate.map({"a", "b"}, function(t) return replicate.run("replicate/hello-world", {text = t}) end, {concurrency = 8})"#),
+        Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false}) -> results[, errors]", access: "none",
+               summary: "Runs each function as a concurrent task and returns their results in order; errors as in map.",
+               example: #"local a, b = table.unpack(replicate.all{function() return replicate.get_account() end, function() return replicate.list_hardware() end})"#),
+        Helper(name: "upload", signature: "replicate.upload(path_or_string, opts) -> file", access: "write",
+               summary: "Uploads a local file (by path; in the sandbox it needs --allow-read DIR) or a string's bytes (with opts.filename) and returns the file object; use file.urls.get as a model input. opts: filename, content_type, metadata.",
+               example: #"local f = replicate.upload("photo.png"); replicate.run("sim/echo", {file = f.urls.get})"#),
+        Helper(name: "download", signature: "replicate.download(url_or_file, path) -> {path, bytes, content_type}", access: "read",
+               summary: "Streams a URL (a model output, or a file object's urls.get) to a local path (in the sandbox it needs --allow-write DIR).",
+               example: #"replicate.download(outputs[1], "out.png")"#),
+        Helper(name: "webhooks.verify", signature: "replicate.webhooks.verify{headers =, body =, secret =} -> boolean", access: "none",
+               summary: "Checks a webhook's signature (webhook-id, webhook-timestamp, webhook-signature headers; HMAC-SHA256). Without secret, the account's default webhook secret is fetched (a read).",
+               example: #"local ok = replicate.webhooks.verify{headers = req.headers, body = req.body, secret = "whsec_…"}"#),
+        Helper(name: "help", signature: "replicate.help(name)", access: "none",
+               summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",
+               example: #"replicate.help("create_prediction")"#),
+    ]
+
+    /// Every name of the `replicate` table a script may call.
+    public static var allNames: [String] {
+        Catalog.operations.map(\.name) + helpers.map(\.name)
+    }
+
+    /// The nearest function name to a misspelt one.
+    public static func closestName(to name: String) -> String? {
+        let bare = name.hasPrefix("replicate_") ? String(name.dropFirst("replicate_".count)) : name
+        return Catalog.closest(to: bare, among: allNames)
+    }
+
+    /// `replicate.help(name)`: the text for one function, or the list of all of them.
+    public static func helpText(for name: String?) -> String {
+        guard let name, !name.isEmpty else { return overview }
+        if let helper = helpers.first(where: { $0.name == name }) {
+            return "\(helper.signature)  (\(helper.access == "none" ? "no request of its own" : helper.access))\n\(helper.summary)\nExample:\n  \(helper.example)"
+        }
+        guard let operation = Catalog.operation(named: name) else {
+            var text = "replicate.\(name) does not exist"
+            if let near = closestName(to: name) { text += "; did you mean replicate.\(near)? (replicate.help(\"\(near)\"))" }
+            return text
+        }
+        return text(for: operation)
+    }
+
+    static func text(for operation: OperationSpec) -> String {
+        var lines = ["replicate.\(operation.name){…}  (\(operation.access.rawValue))  \(operation.method) \(operation.path)", operation.summary]
+        let specs = operation.parameters.filter { $0.location != .header } + (operation.body?.fields ?? [])
+        if specs.isEmpty {
+            lines.append("Takes no arguments.")
+        } else {
+            lines.append("Arguments:")
+            for spec in specs {
+                let firstLine = spec.description.split(separator: "\n").first.map(String.init) ?? ""
+                lines.append("  \(spec.name) (\(spec.type)\(spec.required ? ", required" : ""))  \(firstLine)")
+            }
+        }
+        if operation.createsPrediction {
+            lines.append("  wait (true or 1..60)  hold the request until the prediction finishes (Prefer: wait)")
+            lines.append("  cancel_after (seconds or \"5m\")  cancel the prediction after this long")
+        }
+        if operation.paginated { lines.append("  cursor (string)  a page's next URL; returns {results = {…}, next = url|nil}") }
+        lines.append("Example:\n  \(example(for: operation))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A call that shows the short form where there is one.
+    public static func example(for operation: OperationSpec) -> String {
+        let names = Set(operation.parameters.map(\.name))
+        let call = "replicate.\(operation.name)"
+        switch operation.name {
+        case "create_prediction": return #"local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}, wait = true}"#
+        case "create_model_prediction": return #"local p = replicate.create_model_prediction("replicate/hello-world", {text = "kosmo"}, {wait = true})"#
+        case "search": return #"local found = replicate.search{query = "upscale", limit = 5}"#
+        case "search_models": return #"local page = replicate.search_models{query = "llama"}"#
+        default: break
+        }
+        if names.contains("version_id") { return "local v = \(call)(\"owner/name:<version id>\")" }
+        if names.contains("model_owner") { return "local m = \(call)(\"replicate/hello-world\")" }
+        if names.contains("deployment_owner") { return "local d = \(call)(\"acme/my-deployment\")" }
+        if let id = ["prediction_id", "training_id", "file_id", "collection_slug"].first(where: names.contains) {
+            return "local x = \(call)(\"<\(id)>\")"
+        }
+        if let body = operation.body, body.contentType == "application/json" {
+            let required = body.fields.filter(\.required).map { "\($0.name) = …" }.joined(separator: ", ")
+            return "\(call){\(required)}"
+        }
+        return operation.paginated ? "local page = \(call)()  -- page.results, page.next" : "local x = \(call)()"
+    }
+
+    static var overview: String {
+        var lines = ["replicate: \(Catalog.operations.count) API functions (each also as replicate.replicate_<name>) and helpers.", "Helpers:"]
+        for helper in helpers { lines.append("  \(helper.signature)") }
+        for access in [Access.read, .write] {
+            lines.append("\(access == .read ? "Reads" : "Writes") (\(access.rawValue)):")
+            for operation in Catalog.operations where operation.access == access {
+                lines.append("  \(operation.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(operation.summary)")
+            }
+        }
+        lines.append("replicate.help(\"name\") shows one function's arguments and an example.")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,144 @@
+import CLua
+import LuaHost
+import Replicate
+
+/// The helpers' Swift halves, registered into the host table `lua/_replicate.lua` receives.
+enum Helpers {
+    static let eventMetatable = "replicate.event"
+
+    static func register(in vm: LuaVM, table: Int32, session: ReplicateSession) {
+        vm.register("run", in: table, RunHelpers.run(session))
+        vm.register("wait", in: table, RunHelpers.wait(session))
+        vm.register("page", in: table, page(session))
+        vm.register("stream_open", in: table, StreamHelpers.open(session))
+        vm.register("stream_next", in: table, StreamHelpers.next(session))
+        vm.register("stream_close", in: table, sync: StreamHelpers.close(session))
+        vm.register("upload", in: table, FileHelpers.upload(session))
+        vm.register("download", in: table, FileHelpers.download(session))
+        vm.register("verify", in: table, verify(session))
+        vm.register("tasks", in: table, sync: TaskHelpers.tasks)
+        vm.register("help", in: table, sync: { call in
+            call.push(.string(Documentation.helpText(for: call.string(1))))
+        })
+        vm.register("suggest", in: table, sync: { call in
+            guard let name = call.string(1) else { return call.push(.nil) }
+            return call.push(Documentation.closestName(to: name).map(LuaValue.string) ?? .nil)
+        })
+    }
+
+    /// Reads an options table (argument `index`, may be absent) and rejects unknown keys.
+    static func options(_ call: LuaCall, _ index: Int32, function: String, allowed: [String]) throws -> [String: JSONValue] {
+        if call.isNil(index) { return [:] }
+        guard call.type(index) == LUA_TTABLE else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): options must be a table, got \(typeName(call, index))")
+        }
+        let value = try LuaJSON.argument(call, index, function: function, what: "the options table")
+        if let array = value.arrayValue, array.isEmpty { return [:] }
+        guard let object = value.objectValue else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): options must be a table of named options")
+        }
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            var message = "replicate.\(function): unknown option '\(key)'"
+            if let near = Catalog.closest(to: key, among: allowed) { message += "; did you mean '\(near)'?" }
+            throw LuaErrors.validation(function: function, message: message + " (options: \(allowed.joined(separator: ", ")))")
+        }
+        return object
+    }
+
+    static func typeName(_ call: LuaCall, _ index: Int32) -> String {
+        call.type(index) == LUA_TNONE ? "no value" : String(cString: lua_typename(call.L, call.type(index)))
+    }
+
+    static func requireString(_ call: LuaCall, _ index: Int32, function: String, what: String) throws -> String {
+        guard let text = call.string(index) else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): \(what) must be a string, got \(typeName(call, index))")
+        }
+        return text
+    }
+
+    /// `page(name, args, next)`: one page of any paginated function (for `replicate.paginate`).
+    static func page(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            let name = try requireString(call, 1, function: "paginate", what: "the function name")
+            guard let operation = Catalog.operation(named: name) else {
+                var message = "replicate.paginate: '\(name)' is not a replicate function"
+                if let near = Catalog.closestName(to: name) { message += "; did you mean '\(near)'?" }
+                throw LuaErrors.validation(function: "paginate", message: message)
+            }
+            guard operation.paginated else {
+                let names = Catalog.operations.filter(\.paginated).map(\.name).joined(separator: ", ")
+                throw LuaErrors.validation(function: "paginate", message: "replicate.paginate: \(operation.name) is not paginated; these are: \(names)")
+            }
+            let mapper = ArgumentMapper(operation: operation, function: operation.name)
+            var arguments: [String: JSONValue] = [:]
+            if !call.isNil(2) {
+                if let text = call.string(2) {
+                    arguments = try mapper.positional([.string(text)])
+                } else {
+                    arguments = try options(call, 2, function: operation.name, allowed: operation.argumentNames)
+                }
+            }
+            try mapper.validate(arguments)
+            let next = call.string(3)
+            let decision = try session.authorize(operation.name, operation, arguments: arguments)
+            let client = session.client
+            let frozen = arguments
+            return {
+                [try await session.perform(operation.name, access: operation.access, decision: decision) {
+                    let body = try await client.fetchPage(operation: operation, arguments: frozen, next: next)
+                    return (LuaJSON.value(body), 200, nil)
+                }]
+            }
+        }
+    }
+
+    /// `webhooks.verify{headers =, body =, secret =}`; without a secret, the account's default
+    /// webhook secret is fetched (a read).
+    static func verify(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            let function = "webhooks.verify"
+            let args = try options(call, 1, function: function, allowed: ["headers", "body", "secret", "tolerance"])
+            guard let headerObject = args["headers"]?.objectValue else {
+                throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'headers' must be a table of the request's headers")
+            }
+            var headers: [String: String] = [:]
+            for (name, value) in headerObject {
+                guard let text = value.stringValue else {
+                    throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: header '\(name)' must be a string")
+                }
+                headers[name] = text
+            }
+            guard let body = args["body"]?.stringValue else {
+                throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'body' must be the raw request body as a string")
+            }
+            let tolerance = args["tolerance"]?.doubleValue ?? 300
+            let client = session.client
+            var fetchDecision: String?
+            var operation: OperationSpec?
+            if args["secret"] == nil, let op = Catalog.operation(named: "get_default_webhook_secret") {
+                fetchDecision = try session.authorize(op.name, op, arguments: [:])
+                operation = op
+            }
+            let secret = args["secret"]?.stringValue
+            let fetch = operation.flatMap { op in fetchDecision.map { (op, $0) } }
+            let frozenHeaders = headers
+            return {
+                var key = secret
+                if key == nil, let (operation, decision) = fetch {
+                    key = try await session.perform(operation.name, access: .read, decision: decision) {
+                        let response = try await client.perform(operation, arguments: [:])
+                        return (response.body["key"]?.stringValue, response.status, nil)
+                    }
+                }
+                guard let key else {
+                    throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: no secret given and none could be fetched")
+                }
+                do {
+                    return [.boolean(try Webhooks.verify(headers: frozenHeaders, body: body, secret: key, tolerance: tolerance))]
+                } catch {
+                    throw LuaErrors.from(error, function: function).raise
+                }
+            }
+        }
+    }
+}

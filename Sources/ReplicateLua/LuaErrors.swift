@@ -1,0 +1,110 @@
+import Foundation
+import LuaHost
+import Replicate
+
+/// The error tables `replicate.*` raises (DESIGN.md "Errors"): `kind`, `message`, `function`,
+/// and where they apply `status`, `title`, `detail`, `prediction`, `access`. Their metatable
+/// (`replicate.error`, set up by `lua/replicate.lua`) gives a one-line `tostring`.
+enum LuaErrors {
+    static let metatable = "replicate.error"
+
+    static func table(kind: String, function: String, message: String, extra: [(String, LuaValue)] = []) -> LuaRaise {
+        // `tostring` names the function; a message that starts with it would say it twice.
+        var message = message
+        if message.hasPrefix("replicate.\(function): ") { message.removeFirst("replicate.\(function): ".count) }
+        return LuaRaise(value: .table([("kind", .string(kind)), ("message", .string(message)), ("function", .string(function))] + extra),
+                 metatable: metatable)
+    }
+
+    static func permission(function: String, access: String, message: String) -> LuaRaise {
+        table(kind: "permission", function: function, message: message, extra: [("access", .string(access))])
+    }
+
+    static func limit(function: String, message: String) -> LuaRaise {
+        table(kind: "limit", function: function, message: message)
+    }
+
+    static func validation(function: String, message: String) -> LuaRaise {
+        table(kind: "validation", function: function, message: message)
+    }
+
+    /// Any failure of a call as a `replicate` error table, with its kind for the call log.
+    static func from(_ error: any Error, function: String) -> (raise: LuaRaise, kind: String) {
+        if let raise = error as? LuaRaise {
+            if case .table(let fields) = raise.value, case .string(let kind)? = fields.first(where: { $0.0 == "kind" })?.1 {
+                return (raise, kind)
+            }
+            return (raise, "runtime")
+        }
+        if let e = error as? ReplicateError {
+            var extra: [(String, LuaValue)] = []
+            if let status = e.status { extra.append(("status", .integer(Int64(status)))) }
+            if let title = e.title { extra.append(("title", .string(title))) }
+            if let detail = e.detail { extra.append(("detail", .string(detail))) }
+            if let type = e.type { extra.append(("type", .string(type))) }
+            if let retryAfter = e.retryAfter { extra.append(("retry_after", .number(retryAfter))) }
+            if let prediction = e.prediction { extra.append(("prediction", LuaJSON.value(prediction))) }
+            return (table(kind: e.kind.rawValue, function: function, message: e.message, extra: extra), e.kind.rawValue)
+        }
+        if error is CancellationError {
+            return (table(kind: "limit", function: function, message: "the call was cancelled because the run stopped"), "limit")
+        }
+        return (table(kind: "runtime", function: function, message: String(describing: error)), "runtime")
+    }
+}
+
+/// Moving values between `JSONValue` (the client) and Lua (per DESIGN.md's Values table).
+enum LuaJSON {
+    /// A JSON value to push into Lua.
+    static func value(_ json: JSONValue) -> LuaValue {
+        switch json {
+        case .null: return .nil
+        case .bool(let b): return .boolean(b)
+        case .string(let s): return .string(s)
+        default:
+            guard let data = try? json.encoded() else { return .nil }
+            return .json(Array(data))
+        }
+    }
+
+    /// The Lua value at argument `index` as JSON; a non-JSON value is a validation error.
+    static func argument(_ call: LuaCall, _ index: Int32, function: String, what: String) throws -> JSONValue {
+        do {
+            return try JSONValue(parsing: Data(try call.json(index)))
+        } catch let error as RunError {
+            throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error.message)")
+        } catch {
+            throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error)")
+        }
+    }
+}
+
+/// Key arguments on one line for prompts: ids and names first, then `input`'s keys.
+enum ArgumentSummary {
+    static func line(_ arguments: [String: JSONValue], limit: Int = 160) -> String {
+        let keys = arguments.keys.sorted { rank($0) == rank($1) ? $0 < $1 : rank($0) < rank($1) }
+        var parts: [String] = []
+        for key in keys {
+            guard let value = arguments[key] else { continue }
+            parts.append("\(key)=\(short(value))")
+        }
+        let text = parts.joined(separator: " ")
+        return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+    }
+
+    private static func rank(_ key: String) -> Int {
+        if key.hasSuffix("_owner") || key.hasSuffix("_name") || key.hasSuffix("_id") || key == "version" || key == "model" { return 0 }
+        return key == "input" ? 1 : 2
+    }
+
+    private static func short(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return "\"" + (s.count > 48 ? String(s.prefix(47)) + "…" : s) + "\""
+        case .object(let o):
+            let inner = o.keys.sorted().map { "\($0)=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
+            return "{" + (inner.count > 80 ? String(inner.prefix(79)) + "…" : inner) + "}"
+        case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
+        default: return (try? value.encodedString()) ?? "?"
+        }
+    }
+}

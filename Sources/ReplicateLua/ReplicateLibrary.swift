@@ -1,0 +1,79 @@
+import CLua
+import CLuaBridge
+import LuaHost
+import Replicate
+
+/// Installs the global `replicate` table: the 37 catalog functions (and their `replicate_`
+/// aliases) as Swift host functions, and the helpers, which `lua/_replicate.lua` assembles.
+public enum ReplicateLibrary {
+    /// Operations that create something billed per run; the spend guard counts them.
+    static let creatingOperations: Set<String> = [
+        "create_prediction", "create_model_prediction", "create_deployment_prediction", "create_training",
+    ]
+
+    /// Adds `replicate` to `vm`'s globals (and to `package.loaded` where there is one).
+    public static func install(in vm: LuaVM, session: ReplicateSession) throws(RunError) {
+        let L = vm.state
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+
+        lua_createtable(L, 0, 24)
+        lua_createtable(L, 0, Int32(Catalog.operations.count))
+        for operation in Catalog.operations {
+            vm.register(operation.name, in: -1, catalogFunction(operation, session))
+        }
+        lua_setfield_raw(L, -2, "ops")
+        Helpers.register(in: vm, table: lua_gettop(L), session: session)
+        lua_pushboolean(L, session.sandboxed ? 1 : 0)
+        lua_setfield_raw(L, -2, "sandboxed")
+
+        lua_pushvalue(L, -1)
+        try vm.pushEmbeddedModule("_replicate", argumentCount: 1)
+        // The module left its metatables in the host table for the registry.
+        for (field, name) in [("error_mt", LuaErrors.metatable), ("event_mt", Helpers.eventMetatable)] {
+            lua_getfield_raw(L, -2, field)
+            vm.registerMetatable(named: name)
+        }
+        vm.pushGlobals()
+        lua_pushvalue(L, -2)
+        lua_setfield_raw(L, -2, "replicate")
+        if lua_getfield_raw(L, -1, "package") == LUA_TTABLE, lua_getfield_raw(L, -1, "loaded") == LUA_TTABLE {
+            lua_pushvalue(L, -4)
+            lua_setfield_raw(L, -2, "replicate")
+        }
+    }
+
+    /// One catalog function: map and check the arguments, authorize, then call the API.
+    static func catalogFunction(_ operation: OperationSpec, _ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            let mapper = ArgumentMapper(operation: operation, function: operation.name)
+            var arguments = try mapper.map(call)
+            var cursor: String?
+            if operation.paginated, let value = arguments.removeValue(forKey: "cursor") {
+                guard let text = value.stringValue, !text.isEmpty else {
+                    throw LuaErrors.validation(function: operation.name, message: "replicate.\(operation.name): 'cursor' must be a page's next URL or its cursor string")
+                }
+                cursor = text
+            }
+            try mapper.validate(arguments)
+            let decision = try session.authorize(operation.name, operation, arguments: arguments)
+            if creatingOperations.contains(operation.name) { try session.reserveCreate(operation.name) }
+            let client = session.client
+            let frozen = arguments
+            let pageCursor = cursor
+            return {
+                let value = try await session.perform(operation.name, access: operation.access, decision: decision) {
+                    if let cursor = pageCursor {
+                        let body = try await client.fetchPage(operation: operation, arguments: frozen, cursor: cursor)
+                        return (LuaJSON.value(body), 200, nil)
+                    }
+                    let response = try await client.perform(operation, arguments: frozen)
+                    let result: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response.body)
+                    let id = operation.name.contains("prediction") || operation.name.contains("training") ? response.body["id"]?.stringValue : nil
+                    return (result, response.status, id)
+                }
+                return [value]
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CLua
+import Foundation
+import LuaHost
+import Replicate
+
+/// `replicate.run` and `replicate.wait`.
+enum RunHelpers {
+    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment"]
+
+    /// What a model reference asks to create, as a catalog call.
+    struct Creation {
+        let target: RunTarget
+        let operation: OperationSpec
+        let arguments: [String: JSONValue]
+    }
+
+    /// Reads `(ref, input, opts)` for `run` and `stream`, checks it and returns the create call.
+    static func creation(_ call: LuaCall, function: String, waitByDefault: Bool) throws -> (Creation, [String: JSONValue]) {
+        let reference = try Helpers.requireString(call, 1, function: function, what: "the model (owner/name, owner/name:version or a version id)")
+        var input: [String: JSONValue] = [:]
+        if !call.isNil(2) {
+            guard call.type(2) == LUA_TTABLE else {
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): the input must be a table, got \(Helpers.typeName(call, 2))")
+            }
+            let value = try LuaJSON.argument(call, 2, function: function, what: "the input")
+            if let object = value.objectValue { input = object } else if value.arrayValue?.isEmpty != true {
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): the input must be a table of named inputs, not a list")
+            }
+        }
+        let options = try Helpers.options(call, 3, function: function, allowed: runOptions)
+        let target: RunTarget
+        do {
+            target = options["deployment"]?.boolValue == true ? try RunTarget.deployment(reference) : try RunTarget(reference)
+        } catch {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): " + ((error as? ReplicateError)?.message ?? "\(error)"))
+        }
+        var arguments: [String: JSONValue] = ["input": .object(input)]
+        let operationName: String
+        switch target {
+        case .version(let version), .model(_, _, let version?):
+            operationName = "create_prediction"
+            arguments["version"] = .string(version)
+        case .model(let owner, let name, nil):
+            operationName = "create_model_prediction"
+            arguments["model_owner"] = .string(owner)
+            arguments["model_name"] = .string(name)
+        case .deployment(let owner, let name):
+            operationName = "create_deployment_prediction"
+            arguments["deployment_owner"] = .string(owner)
+            arguments["deployment_name"] = .string(name)
+        }
+        if let wait = options["wait"] { arguments["wait"] = wait } else if waitByDefault { arguments["wait"] = true }
+        for key in ["cancel_after", "webhook", "webhook_events_filter"] { if let v = options[key] { arguments[key] = v } }
+        guard let operation = Catalog.operation(named: operationName) else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): \(operationName) is missing from the catalog")
+        }
+        try ArgumentMapper(operation: operation, function: function).validate(arguments)
+        return (Creation(target: target, operation: operation, arguments: arguments), options)
+    }
+
+    static func timeout(_ options: [String: JSONValue], function: String) throws -> TimeInterval {
+        guard let value = options["timeout"] else { return 1800 }
+        guard let seconds = value.doubleValue, seconds > 0 else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): 'timeout' must be a positive number of seconds")
+        }
+        return seconds
+    }
+
+    /// `run(ref, input, opts)`: create (in sync mode by default, as the official clients do),
+    /// wait, and return the output; a failed run raises a `model` error with the prediction.
+    static func run(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            let (creation, options) = try creation(call, function: "run", waitByDefault: true)
+            let timeout = try timeout(options, function: "run")
+            let decision = try session.authorize("run", creation.operation, arguments: creation.arguments)
+            try session.reserveCreate("run")
+            let client = session.client
+            let label = creation.target.description
+            return {
+                let output = try await session.perform("run", access: .write, decision: decision) {
+                    let progress = session.progress
+                    let line = progress?.begin(label)
+                    defer { if let line { progress?.end(line) } }
+                    let response = try await client.perform(creation.operation, arguments: creation.arguments)
+                    var prediction = try Prediction(json: response.body)
+                    if !prediction.status.isTerminal {
+                        if let line { progress?.update(line, status: prediction.status.rawValue, logs: prediction.logs) }
+                        prediction = try await client.wait(for: prediction, timeout: timeout, onUpdate: { update in
+                            if let line { progress?.update(line, status: update.status.rawValue, logs: update.logs) }
+                        })
+                    }
+                    guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
+                    return (LuaJSON.value(prediction.output ?? .null), response.status, prediction.id)
+                }
+                return [output]
+            }
+        }
+    }
+
+    /// `wait(prediction_or_id, opts)`: polls until the prediction (or training) is done and
+    /// returns it, whatever its final status.
+    static func wait(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            var id: String
+            var isTraining = false
+            if let text = call.string(1) {
+                id = text
+            } else if call.type(1) == LUA_TTABLE {
+                let value = try LuaJSON.argument(call, 1, function: "wait", what: "the prediction")
+                guard let text = value["id"]?.stringValue else {
+                    throw LuaErrors.validation(function: "wait", message: "replicate.wait: the table has no 'id'; pass a prediction, a training or an id")
+                }
+                id = text
+                isTraining = value["urls"]?["get"]?.stringValue?.contains("/trainings/") ?? false
+            } else {
+                throw LuaErrors.validation(function: "wait", message: "replicate.wait: expected a prediction, a training or an id, got \(Helpers.typeName(call, 1))")
+            }
+            let options = try Helpers.options(call, 2, function: "wait", allowed: ["timeout", "training"])
+            if options["training"]?.boolValue == true { isTraining = true }
+            let timeout = try timeout(options, function: "wait")
+            let operationName = isTraining ? "get_training" : "get_prediction"
+            guard let operation = Catalog.operation(named: operationName) else { return { [] } }
+            let decision = try session.authorize("wait", operation, arguments: [isTraining ? "training_id" : "prediction_id": .string(id)])
+            let client = session.client
+            let waitID = id
+            let training = isTraining
+            return {
+                let result = try await session.perform("wait", access: .read, decision: decision) {
+                    let progress = session.progress
+                    let line = progress?.begin(waitID)
+                    defer { if let line { progress?.end(line) } }
+                    if training {
+                        let done = try await client.wait(for: try await client.trainings.get(waitID), timeout: timeout)
+                        return (LuaJSON.value(done.raw), 200, done.id)
+                    }
+                    let prediction = try await client.wait(for: try await client.predictions.get(waitID), timeout: timeout, onUpdate: { update in
+                        if let line { progress?.update(line, status: update.status.rawValue, logs: update.logs) }
+                    })
+                    return (LuaJSON.value(prediction.raw), 200, prediction.id)
+                }
+                return [result]
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import LuaHost
+import Replicate
+
+/// The streams a run has open, by id. `replicate.stream` returns an iterator over one of them;
+/// the iterator's to-be-closed value closes it when a loop ends early.
+final class OpenStreams: @unchecked Sendable {
+    /// One stream: its events and its progress line. Only one `next` runs at a time per stream
+    /// (a Lua iterator is called in sequence), which `busy` enforces.
+    final class Entry: @unchecked Sendable {
+        var iterator: AsyncThrowingStream<ServerSentEvent, Error>.AsyncIterator
+        let predictionID: String
+        let progressLine: Int?
+        var busy = false
+        var finished = false
+
+        init(_ stream: AsyncThrowingStream<ServerSentEvent, Error>, predictionID: String, progressLine: Int?) {
+            self.iterator = stream.makeAsyncIterator()
+            self.predictionID = predictionID
+            self.progressLine = progressLine
+        }
+    }
+
+    private let lock = NSLock()
+    private var entries: [Int: Entry] = [:]
+    private var nextID = 1
+
+    func add(_ entry: Entry) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let id = nextID
+        nextID += 1
+        entries[id] = entry
+        return id
+    }
+
+    func get(_ id: Int) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[id]
+    }
+
+    func remove(_ id: Int) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.removeValue(forKey: id)
+    }
+}
+
+/// `replicate.stream(ref, input, opts)`: `stream_open` creates the prediction and connects,
+/// `stream_next` returns the next event (`output`, `logs`) or nil after `done`, and an `error`
+/// event raises a `model` error.
+enum StreamHelpers {
+    static func open(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
+            let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments)
+            try session.reserveCreate("stream")
+            let client = session.client
+            let label = creation.target.description
+            return {
+                let (id, prediction) = try await session.perform("stream", access: .write, decision: decision) {
+                    let response = try await client.perform(creation.operation, arguments: creation.arguments)
+                    let prediction = try Prediction(json: response.body)
+                    let events = try client.stream(prediction)
+                    let line = session.progress?.begin(label)
+                    if let line { session.progress?.update(line, status: "streaming", logs: nil) }
+                    let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line))
+                    return ((id, prediction.raw), response.status, prediction.id)
+                }
+                return [.integer(Int64(id)), LuaJSON.value(prediction)]
+            }
+        }
+    }
+
+    static func next(_ session: ReplicateSession) -> HostFunction {
+        .async { call in
+            guard let id = call.integer(1).map(Int.init), let entry = session.streams.get(id) else {
+                throw LuaErrors.validation(function: "stream", message: "replicate.stream: this stream is closed")
+            }
+            guard !entry.busy else {
+                throw LuaErrors.validation(function: "stream", message: "replicate.stream: the iterator is already waiting for an event in another task")
+            }
+            if entry.finished { return { [] } }
+            entry.busy = true
+            return {
+                defer { entry.busy = false }
+                do {
+                    while let event = try await entry.iterator.next() {
+                        switch event.event {
+                        case "done":
+                            finish(session, id)
+                            return []
+                        case "error":
+                            finish(session, id)
+                            let prediction: JSONValue = ["id": .string(entry.predictionID), "status": "failed", "error": .string(event.data)]
+                            throw LuaErrors.from(ReplicateError.model(prediction, operation: "stream"), function: "stream").raise
+                        default:
+                            var fields: [(String, LuaValue)] = [("event", .string(event.event)), ("data", .string(event.data))]
+                            if let eventID = event.id { fields.append(("id", .string(eventID))) }
+                            return [.table(fields)]
+                        }
+                    }
+                    finish(session, id)
+                    return []
+                } catch let raise as LuaRaise {
+                    throw raise
+                } catch {
+                    finish(session, id)
+                    throw LuaErrors.from(error, function: "stream").raise
+                }
+            }
+        }
+    }
+
+    /// Closes a stream (the loop ended, or broke out early); harmless when already closed.
+    static func close(_ session: ReplicateSession) -> (LuaCall) throws -> Int32 {
+        { call in
+            if let id = call.integer(1).map(Int.init) { finish(session, id) }
+            return 0
+        }
+    }
+
+    private static func finish(_ session: ReplicateSession, _ id: Int) {
+        guard let entry = session.streams.remove(id) else { return }
+        entry.finished = true
+        if let line = entry.progressLine { session.progress?.end(line) }
+    }
+}

@@ -1,0 +1,170 @@
+-- Assembles the `replicate` table from the host's Swift functions (ReplicateLibrary.swift).
+-- The 37 API functions are Swift host functions; the helpers that are loops over them
+-- (paginate, map, all, the stream iterator) are written here in Lua.
+local host = ...
+local error, type, tostring, select, rawget, next = error, type, tostring, select, rawget, next
+local setmetatable, tointeger = setmetatable, math.tointeger
+
+local replicate = {}
+for name, fn in pairs(host.ops) do
+  replicate[name] = fn
+  replicate["replicate_" .. name] = fn
+end
+
+-- Error tables: one line for tostring, e.g. "http error in replicate.get_model: HTTP 404 …".
+host.error_mt = {
+  __name = "replicate.error",
+  __tostring = function(e)
+    local text = tostring(rawget(e, "kind")) .. " error"
+    local fn = rawget(e, "function")
+    if fn then text = text .. " in replicate." .. tostring(fn) end
+    return text .. ": " .. tostring(rawget(e, "message"))
+  end,
+}
+
+-- Stream events: tostring(event) is its data, so io.write(tostring(ev)) prints tokens.
+local event_mt = {
+  __name = "replicate.event",
+  __tostring = function(ev) return rawget(ev, "data") or "" end,
+}
+host.event_mt = event_mt
+
+local function missing(key, level)
+  if type(key) ~= "string" then return nil end
+  local text = "replicate." .. key .. " does not exist"
+  local near = host.suggest(key)
+  if near then text = text .. "; did you mean replicate." .. near .. "?" end
+  error(text, level + 1)
+end
+
+local function check_options(opts, fname, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error("replicate." .. fname .. ": options must be a table, got " .. type(opts), 3)
+  end
+  for key in next, opts do
+    if not allowed[key] then
+      error("replicate." .. fname .. ": unknown option '" .. tostring(key) .. "' (options: concurrency, return_errors)", 3)
+    end
+  end
+  return opts
+end
+
+local DEFAULT_CONCURRENCY = 8
+
+local function concurrency_of(opts, n, fname)
+  local c = opts.concurrency
+  if c == nil then return n < DEFAULT_CONCURRENCY and (n > 0 and n or 1) or DEFAULT_CONCURRENCY end
+  local whole = type(c) == "number" and tointeger(c)
+  if not whole or whole < 1 then
+    error("replicate." .. fname .. ": concurrency must be a whole number of at least 1, got " .. tostring(c), 3)
+  end
+  return whole
+end
+
+local task_options = { concurrency = true, return_errors = true }
+
+local function finish(results, errors, first, opts)
+  if opts.return_errors then return results, errors end
+  if first then error(errors[first], 0) end
+  return results
+end
+
+--- Calls fn(item, i) for each item as concurrent tasks; results in order.
+function replicate.map(items, fn, opts)
+  if type(items) ~= "table" then
+    error("bad argument #1 to 'replicate.map' (table expected, got " .. type(items) .. ")", 2)
+  end
+  if type(fn) ~= "function" then
+    error("bad argument #2 to 'replicate.map' (function expected, got " .. type(fn) .. ")", 2)
+  end
+  opts = check_options(opts, "map", task_options)
+  local n = #items
+  local results, errors, first = host.tasks(items, fn, concurrency_of(opts, n, "map"), n)
+  return finish(results, errors, first, opts)
+end
+
+--- Runs each function as a concurrent task; results in order.
+function replicate.all(fns, opts)
+  if type(fns) ~= "table" then
+    error("bad argument #1 to 'replicate.all' (table of functions expected, got " .. type(fns) .. ")", 2)
+  end
+  local n = #fns
+  for i = 1, n do
+    if type(fns[i]) ~= "function" then
+      error("replicate.all: item " .. i .. " is a " .. type(fns[i]) .. ", not a function", 2)
+    end
+  end
+  opts = check_options(opts, "all", task_options)
+  local results, errors, first = host.tasks(fns, nil, concurrency_of(opts, n, "all"), n)
+  return finish(results, errors, first, opts)
+end
+
+--- Every item of a paginated function, fetching pages as the loop goes.
+function replicate.paginate(name, args)
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'replicate.paginate' (function name expected, got " .. type(name) .. ")", 2)
+  end
+  local page, i = nil, 0
+  return function()
+    while true do
+      if page then
+        local results = page.results
+        if results and i < #results then
+          i = i + 1
+          return results[i]
+        end
+        if not page.next then return nil end
+      end
+      page = host.page(name, args, page and page.next or nil)
+      i = 0
+    end
+  end
+end
+
+--- Runs a model and iterates over its events; breaking out of the loop closes the stream.
+function replicate.stream(ref, input, opts)
+  local id = host.stream_open(ref, input, opts)
+  local closer = setmetatable({}, { __close = function() host.stream_close(id) end })
+  return function()
+    local event = host.stream_next(id)
+    if event == nil then return nil end
+    return setmetatable(event, event_mt)
+  end, nil, nil, closer
+end
+
+replicate.run = host.run
+replicate.wait = host.wait
+replicate.upload = host.upload
+replicate.download = host.download
+replicate.webhooks = { verify = host.verify }
+
+--- Prints what a function takes and returns (or lists them all).
+function replicate.help(name)
+  if name ~= nil and type(name) ~= "string" then
+    if type(name) == "function" then
+      for key, fn in next, replicate do
+        if fn == name and not key:find("^replicate_") then name = key break end
+      end
+    end
+    if type(name) ~= "string" then
+      error("bad argument #1 to 'replicate.help' (function name expected, got " .. type(name) .. ")", 2)
+    end
+  end
+  print(host.help(name))
+end
+
+if host.sandboxed then
+  return setmetatable({}, {
+    __index = function(_, key)
+      local value = replicate[key]
+      if value == nil then missing(key, 2) end
+      return value
+    end,
+    __newindex = function() error("cannot change the library table 'replicate' in the sandbox", 2) end,
+    __pairs = function() return next, replicate, nil end,
+    __metatable = false,
+  })
+end
+-- `missing` is not a tail call, so the error points at the script's line, not at __index.
+return setmetatable(replicate, { __index = function(_, key) missing(key, 2) end })
