@@ -29,8 +29,11 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: TimeInterval
     /// Longest silence allowed while reading a response body (streams included).
     public var readTimeout: TimeInterval
-    /// Retries after the first attempt (so at most `maxRetries + 1` requests).
+    /// Retries after a connection failure or a 5xx other than 503 (idempotent methods only).
     public var maxRetries: Int
+    /// Retries after the server refused a request without running it (429, 503), any method.
+    /// Larger than `maxRetries`: a busy service refuses often and says when to come back.
+    public var maxRefusedRetries: Int
     /// First backoff delay; doubles each retry, with full jitter.
     public var retryBaseDelay: TimeInterval
     /// Upper bound on any single retry delay, including a server's `Retry-After`.
@@ -47,6 +50,7 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
         connectTimeout: TimeInterval = 10,
         readTimeout: TimeInterval = 120,
         maxRetries: Int = 3,
+        maxRefusedRetries: Int = 8,
         retryBaseDelay: TimeInterval = 0.5,
         maxRetryDelay: TimeInterval = 30,
         userAgent: String = ReplicateConfiguration.defaultUserAgent,
@@ -58,6 +62,7 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
         self.maxRetries = max(0, maxRetries)
+        self.maxRefusedRetries = max(0, maxRefusedRetries)
         self.retryBaseDelay = retryBaseDelay
         self.maxRetryDelay = maxRetryDelay
         self.userAgent = userAgent

@@ -58,13 +58,17 @@ enum RetryPolicy {
         ["GET", "HEAD", "DELETE", "QUERY", "OPTIONS"].contains(method.uppercased())
     }
 
-    /// A 429 means the request was refused before it ran, so any method may repeat it; other
-    /// server errors only for idempotent methods, because a POST that got a 500 may have created
-    /// a prediction already.
+    /// A 429 or a 503 means the request was refused before it ran (RFC 9110 §15.5.30 and
+    /// §15.6.4: the server "is currently unable to handle the request"), so any method may repeat
+    /// it. Other server errors only for idempotent methods: a POST that got a 500, 502 or 504 may
+    /// have created a prediction already.
     static func shouldRetry(method: String, status: Int) -> Bool {
-        if status == 429 { return true }
+        if isRefusal(status) { return true }
         return isIdempotent(method) && (500...599).contains(status)
     }
+
+    /// Statuses that say the server did not run the request and asks to come back later.
+    static func isRefusal(_ status: Int) -> Bool { status == 429 || status == 503 }
 
     /// Exponential backoff with "equal jitter": half fixed, half random, capped.
     static func backoff(attempt: Int, base: TimeInterval, cap: TimeInterval) -> TimeInterval {
@@ -175,7 +179,12 @@ final class Transport: Sendable {
 
     /// Sends with retries and reads the whole body. Non-2xx statuses are returned, not thrown.
     func send(_ exchange: HTTPExchange) async throws -> RawResponse {
+        // `attempt` drives the backoff; the two budgets are apart because a refusal (429, 503) is
+        // the server asking to come back, which a busy service does often, while a connection
+        // failure or a 5xx more likely means it is down, where a user wants the error soon.
         var attempt = 0
+        var refusals = 0
+        var failures = 0
         while true {
             let started = Date()
             do {
@@ -183,7 +192,11 @@ final class Transport: Sendable {
                 let response = try await executeOnce(exchange)
                 let ms = Int(Date().timeIntervalSince(started) * 1000)
                 configuration.logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
-                if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: exchange.method, status: response.status) {
+                let refused = RetryPolicy.isRefusal(response.status)
+                if refused ? refusals < configuration.maxRefusedRetries : failures < configuration.maxRetries,
+                    RetryPolicy.shouldRetry(method: exchange.method, status: response.status)
+                {
+                    if refused { refusals += 1 } else { failures += 1 }
                     var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
                     if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
                         delay = min(seconds, configuration.maxRetryDelay)
@@ -203,12 +216,20 @@ final class Transport: Sendable {
                 let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
                 configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(mapped.message)")
                 // Only a connection that never carried the request may be retried for a POST or
-                // PATCH; we cannot tell that apart reliably, so those are never retried here.
-                if mapped.kind == .network, RetryPolicy.isIdempotent(exchange.method), attempt < configuration.maxRetries {
+                // PATCH; we cannot tell that apart reliably, so those are never retried here: the
+                // server may have run it (a create whose answer was lost), and Replicate's API has
+                // no idempotency key that would make a second attempt safe.
+                if mapped.kind == .network, RetryPolicy.isIdempotent(exchange.method), failures < configuration.maxRetries {
                     let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
                     attempt += 1
+                    failures += 1
                     try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                     continue
+                }
+                if mapped.kind == .network, !RetryPolicy.isIdempotent(exchange.method) {
+                    var unsure = mapped
+                    unsure.message += " (not retried: the server may have carried out this \(exchange.method.uppercased()) before the connection failed)"
+                    throw unsure
                 }
                 throw mapped
             }

@@ -44,7 +44,7 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         }
         defer { Task { await server.stop() } }
         let client = ReplicateClient(
-            configuration: ReplicateConfiguration(token: testToken, baseURL: server.baseURL, maxRetries: 2, retryBaseDelay: 0.01, maxRetryDelay: 0.2))
+            configuration: ReplicateConfiguration(token: testToken, baseURL: server.baseURL, maxRetries: 0, maxRefusedRetries: 2, retryBaseDelay: 0.01, maxRetryDelay: 0.2))
         let started = Date()
         await #expect {
             _ = try await client.account()

@@ -328,7 +328,10 @@ import Testing
     @Test func retryPolicy() {
         #expect(RetryPolicy.shouldRetry(method: "POST", status: 429))
         #expect(!RetryPolicy.shouldRetry(method: "POST", status: 500))
-        #expect(!RetryPolicy.shouldRetry(method: "PATCH", status: 503))
+        // 503, like 429, says the request was not run: safe to repeat even for a write.
+        #expect(RetryPolicy.shouldRetry(method: "PATCH", status: 503))
+        #expect(!RetryPolicy.shouldRetry(method: "PATCH", status: 502))
+        #expect(!RetryPolicy.shouldRetry(method: "POST", status: 504))
         #expect(RetryPolicy.shouldRetry(method: "GET", status: 503))
         #expect(RetryPolicy.shouldRetry(method: "DELETE", status: 502))
         #expect(!RetryPolicy.shouldRetry(method: "GET", status: 404))
