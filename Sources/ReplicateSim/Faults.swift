@@ -3,11 +3,12 @@ import NIOConcurrencyHelpers
 
 /// Faults to inject into `/v1` responses, parsed from `429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01`.
 public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
-    /// Probability (0...1) of answering 429 with `Retry-After`.
+    /// Probability (0...1) of answering 429 with `Retry-After: 1`.
     public var throttle: Double = 0
     /// Probability of answering 503.
     public var unavailable: Double = 0
-    /// Probability of dropping the connection without a complete response.
+    /// Probability of carrying the request out and then dropping the connection in the middle of
+    /// the response (a create whose answer is lost).
     public var reset: Double = 0
     /// Probability of a 200 with a truncated, unparseable JSON body.
     public var malformed: Double = 0

@@ -9,7 +9,8 @@ public struct SimRequestRecord: Sendable, Codable, Equatable {
     public var path: String
     /// Raw query string without `?` (empty when none).
     public var query: String
-    /// Status code sent (0 when the connection was dropped by an injected reset).
+    /// Status code sent. With `fault == "reset"` the request was carried out and this head went
+    /// out, but the connection was cut before the body ended.
     public var status: Int
     /// When the request arrived (seconds since 1970).
     public var time: Double

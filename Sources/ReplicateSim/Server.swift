@@ -145,8 +145,8 @@ struct SimMiddleware: RouterMiddleware {
             fault: nil, bodyBytes: request.headers[.contentLength].flatMap { Int($0) } ?? 0,
             prefer: request.headers[.prefer])
         let response = await respond(request, context, next, path: path, record: &record)
+        // For an injected reset this is the status of the head that went out before the body was cut.
         record.status = response.status.code
-        if record.fault == "reset" { record.status = 0 }
         core.log.append(record)
         return response
     }
@@ -158,24 +158,31 @@ struct SimMiddleware: RouterMiddleware {
 
         let spec = core.faults.spec
         if spec.latency > .zero { try? await Task.sleep(for: spec.latency) }
-        if let fault = core.faults.draw() {
-            switch fault {
-            case .throttle:
-                record.fault = "429"
-                return throttled(seconds: 30)
-            case .unavailable:
-                record.fault = "503"
-                return Problem(status: .serviceUnavailable, title: "Service Unavailable", detail: "The service is temporarily unavailable. Please try again.").response()
-            case .reset:
-                record.fault = "reset"
-                // Promise a body and fail while writing it: the server closes the connection mid-response.
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1024) { _ in throw InjectedReset() })
-            case .malformed:
-                record.fault = "malformed"
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"id\": \"trunc")))
-            }
+        let fault = core.faults.draw()
+        switch fault {
+        case .throttle?:
+            record.fault = "429"
+            // A burst throttle: the service asks to come back in about a second.
+            return throttled(seconds: 1)
+        case .unavailable?:
+            record.fault = "503"
+            return Problem(status: .serviceUnavailable, title: "Service Unavailable", detail: "The service is temporarily unavailable. Please try again.").response()
+        case .malformed?:
+            record.fault = "malformed"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"id\": \"trunc")))
+        case .reset?, nil:
+            break
         }
+        let response = await authorizeAndRoute(request, context, next, path: path)
+        guard fault == .reset else { return response }
+        record.fault = "reset"
+        // The request has been carried out (a create created its prediction); the answer is lost:
+        // promise a body and fail while writing it, so the server closes the connection
+        // mid-response. This is the case a client must not blindly repeat for a POST.
+        return Response(status: response.status, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1024) { _ in throw InjectedReset() })
+    }
 
+    private func authorizeAndRoute(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response, path: String) async -> Response {
         // Signed download links carry their own authorization (owner, expiry, signature).
         let signedDownload = path.hasSuffix("/download") && (request.uri.query ?? "").contains("signature=")
         guard signedDownload || isAuthorized(request) else {
