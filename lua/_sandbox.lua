@@ -22,6 +22,17 @@ G.collectgarbage = function(option, ...)
 end
 
 G.setmetatable = host.setmetatable
+
+-- The read-only library tables below (and `replicate`) are empty proxies whose metatables are
+-- hidden (`__metatable = false`); `rawset` skips `__newindex`, so without this a script could
+-- shadow `string.format` or `replicate.run` in the proxy itself.
+local rawset, getmetatable = rawset, getmetatable
+G.rawset = function(t, k, v)
+  if getmetatable(t) == false then
+    error("rawset: cannot change a protected table in the sandbox", 2)
+  end
+  return rawset(t, k, v)
+end
 G.xpcall = host.xpcall
 
 G.print = function(...)

@@ -3,6 +3,11 @@
 -- Cycles print as <cycle: table: 0x...>; keys are sorted; short tables stay on one line.
 local pretty = {}
 
+-- Captured once, so a script that rebinds a global (`type = nil`, `table = {}`) cannot break the
+-- REPL's printer or `pretty.format` for the rest of the session.
+local type, tostring, rawget, select, next, ipairs, getmetatable = type, tostring, rawget, select, next, ipairs, getmetatable
+local string, table, math, json = string, table, math, json
+
 local colors = {
   string = "\27[32m", number = "\27[33m", boolean = "\27[35m", ["nil"] = "\27[2m",
   key = "\27[36m", other = "\27[34m", reset = "\27[0m",
