@@ -94,27 +94,30 @@ public struct SSEParser: Sendable {
     }
 
     private mutating func endLine(into events: inout [ServerSentEvent]) {
-        let text = String(decoding: line, as: UTF8.self)
-        line.removeAll(keepingCapacity: true)
-        if text.isEmpty {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty {
             dispatch(into: &events)
             return
         }
-        if text.hasPrefix(":") { return }  // a comment: keep-alive
-        var field = text
-        var value = ""
-        if let colon = text.firstIndex(of: ":") {
-            field = String(text[..<colon])
-            value = String(text[text.index(after: colon)...])
-            if value.hasPrefix(" ") { value.removeFirst() }
+        if line[0] == UInt8(ascii: ":") { return }  // a comment: keep-alive
+        // Split on bytes, as the spec does, not on Characters: a combining mark right after the
+        // colon or the space would join it into one grapheme and hide it (`data: \u{301}x`).
+        var fieldBytes = line[...]
+        var valueBytes = line[line.endIndex...]
+        if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            fieldBytes = line[..<colon]
+            valueBytes = line[(colon + 1)...]
+            if valueBytes.first == UInt8(ascii: " ") { valueBytes = valueBytes.dropFirst() }
         }
+        let field = String(decoding: fieldBytes, as: UTF8.self)
+        let value = String(decoding: valueBytes, as: UTF8.self)
         switch field {
         case "event": eventType = value
         case "data":
             dataLines.append(value)
             sawData = true
         case "id":
-            if !value.contains("\u{0}") { idBuffer = value }
+            if !valueBytes.contains(0) { idBuffer = value }
         case "retry":
             if !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isNumber }), let ms = Int(value) {
                 retry = ms
