@@ -78,8 +78,13 @@ public struct ReplicateError: Error, Sendable, CustomStringConvertible, Localize
             detail = json["detail"]?.stringValue ?? json["error"]?.stringValue
             type = json["type"]?.stringValue
             instance = json["instance"]?.stringValue
-        } else if !body.isEmpty, let text = String(data: body.prefix(300), encoding: .utf8) {
-            detail = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let summary = htmlSummary(body, headers: headers) {
+            // A proxy's or load balancer's error page: its title says what happened; the markup
+            // would only bury it.
+            detail = summary
+        } else if !body.isEmpty {
+            // Lossy: a cut in the middle of a UTF-8 sequence must not lose the whole text.
+            detail = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var message = "HTTP \(status)"
         if let title, !title.isEmpty { message += " \(title)" }
@@ -88,6 +93,27 @@ public struct ReplicateError: Error, Sendable, CustomStringConvertible, Localize
         return ReplicateError(
             kind: .http, message: message, status: status, title: title, detail: detail, type: type,
             instance: instance, operation: operation, retryAfter: retryAfter)
+    }
+
+    /// For an HTML body: `<title>` (else the first `<h1>`, else the text without tags), short,
+    /// followed by a note that this is not the API's answer. Nil when the body is not HTML.
+    static func htmlSummary(_ body: Data, headers: [(String, String)]) -> String? {
+        let contentType = headers.first { $0.0.lowercased() == "content-type" }?.1.lowercased() ?? ""
+        let text = String(decoding: body.prefix(64 * 1024), as: UTF8.self)
+        let start = text.drop { $0.isWhitespace }.prefix(15).lowercased()
+        guard contentType.contains("html") || start.hasPrefix("<!doctype html") || start.hasPrefix("<html") else { return nil }
+        func element(_ name: String) -> String? {
+            guard let open = text.range(of: "<\(name)", options: .caseInsensitive),
+                  let openEnd = text[open.upperBound...].firstIndex(of: ">"),
+                  let close = text.range(of: "</\(name)>", options: .caseInsensitive, range: text.index(after: openEnd)..<text.endIndex)
+            else { return nil }
+            return String(text[text.index(after: openEnd)..<close.lowerBound])
+        }
+        var plain = element("title") ?? element("h1") ?? text
+        while let tag = plain.range(of: "<[^>]*>", options: .regularExpression) { plain.replaceSubrange(tag, with: " ") }
+        let words = plain.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let summary = words.count > 200 ? String(words.prefix(200)) + "…" : words
+        return (summary.isEmpty ? "" : summary + " ") + "(an HTML page, not a response from the API)"
     }
 
     /// An error for a prediction or training that ended without success.
