@@ -51,6 +51,14 @@ demo: debug
 test: debug
 	$(SWIFT) test --no-parallel
 
+# Long runs of what `make test` runs briefly (issue 7): the seeded fuzz properties (JSON <-> Lua,
+# the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, and the fault
+# test. Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
+STRESS_ITERATIONS ?= 100000
+stress: debug
+	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) $(SWIFT) test --no-parallel \
+	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests'
+
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)
 	bash Benchmarks/sim/bench.sh $(BIN_RELEASE)
