@@ -303,15 +303,44 @@ struct RequestBuilder {
     }
 
     static func encodePathSegment(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
-        allowed.insert(charactersIn: "-._~:@!$&'()*+,;=")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        percentEncode(s, keeping: pathSegmentBytes)
     }
 
     static func encodeQuery(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
-        allowed.insert(charactersIn: "-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+        percentEncode(s, keeping: queryBytes)
+    }
+
+    /// ASCII letters and digits plus `extra`, as a lookup table by byte. Built once: making a
+    /// `CharacterSet` for every request (alphanumerics ∩ ASCII) took a sixth of a call's CPU time.
+    private static func asciiTable(_ extra: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 128)
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = true }
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = true }
+        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = true }
+        for b in extra.utf8 { table[Int(b)] = true }
+        return table
+    }
+
+    /// RFC 3986 `pchar` less `%`: unreserved, sub-delims, `:` and `@`.
+    private static let pathSegmentBytes = asciiTable("-._~:@!$&'()*+,;=")
+    /// Unreserved only, so `&`, `=` and `+` in a value cannot change the query's meaning.
+    private static let queryBytes = asciiTable("-._~")
+
+    /// Every UTF-8 byte not in `keeping` as `%XX` (upper-case hex), as `addingPercentEncoding` does.
+    private static func percentEncode(_ s: String, keeping table: [Bool]) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count)
+        for b in s.utf8 {
+            if b < 128 && table[Int(b)] {
+                out.append(b)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
