@@ -237,7 +237,20 @@ struct SecretHygieneTests {
         environment["REPLICATE_URL"] = sim.baseURL
         let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         let s = try await REPLTests.Session(home: setup.home, command: "env \(exports) \(Binaries.kosmo)")
-        defer { Task { await s.close() } }
+        do {
+            try await typeAndCheck(s, setup: setup, source: source)
+        } catch {
+            await s.close()
+            throw error
+        }
+        // End the REPL with Ctrl-D before closing tmux: a REPL that is sent SIGHUP by
+        // `tmux kill-server` keeps running (reported in issue 7's note).
+        try await s.press("C-d")
+        for _ in 0..<50 where await s.isRunning { try await Task.sleep(nanoseconds: 100_000_000) }
+        await s.close()
+    }
+
+    func typeAndCheck(_ s: REPLTests.Session, setup: Setup, source: Source) async throws {
         try await s.line("replicate.get_account()")
         try await s.waitFor("username")
         try await s.line("replicate.get_model('no/such')")
