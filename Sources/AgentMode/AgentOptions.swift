@@ -69,6 +69,22 @@ public struct AgentOptions: Sendable {
         return options
     }
 
+    /// Whether `--json` is among the options (before the script), for reporting a command line
+    /// that does not parse in the form the caller asked for.
+    public static func mentionsJSON(_ arguments: [String]) -> Bool {
+        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "expose", "sim-url", "approval-fd"])
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            guard argument.hasPrefix("--"), argument != "--" else { return false }
+            let name = String(argument.dropFirst(2))
+            if name == "json" { return true }
+            if valued.contains(name) { i += 1 }
+            i += 1
+        }
+        return false
+    }
+
     private mutating func parseLong(_ argument: String, _ arguments: [String], _ i: inout Int) throws(UsageError) {
         var name = String(argument.dropFirst(2))
         var inlineValue: String?

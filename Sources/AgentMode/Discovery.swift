@@ -112,39 +112,57 @@ public enum Discovery {
         public let score: Int
     }
 
-    /// The functions that match `query` best: every word of the query must occur in the name,
-    /// summary, signature or a parameter; names weigh most. An empty query lists everything.
+    /// The functions that match `query` best: by how many of its words occur in the name,
+    /// summary, signature or a parameter, names weighing most. An empty query lists everything.
     public static func search(_ query: String, limit: Int = 10) -> [Match] {
-        let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }).map(String.init)
+        let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+            .map(String.init).filter { !stopWords.contains($0) }
         guard !words.isEmpty else { return Array(functions.map { Match(function: $0, score: 0) }.prefix(limit)) }
-        var matches: [Match] = []
+        var matches: [(match: Match, words: Int)] = []
         for function in functions {
             let name = function.name.lowercased()
-            let nameParts = Set(name.split(separator: "_").map(String.init))
+            let nameParts = Set(name.split(whereSeparator: { $0 == "_" || $0 == "." }).map(String.init))
             let summary = function.summary.lowercased()
             let details = (function.signature + " " + function.parameters.map { $0.name + " " + $0.description }.joined(separator: " ")).lowercased()
             var score = 0
-            var all = true
+            var matched = 0
             for word in words {
                 let stem = stemmed(word)
-                if name == word { score += 20 } else if nameParts.contains(word) || nameParts.contains(stem) { score += 10 }
-                else if name.contains(stem) { score += 6 }
-                else if summary.contains(stem) { score += 4 }
-                else if details.contains(stem) { score += 1 }
-                else { all = false }
+                // Short words only match whole name parts: "id" should not find every "video".
+                let long = stem.count >= 3
+                var points = 0
+                if name == word { points = 20 } else if nameParts.contains(word) || nameParts.contains(stem) { points = 10 }
+                else if long, name.contains(stem) { points = 6 }
+                else if long, summary.contains(stem) { points = 4 }
+                else if long, details.contains(stem) { points = 1 }
+                score += points
+                if points > 0 { matched += 1 }
             }
-            if all { matches.append(Match(function: function, score: score)) }
+            if matched > 0 { matches.append((Match(function: function, score: score), matched)) }
         }
-        // Best first; ties keep catalog order (API functions, then helpers).
+        // More query words matched first, then the higher score; ties keep catalog order.
         let ranked = matches.enumerated().sorted { a, b in
-            a.element.score != b.element.score ? a.element.score > b.element.score : a.offset < b.offset
+            if a.element.words != b.element.words { return a.element.words > b.element.words }
+            if a.element.match.score != b.element.match.score { return a.element.match.score > b.element.match.score }
+            return a.offset < b.offset
         }
-        return Array(ranked.map(\.element).prefix(limit))
+        return Array(ranked.map(\.element.match).prefix(limit))
     }
 
-    /// "predictions" → "prediction", "models" → "model": plural words still find singular names.
+    /// Words that say nothing about what a function does.
+    static let stopWords: Set<String> = [
+        "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "by", "from", "out", "up",
+        "my", "me", "i", "it", "is", "do", "how", "can", "all", "one", "some", "many", "replicate",
+    ]
+
+    /// "predictions" → "prediction", "concurrently" → "concurrent", "uploading" → "upload": other
+    /// forms of a word still find the function.
     static func stemmed(_ word: String) -> String {
-        if word.count > 3, word.hasSuffix("s"), !word.hasSuffix("ss") { return String(word.dropLast()) }
+        for suffix in ["ing", "ly", "ed", "es", "s"] where word.count > suffix.count + 3 && word.hasSuffix(suffix) {
+            if suffix == "s", word.hasSuffix("ss") { continue }
+            if suffix == "es", !(word.hasSuffix("shes") || word.hasSuffix("ches") || word.hasSuffix("xes")) { continue }
+            return String(word.dropLast(suffix.count))
+        }
         return word
     }
 

@@ -9,7 +9,7 @@ import ReplicateLua
 /// happens (DESIGN.md "agent code mode"); exit status 0 success, 1 script error, 2 bad usage.
 enum ExecCommand {
     static func main(_ arguments: [String]) -> Int32 {
-        let wantsJSON = arguments.prefix(while: { $0 != "-" && $0 != "--" && $0.hasPrefix("-") }).contains("--json")
+        let wantsJSON = AgentOptions.mentionsJSON(arguments)
         func usageFailure(_ message: String, kind: String = "usage") -> Int32 {
             if wantsJSON {
                 emit(ExecEnvelope.failure(kind: kind, message: message))
@@ -110,7 +110,7 @@ struct ExecRun {
         do {
             vm = try LuaVM(profile: .sandbox, limits: limits, output: output)
         } catch {
-            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot start Lua: \(error)"), output: nil, calls: [], started: DispatchTime.now())
+            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot start Lua: \(error)"), vm: nil)
         }
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
@@ -118,8 +118,7 @@ struct ExecRun {
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {
-            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot set up the replicate table: \(error.message)"),
-                        output: vm, calls: [], started: DispatchTime.now())
+            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
 
         let started = DispatchTime.now()
@@ -182,10 +181,13 @@ struct ExecRun {
     }
 
     /// Reports a failure before the script could run.
-    func fail(_ failure: ExecEnvelope.Failure, output vm: LuaVM?, calls: [CallRecord], started: DispatchTime) -> Int32 {
+    func fail(_ failure: ExecEnvelope.Failure, vm: LuaVM?) -> Int32 {
         if options.json {
-            ExecCommand.emit(ExecEnvelope(ok: false, error: failure, calls: calls,
-                                          stats: vm.map { stats($0, since: started) } ?? ExecEnvelope.Stats(ms: 0, peakMemoryBytes: 0, instructions: 0)))
+            let statistics = vm?.statistics
+            ExecCommand.emit(ExecEnvelope(ok: false, error: failure,
+                                          stats: ExecEnvelope.Stats(ms: 0, peakMemoryBytes: statistics?.peakMemoryBytes ?? 0,
+                                                                    instructions: statistics?.instructions ?? 0),
+                                          permissionBypassed: settings.policy.force))
         } else {
             StandardError.report(failure.message)
         }

@@ -25,10 +25,15 @@ struct ChildExecution: Sendable {
         let json: String
     }
 
+    /// Runs the child; cancelling the calling task (the client cancelled the request) ends it.
     func run() async -> Outcome {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: runBlocking()) }
-            thread.start()
+        let control = ChildControl()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: runBlocking(control)) }.start()
+            }
+        } onCancel: {
+            control.cancel()
         }
     }
 
@@ -38,7 +43,7 @@ struct ChildExecution: Sendable {
         return Outcome(envelope: envelope, json: envelope.jsonText())
     }
 
-    private func runBlocking() -> Outcome {
+    private func runBlocking(_ control: ChildControl) -> Outcome {
         let started = Date()
         // Socket pairs rather than pipes: they can be made close-on-exec atomically (pipe2 is
         // not visible from Swift), and a descriptor leaking into a sibling child between
@@ -80,6 +85,7 @@ struct ChildExecution: Sendable {
         let reaper = Reaper(pid: pid)
         RunningChildren.shared.add(reaper)
         defer { RunningChildren.shared.remove(reaper) }
+        control.attach(reaper)
 
         let group = DispatchGroup()
         let code = self.code
@@ -121,6 +127,9 @@ struct ChildExecution: Sendable {
         let status = reaper.wait()
         group.wait()
 
+        if control.cancelled {
+            return failure("interrupted", "the client cancelled the execution, so the server ended its process", started: started)
+        }
         if reaper.killed {
             return failure("limit", "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
         }
@@ -167,6 +176,31 @@ final class Reaper: @unchecked Sendable {
         reaped = true
         lock.unlock()
         return status
+    }
+}
+
+/// Lets a cancelled request end its child, whether the child has started yet or not.
+final class ChildControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reaper: Reaper?
+    private var isCancelled = false
+
+    var cancelled: Bool { lock.withLock { isCancelled } }
+
+    func attach(_ reaper: Reaper) {
+        let cancelled = lock.withLock { () -> Bool in
+            self.reaper = reaper
+            return isCancelled
+        }
+        if cancelled { reaper.killIfRunning() }
+    }
+
+    func cancel() {
+        let reaper = lock.withLock { () -> Reaper? in
+            isCancelled = true
+            return self.reaper
+        }
+        reaper?.killIfRunning()
     }
 }
 

@@ -140,23 +140,31 @@ import Testing
         #expect(((report["token"] as? [String: Any])?["how_to_set"] as? [String])?.first == "export REPLICATE_API_TOKEN=r8_...")
     }
 
-    /// A token is reported by source, never shown; the simulator answers get_account.
+    /// A token is reported by source, never shown; a refused token says what to do; the
+    /// simulator answers get_account.
     @Test func doctorRedactsTheTokenAndChecksTheAPI() async throws {
         let home = try temporaryDirectory()
         let secret = "r8_doctorSecretToken0123456789abcdefghij"
         let config = home + "/config.toml"
         try write("[replicate]\napi_token = \"\(secret)\"\n", to: config)
         chmod(config, 0o600)
-        // A base URL nothing listens on: doctor reports it does not answer, without the token.
+        // A simulator that accepts another token: doctor reaches it and is refused.
+        let simulator = try LineProcess(Binaries.kosmo, ["sim", "--token", "r8_another"])
+        defer { simulator.stop() }
+        let url = try await onThread { simulator.line(timeout: 20).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        #expect(url.hasPrefix("http://127.0.0.1:"))
         let result = try await kosmo(["doctor"], environment: ["HOME": home, "KOSMO_LUA_CONFIG": config, "REPLICATE_API_TOKEN": "",
-                                                               "REPLICATE_URL": "http://127.0.0.1:9/v1"])
+                                                               "REPLICATE_URL": url])
         #expect(result.status == 1)
         #expect(result.stdout.contains("ok   token: r8_… (\(secret.count) characters) from \(config)"))
+        #expect(result.stdout.contains("ok   base URL: \(url)"))
         #expect(result.stdout.contains("FIX  API: get_account failed"))
+        #expect(result.stdout.contains("the token was refused"))
         #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))
         let sim = try await kosmo(["doctor", "--sim", "--json"], environment: ["HOME": home])
         #expect(sim.status == 0, "\(sim.stdout)")
         let report = try JSONSerialization.jsonObject(with: Data(sim.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(report["ok"] as? Bool == true)
         #expect((report["api"] as? [String: Any])?["answered"] as? Bool == true)
         #expect(!sim.stdout.contains(secret))
     }

@@ -4,64 +4,39 @@ import Testing
 /// A JSON-RPC session with `kosmo-lua mcp` over its standard input and output, as an MCP
 /// client drives it: one JSON message per line. Blocking, so it runs on a thread of its own.
 final class MCPSession: @unchecked Sendable {
-    let pid: pid_t
-    private let input: Int32
-    private let output: Int32
-    private var pending: [UInt8] = []
+    private let process: LineProcess
     private var nextID = 1
     /// Answers requests the server sends (elicitation); nil: answer with an error.
     var onRequest: (([String: Any]) -> [String: Any]?)?
     /// Requests the server sent, by method.
     private(set) var serverRequests: [String] = []
+    /// Lines on standard output that were not JSON-RPC messages (there must be none).
+    private(set) var strayLines: [String] = []
 
     init(_ arguments: [String], executable: String = Binaries.kosmo, environment: [String: String] = [:]) throws {
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { _, new in new }
-        var inFDs: [Int32] = [0, 0], outFDs: [Int32] = [0, 0]
-        guard pipe(&inFDs) == 0, pipe(&outFDs) == 0 else { throw NSError(domain: "pipe", code: Int(errno)) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inFDs[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outFDs[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        for fd in inFDs + outFDs { posix_spawn_file_actions_addclose(&actions, fd) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        Foundation.close(inFDs[0]); Foundation.close(outFDs[1])
-        guard rc == 0 else { throw NSError(domain: "posix_spawn", code: Int(rc)) }
-        self.pid = pid
-        self.input = inFDs[1]
-        self.output = outFDs[0]
+        process = try LineProcess(executable, arguments, environment: environment)
     }
 
     func send(_ message: [String: Any]) throws {
-        var data = try JSONSerialization.data(withJSONObject: message)
-        data.append(UInt8(ascii: "\n"))
-        _ = data.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+        process.send(try JSONSerialization.data(withJSONObject: message))
     }
 
     /// The next message, or nil after `timeout` seconds.
     func receive(timeout: Double) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { return object }
-                continue
-            }
-            let left = deadline.timeIntervalSinceNow
-            guard left > 0 else { return nil }
-            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, Int32(left * 1000)) > 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            let n = read(output, &buffer, buffer.count)
-            if n <= 0 { return nil }
-            pending.append(contentsOf: buffer[0..<n])
+        while let line = process.line(timeout: deadline.timeIntervalSinceNow) {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { return object }
+            strayLines.append(String(decoding: line, as: UTF8.self))
+        }
+        return nil
+    }
+
+    /// The server's child processes (its running executions).
+    func children() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(process.pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").map(String.init)
         }
     }
 
@@ -114,20 +89,7 @@ final class MCPSession: @unchecked Sendable {
     /// Closes standard input (the client went away) and waits for the server to exit.
     @discardableResult
     func close(timeout: Double = 10) -> Int32? {
-        Foundation.close(input)
-        let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while Date() < deadline {
-            if waitpid(pid, &status, WNOHANG) == pid {
-                Foundation.close(output)
-                return (status >> 8) & 0xFF
-            }
-            usleep(10_000)
-        }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        Foundation.close(output)
-        return nil
+        process.close(timeout: timeout)
     }
 }
 
@@ -188,6 +150,7 @@ func toolText(_ result: [String: Any]) -> String {
             #expect(!id.isEmpty, "\(created)")
             let (waited, _) = try session.execute("local p = replicate.wait(...) return p.status .. ' ' .. p.output".replacingOccurrences(of: "...", with: "'\(id)'"))
             #expect(waited["result"] as? String == "succeeded hello s", "\(waited)")
+            #expect(session.strayLines.isEmpty, "standard output carries only JSON-RPC: \(session.strayLines)")
         }
     }
 
@@ -314,6 +277,28 @@ func toolText(_ result: [String: Any]) -> String {
             #expect(errorKind(killed) == "limit")
             #expect(errorMessage(killed).contains("did not finish within its hard deadline"))
             #expect(seconds > 2.5 && seconds < 5, "killed after \(seconds) s")
+        }
+    }
+
+    /// A cancelled request ends its execution's process; the server carries on.
+    @Test func cancellingARequestEndsItsChild() async throws {
+        try await onThread {
+            let session = try MCPSession(["mcp"])
+            defer { session.close() }
+            _ = try session.initialize()
+            try session.send(["jsonrpc": "2.0", "id": 99, "method": "tools/call",
+                              "params": ["name": "execute_lua", "arguments": ["code": "while true do end"]]])
+            var running: [String] = []
+            for _ in 0..<100 where running.isEmpty {
+                usleep(20_000)
+                running = session.children()
+            }
+            #expect(running.count == 1, "the execution runs in a child process")
+            try session.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": 99, "reason": "test"]])
+            for _ in 0..<100 where !session.children().isEmpty { usleep(20_000) }
+            #expect(session.children().isEmpty, "the cancelled execution's process was ended")
+            let (after, _) = try session.execute("return 'still here'")
+            #expect(after["result"] as? String == "still here")
         }
     }
 
