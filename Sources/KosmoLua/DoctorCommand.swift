@@ -16,6 +16,9 @@ enum DoctorCommand {
         var json: [String: JSONValue] = [:]
     }
 
+    /// replicate/hello-world's version, which the simulator serves too.
+    static let helloVersion = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa"
+
     static func main(_ arguments: [String]) -> Int32 {
         let options: AgentOptions
         do {
@@ -74,11 +77,14 @@ enum DoctorCommand {
                             json: ["memory_bytes": .int(Int64(limits.memoryBytes ?? 0)), "timeout_seconds": .double(limits.timeoutSeconds ?? 0),
                                    "output_bytes": .int(Int64(limits.outputBytes ?? 0)), "requests_in_flight": 64]))
 
+        let hello = "echo 'return replicate.run(\"replicate/hello-world:\(helloVersion)\", {text = \"x\"})' | kosmo-lua exec --sim --json -"
         let next: String
         if !token.ok {
-            next = "set a token (see above), or try everything offline with the simulator: echo 'return replicate.run(\"replicate/hello-world\", {text = \"x\"})' | kosmo-lua exec --sim --json -"
+            next = "set a token (see above), or try everything offline with the simulator: \(hello)"
         } else if !answered {
             next = "check the network and the token, then run kosmo-lua doctor again"
+        } else if settings.simulate {
+            next = "\(hello)   (or connect an agent: kosmo-lua mcp --sim)"
         } else {
             next = "echo 'return replicate.get_account()' | kosmo-lua exec --json -   (or connect an agent: kosmo-lua mcp)"
         }
