@@ -40,9 +40,10 @@ debug: deps
 build: deps
 	$(SWIFT) build -c release
 
-# Builds and runs the quickstart example.
+# Builds and runs the quickstart example against the built-in simulator (no token, no spend).
+# `--allow run` lets replicate.run create predictions without asking (writes ask by default).
 demo: debug
-	$(BIN_DEBUG) examples/hello.lua
+	$(BIN_DEBUG) --sim --allow run examples/quickstart.lua
 
 # The whole suite: unit tests of each module and end-to-end tests of the built binary.
 # One test at a time: several tests check that limits and deadlines end things in time, and

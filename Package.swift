@@ -125,6 +125,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures"), .copy("Interop")]
         ),
+        .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "LuaHost", "Replicate", "ReplicateSim"]),
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),
     ]
 )

@@ -137,7 +137,7 @@ replicate.run = host.run
 replicate.wait = host.wait
 replicate.upload = host.upload
 replicate.download = host.download
-replicate.webhooks = { verify = host.verify }
+replicate.webhooks = { verify = host.verify, sign = host.sign }
 
 --- Prints what a function takes and returns (or lists them all).
 function replicate.help(name)

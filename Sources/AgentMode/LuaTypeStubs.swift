@@ -65,6 +65,10 @@ public enum LuaTypeStubs {
             "---@param args {headers: table<string, string>, body: string, secret?: string}",
             "---@return boolean valid",
         ], declaration: "function replicate.webhooks.verify(args) end"),
+        "webhooks.sign": HelperStub(annotations: [
+            "---@param args {id: string, timestamp: integer, body: string, secret: string}",
+            "---@return string signature the webhook-signature header value",
+        ], declaration: "function replicate.webhooks.sign(args) end"),
         "help": HelperStub(annotations: [
             "---@param name? string a function's name; none lists them all",
         ], declaration: "function replicate.help(name) end"),

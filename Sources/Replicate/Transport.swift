@@ -120,6 +120,12 @@ final class Transport: Sendable {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        // Scripts fan out (`replicate.map`), and a sync-mode create holds its connection while the
+        // model runs; AsyncHTTPClient's default of 8 per host would queue the rest.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        // Failed connects are retried by `RetryPolicy` with backoff; AsyncHTTPClient's own retries
+        // would keep each attempt going for the whole connect timeout first (46 s for a refused port).
+        config.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 

@@ -6,8 +6,8 @@ import Replicate
 ///
 /// - One table: its keys are the names (`{model_owner = "a", model_name = "b"}`); a sequence
 ///   (`{"a/b"}`) counts as positional arguments.
-/// - Positional arguments fill the parameters in schema order (path, then required, then
-///   optional fields; headers only by name). A `"owner/name"` (or `"owner/name:version"`) string
+/// - Positional arguments fill the parameters in schema order, naming ones first (path, a body's
+///   `version`), then required, then optional fields; headers only by name. A `"owner/name"` string
 ///   in an owner slot fills owner, name (and version). A last table that lands on a slot that is
 ///   not a table holds named arguments (`get_model("a/b", {…})`).
 ///
@@ -17,10 +17,13 @@ struct ArgumentMapper {
     let operation: OperationSpec
     let function: String
 
-    /// The parameters positional arguments fill, in order.
+    /// The parameters positional arguments fill, in order: what names the thing (path
+    /// parameters, a body's `version`), then required fields, then optional ones.
     var positionalOrder: [ParameterSpec] {
         let fields = operation.parameters.filter { $0.location == .query } + (operation.body?.fields ?? [])
-        return operation.parameters.filter { $0.location == .path } + fields.filter(\.required) + fields.filter { !$0.required }
+        let naming = operation.parameters.filter { $0.location == .path } + fields.filter { $0.name == "version" && $0.required }
+        let rest = fields.filter { !naming.contains($0) }
+        return naming + rest.filter(\.required) + rest.filter { !$0.required }
     }
 
     func map(_ call: LuaCall, from first: Int32 = 1) throws -> [String: JSONValue] {
@@ -65,7 +68,7 @@ struct ArgumentMapper {
                 break
             }
             let spec = slots[slot]
-            if spec.name.hasSuffix("_owner"), let reference = value.stringValue, reference.contains("/") {
+            if spec.name.hasSuffix("_owner"), let reference = value.stringValue, reference.contains("/") || values.count == 1 {
                 try fillReference(reference, owner: spec.name, into: &named)
             } else {
                 named[spec.name] = value

@@ -52,7 +52,8 @@ enum FileHelpers {
         }
     }
 
-    /// `download(url_or_file, path)`: streams a URL (or a file object's `urls.get`) to `path`;
+    /// `download(url_or_file, path)`: streams a URL (or a file object's signed `urls.download`,
+    /// else its `urls.get`) to `path`;
     /// returns `{path =, bytes =, content_type =}`.
     static func download(_ session: ReplicateSession) -> HostFunction {
         .async { call in
@@ -61,7 +62,7 @@ enum FileHelpers {
                 source = text
             } else if call.type(1) == LUA_TTABLE {
                 let value = try LuaJSON.argument(call, 1, function: "download", what: "the file")
-                source = value["urls"]?["get"]?.stringValue ?? value["url"]?.stringValue
+                source = value["urls"]?["download"]?.stringValue ?? value["urls"]?["get"]?.stringValue ?? value["url"]?.stringValue
                 if source == nil, let first = value.arrayValue?.first?.stringValue, value.arrayValue?.count == 1 { source = first }
             }
             guard let source, let url = URL(string: source), url.scheme != nil else {

@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 import LuaHost
 import Replicate
 
@@ -16,6 +17,7 @@ enum Helpers {
         vm.register("upload", in: table, FileHelpers.upload(session))
         vm.register("download", in: table, FileHelpers.download(session))
         vm.register("verify", in: table, verify(session))
+        vm.register("sign", in: table, sync: sign)
         vm.register("tasks", in: table, sync: TaskHelpers.tasks)
         vm.register("help", in: table, sync: { call in
             call.push(.string(Documentation.helpText(for: call.string(1))))
@@ -89,6 +91,22 @@ enum Helpers {
                     return (LuaJSON.value(body), 200, nil)
                 }]
             }
+        }
+    }
+
+    /// `webhooks.sign{id =, timestamp =, body =, secret =}`: the `webhook-signature` value
+    /// Replicate would send, for testing a webhook handler offline.
+    static func sign(_ call: LuaCall) throws -> Int32 {
+        let function = "webhooks.sign"
+        let args = try options(call, 1, function: function, allowed: ["id", "timestamp", "body", "secret"])
+        guard let id = args["id"]?.stringValue, let timestamp = args["timestamp"]?.intValue,
+              let body = args["body"]?.stringValue, let secret = args["secret"]?.stringValue else {
+            throw LuaErrors.validation(function: function, message: "replicate.webhooks.sign needs id (string), timestamp (integer), body (string) and secret (string)")
+        }
+        do {
+            return call.push(.string(try Webhooks.sign(id: id, timestamp: timestamp, body: Data(body.utf8), secret: secret)))
+        } catch {
+            throw LuaErrors.from(error, function: function).raise
         }
     }
 

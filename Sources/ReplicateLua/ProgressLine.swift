@@ -59,9 +59,14 @@ final class ProgressLine: @unchecked Sendable {
 
     func end(_ id: Int) {
         lock.lock()
+        defer { lock.unlock() }
         items[id] = nil
         order.removeAll { $0 == id }
-        lock.unlock()
+        // Cleared now, not at the next tick: the script prints its result right after.
+        if order.isEmpty, shown {
+            write("\r\u{1B}[2K")
+            shown = false
+        }
     }
 
     /// Clears the line so other text (a prompt, a trace line) starts at column 0; the next

@@ -9,13 +9,14 @@ import Testing
         let socket = "kosmo-test-\(UUID().uuidString.prefix(8))"
         let home: String
 
-        init(home: String? = nil) async throws {
+        /// Starts `command` (the REPL by default) in a fresh tmux pane and waits for `ready`.
+        init(home: String? = nil, command: String? = nil, ready: String = "Copyright") async throws {
             self.home = try home ?? temporaryDirectory()
-            let command = "env HOME=\(self.home) TERM=xterm \(Binaries.kosmo)"
+            let command = "env HOME=\(self.home) TERM=xterm \(command ?? Binaries.kosmo)"
             let result = try await runProcess("/usr/bin/tmux", ["-L", socket, "new-session", "-d", "-x", "120", "-y", "50", command],
                                               timeout: 10, captureOutput: false)
             #expect(result.status == 0, "tmux new-session failed")
-            try await waitFor("Copyright")
+            try await waitFor(ready)
         }
 
         func tmux(_ arguments: [String]) async throws -> ProcessResult {

@@ -63,9 +63,15 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     let argv = (command + arguments).map { strdup($0) } + [nil]
     let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+    // A session of its own: the child has no controlling terminal, so a prompt on /dev/tty can
+    // never reach (or wait for) the terminal the tests were started from.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setflags(&attributes, Int16(0x80))  // POSIX_SPAWN_SETSID (glibc), not imported into Swift
     var pid: pid_t = 0
     let start = Date()
-    let rc = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+    let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
     close(inFDs[0]); close(outFDs[1]); close(errFDs[1])
     guard rc == 0 else {
         close(inFDs[1]); close(outFDs[0]); close(errFDs[0])

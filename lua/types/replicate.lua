@@ -777,6 +777,12 @@ function replicate.download(source, path) end
 ---@return boolean valid
 function replicate.webhooks.verify(args) end
 
+---The webhook-signature header value Replicate would send for this delivery; for testing a webhook handler offline.
+---Example: local sig = replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = body, secret = secret}
+---@param args {id: string, timestamp: integer, body: string, secret: string}
+---@return string signature the webhook-signature header value
+function replicate.webhooks.sign(args) end
+
 ---Prints what a function takes and returns, with an example; with no name, lists every function.
 ---Example: replicate.help("create_prediction")
 ---@param name? string a function's name; none lists them all
