@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kosmo-lua", targets: ["KosmoLua"]),
+        // The MCP server, its own executable so the MCP package stays out of kosmo-lua's start-up.
+        .executable(name: "kosmo-lua-mcp", targets: ["KosmoMCP"]),
         .library(name: "LuaHost", targets: ["LuaHost"]),
         .library(name: "Replicate", targets: ["Replicate"]),
         .library(name: "ReplicateLua", targets: ["ReplicateLua"]),
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -77,12 +80,22 @@ let package = Package(
             name: "ReplicateLua",
             dependencies: ["LuaHost", "Replicate", "CLua", "CLuaBridge", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // Agent code mode shared by `exec`, `mcp` and discovery: the envelope, options, the
+        // approval socket protocol, search and schemas, LuaLS stubs.
+        .target(name: "AgentMode", dependencies: ["LuaHost", "Replicate", "ReplicateLua"]),
         .executableTarget(
             name: "KosmoLua",
             dependencies: [
-                "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim", "CLibEdit", "CLua",
+                "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim", "AgentMode", "CLibEdit", "CLua",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "KosmoMCP",
+            dependencies: [
+                "AgentMode", "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim",
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),
@@ -113,6 +126,6 @@ let package = Package(
             resources: [.copy("Fixtures"), .copy("Interop")]
         ),
         .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "LuaHost", "Replicate", "ReplicateSim"]),
-        .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost"]),
+        .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),
     ]
 )

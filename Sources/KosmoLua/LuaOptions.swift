@@ -145,6 +145,13 @@ struct LuaOptions {
           --help                show this help
         replicate options (before the script):
         """ + "\n" + ReplicateFlags.usage + "\n" + """
-        Subcommands: kosmo-lua sim [options]  (a local Replicate API simulator)
+        Subcommands (each takes --help):
+          kosmo-lua exec [--json] [options] [FILE | -]   run code in the sandbox, for agents (a JSON envelope)
+          kosmo-lua mcp [options]                        an MCP server over stdio (execute_lua and discovery tools)
+          kosmo-lua docs [NAME] [--json]                 the replicate functions: parameters, access, examples
+          kosmo-lua schema NAME                          JSON Schema of a function's argument table
+          kosmo-lua search QUERY                         find functions by what they do
+          kosmo-lua doctor [--json]                      check the token, the API, the policy and the limits
+          kosmo-lua sim [options]                        a local Replicate API simulator
         """
 }

@@ -3,9 +3,6 @@ import Foundation
 
 /// Subcommands run through swift-argument-parser, each with its options after its name.
 enum Subcommands {
-    /// Names reserved for commands that later work adds (see the issues).
-    static let planned: Set<String> = ["exec", "mcp", "docs", "schema", "search", "doctor"]
-
     static func run<Command: AsyncParsableCommand>(_ command: Command.Type, _ arguments: [String]) -> Int32 {
         let semaphore = DispatchSemaphore(value: 0)
         let box = StatusBox()
@@ -20,7 +17,9 @@ enum Subcommands {
                 box.status = 0
             } catch {
                 let code = command.exitCode(for: error).rawValue
-                if code != 0 { StandardError.write(command.fullMessage(for: error) + "\n") } else { print(command.fullMessage(for: error)) }
+                // An ExitCode has no message: the command already said why.
+                let message = command.fullMessage(for: error)
+                if !message.isEmpty, code != 0 { StandardError.write(message + "\n") } else if !message.isEmpty { print(message) }
                 box.status = code
             }
             semaphore.signal()

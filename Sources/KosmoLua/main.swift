@@ -4,12 +4,22 @@ import Foundation
 // its options after its name; a script that has such a name runs as `./name`.
 let arguments = CommandLine.arguments
 let status: Int32
+let commandArguments = Array(arguments.dropFirst(2))
 switch arguments.dropFirst().first {
 case "sim":
-    status = Subcommands.run(SimCommand.self, Array(arguments.dropFirst(2)))
-case let name? where Subcommands.planned.contains(name):
-    StandardError.report("the '\(name)' command is not in this build yet; to run a script named \(name), use ./\(name)")
-    status = 2
+    status = Subcommands.run(SimCommand.self, commandArguments)
+case "exec":
+    status = ExecCommand.main(commandArguments)
+case "mcp":
+    status = MCPLauncher.main(commandArguments)
+case "doctor":
+    status = DoctorCommand.main(commandArguments)
+case "docs":
+    status = Subcommands.run(DocsCommand.self, commandArguments)
+case "schema":
+    status = Subcommands.run(SchemaCommand.self, commandArguments)
+case "search":
+    status = Subcommands.run(SearchCommand.self, commandArguments)
 default:
     status = LuaRunner.main(arguments)
 }

@@ -17,6 +17,9 @@ public final class LuaVM {
 
     /// When set, every run with a timeout arms the process watchdog with this message.
     public var watchdogMessage: String?
+    /// Where the watchdog writes its message: standard error for the CLI, standard output for
+    /// `exec --json`, whose message is a prepared envelope.
+    public var watchdogFileDescriptor: Int32 = 2
 
     var hostFunctions: [HostFunction] = []
     let scheduler = Scheduler()
@@ -110,7 +113,7 @@ public final class LuaVM {
     /// traceback on error. Results are left on the stack.
     public func call(argumentCount: Int32, resultCount: Int32) throws(RunError) {
         beginLimits()
-        if let watchdogMessage { Watchdog.arm(for: self, message: watchdogMessage) }
+        if let watchdogMessage { Watchdog.arm(for: self, message: watchdogMessage, fd: watchdogFileDescriptor) }
         defer { if watchdogMessage != nil { Watchdog.disarm() } }
         let status = kl_pcall(state, argumentCount, resultCount)
         if status != LUA_OK { throw popError(kind: .runtime, status: status) }

@@ -9,7 +9,7 @@ enum Sandbox {
             throw RunError(kind: .runtime, message: "kosmo-lua was built without lua/_sandbox.lua")
         }
         try vm.load(Array(source.utf8), chunkName: "=[sandbox]")
-        lua_createtable(L, 0, 3)
+        lua_createtable(L, 0, 5)
         kl_pushcfunction(L, kl_sandbox_setmetatable)
         lua_setfield_raw(L, -2, "setmetatable")
         kl_pushcfunction(L, kl_guarded_xpcall)
@@ -19,6 +19,13 @@ enum Sandbox {
             call.vm.output.write(bytes)
             return 0
         }
+        // The names `require` may load, so the sandbox can refuse others before asking the host.
+        lua_createtable(L, 0, Int32(LuaVM.embeddedModuleNames.count))
+        for name in LuaVM.embeddedModuleNames {
+            lua_pushboolean(L, 1)
+            lua_setfield_raw(L, -2, name)
+        }
+        lua_setfield_raw(L, -2, "modules")
         vm.register("require", in: -1) { call in
             guard let name = call.string(1) else { throw call.argumentError(1, "require", "string") }
             return try call.vm.requireEmbedded(name, on: call.L)

@@ -1,0 +1,242 @@
+import Foundation
+import LuaHost
+import ReplicateLua
+
+/// The command line of `kosmo-lua exec`, `kosmo-lua mcp` and `kosmo-lua doctor`: the
+/// `replicate` permission flags (as the CLI has them), the sandbox's limits, and each command's
+/// own options. Options come before the script; what follows the script is the script's `...`.
+public struct AgentOptions: Sendable {
+    /// Which command is being parsed (each accepts its own subset of options).
+    public enum Command: String, Sendable {
+        case exec, mcp, doctor
+    }
+
+    public var command: Command
+    /// `--json`: one JSON document on standard output (exec: the envelope; doctor: the report).
+    public var json = false
+    public var replicateFlags = ReplicateFlags()
+    public var memoryMB: Double?
+    public var timeoutSeconds: Double?
+    public var instructions: UInt64?
+    public var outputLimitBytes: Int?
+    /// exec: the script (`-` is standard input); nil means standard input too.
+    public var file: String?
+    /// exec: the arguments after the script, the chunk's `...`.
+    public var scriptArguments: [String] = []
+    /// mcp: `--expose functions` adds a tool per catalog function.
+    public var exposeFunctions = false
+    public var showHelp = false
+    /// exec (set by `mcp` for its children): an already running simulator to use, so one MCP
+    /// session shares one simulator's state across executions.
+    public var simulatorURL: URL?
+    /// exec (set by `mcp` for its children): a socket on which `ask` reaches the MCP server.
+    public var approvalFD: Int32?
+
+    public init(command: Command) { self.command = command }
+
+    /// A bad option; the message says which and what would be right.
+    public struct UsageError: Error, Sendable, CustomStringConvertible {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// Parses the arguments after the command's name.
+    public static func parse(_ arguments: [String], command: Command) throws(UsageError) -> AgentOptions {
+        var options = AgentOptions(command: command)
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            if command == .exec, argument == "-" || !argument.hasPrefix("-") {
+                options.file = argument
+                options.scriptArguments = Array(arguments[(i + 1)...])
+                return options
+            }
+            if argument == "--" {
+                guard command == .exec else { throw UsageError("'--' is only for exec (before a script whose name starts with '-')") }
+                if i + 1 < arguments.count {
+                    options.file = arguments[i + 1]
+                    options.scriptArguments = Array(arguments[(i + 2)...])
+                }
+                return options
+            }
+            guard argument.hasPrefix("--") else {
+                throw UsageError("unrecognized option '\(argument)' for '\(command.rawValue)'")
+            }
+            try options.parseLong(argument, arguments, &i)
+            i += 1
+        }
+        return options
+    }
+
+    /// Whether `--json` is among the options (before the script), for reporting a command line
+    /// that does not parse in the form the caller asked for.
+    public static func mentionsJSON(_ arguments: [String]) -> Bool {
+        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "expose", "sim-url", "approval-fd"])
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            guard argument.hasPrefix("--"), argument != "--" else { return false }
+            let name = String(argument.dropFirst(2))
+            if name == "json" { return true }
+            if valued.contains(name) { i += 1 }
+            i += 1
+        }
+        return false
+    }
+
+    private mutating func parseLong(_ argument: String, _ arguments: [String], _ i: inout Int) throws(UsageError) {
+        var name = String(argument.dropFirst(2))
+        var inlineValue: String?
+        if let equals = name.firstIndex(of: "=") {
+            inlineValue = String(name[name.index(after: equals)...])
+            name = String(name[..<equals])
+        }
+        func value() throws(UsageError) -> String {
+            if let inlineValue { return inlineValue }
+            i += 1
+            guard i < arguments.count else { throw UsageError("'--\(name)' needs a value") }
+            return arguments[i]
+        }
+        func positive(_ text: String, _ what: String) throws(UsageError) -> Double {
+            guard let number = Double(text), number > 0, number.isFinite else {
+                throw UsageError("'--\(name)' needs a positive number of \(what), got '\(text)'")
+            }
+            return number
+        }
+        let limitsAllowed = command != .doctor
+        switch name {
+        case "help": showHelp = true
+        case "json" where command != .mcp: json = true
+        case "memory" where limitsAllowed: memoryMB = try positive(try value(), "megabytes")
+        case "timeout" where limitsAllowed: timeoutSeconds = try positive(try value(), "seconds")
+        case "instructions" where limitsAllowed:
+            let text = try value()
+            guard let n = UInt64(text), n > 0 else { throw UsageError("'--instructions' needs a positive whole number, got '\(text)'") }
+            instructions = n
+        case "output-limit" where limitsAllowed:
+            outputLimitBytes = try Self.byteCount(try value(), flag: "--output-limit")
+        case "expose" where command == .mcp:
+            let text = try value()
+            guard text == "functions" else {
+                throw UsageError("'--expose' takes 'functions' (one MCP tool per replicate function), got '\(text)'")
+            }
+            exposeFunctions = true
+        case "sim-url" where command == .exec:
+            let text = try value()
+            guard let url = URL(string: text), url.scheme == "http", url.host != nil else {
+                throw UsageError("'--sim-url' needs the simulator's base URL (http://127.0.0.1:PORT/v1), got '\(text)'")
+            }
+            simulatorURL = url
+        case "approval-fd" where command == .exec:
+            let text = try value()
+            guard let fd = Int32(text), fd > 2 else { throw UsageError("'--approval-fd' needs a file descriptor above 2, got '\(text)'") }
+            approvalFD = fd
+        default:
+            guard let takesValue = ReplicateFlags.takesValue(name) else {
+                throw UsageError("unrecognized option '\(argument)' for '\(command.rawValue)'; see kosmo-lua \(command.rawValue) --help")
+            }
+            replicateFlags.add(name, value: takesValue ? try value() : nil)
+        }
+    }
+
+    /// `65536`, `64K`, `64KiB`, `1M` → bytes.
+    static func byteCount(_ text: String, flag: String) throws(UsageError) -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("KB", 1 << 10), ("MB", 1 << 20), ("K", 1 << 10), ("M", 1 << 20), ("B", 1), ("", 1)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            let digits = trimmed.dropLast(suffix.count)
+            if let n = Int(digits), n > 0, n <= Int.max / scale { return n * scale }
+        }
+        throw UsageError("'\(flag)' needs a positive number of bytes (such as 65536 or 64K), got '\(text)'")
+    }
+
+    /// The sandbox's limits with the flags applied (DESIGN.md: 64 MiB, 30 s, 64 KiB of output).
+    public var limits: Limits {
+        var limits = Limits.sandboxDefaults
+        if let memoryMB { limits.memoryBytes = Int(memoryMB * 1_048_576) }
+        if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
+        if let instructions { limits.instructions = instructions }
+        if let outputLimitBytes { limits.outputBytes = outputLimitBytes }
+        return limits
+    }
+
+    /// The flags that set limits, as a child `exec` takes them.
+    public static func limitArguments(_ limits: Limits) -> [String] {
+        var arguments: [String] = []
+        if let memory = limits.memoryBytes { arguments += ["--memory", String(Double(memory) / 1_048_576)] }
+        if let timeout = limits.timeoutSeconds { arguments += ["--timeout", String(timeout)] }
+        if let instructions = limits.instructions { arguments += ["--instructions", String(instructions)] }
+        if let output = limits.outputBytes { arguments += ["--output-limit", String(output)] }
+        return arguments
+    }
+
+    /// The `replicate` flags as they were given, for passing on to a child `exec`. `--sim` is
+    /// left out: the children use the server's simulator through `--sim-url`.
+    public var replicateArgumentsForChildren: [String] {
+        replicateFlags.entries.filter { $0.name != "sim" }.flatMap { entry in
+            ["--" + entry.name] + (entry.value.map { [$0] } ?? [])
+        }
+    }
+
+    /// Whether `--sim` was given.
+    public var simulate: Bool { replicateFlags.entries.contains { $0.name == "sim" } }
+
+    /// Against the simulator there is nothing to spend and nothing real to change, so `exec`
+    /// and `mcp` allow writes there unless a flag, the environment or the config file set the
+    /// write policy (then that setting stands, `ask` included).
+    public static func applySimulatorDefaults(to settings: inout ReplicateSettings) {
+        guard settings.policy.write.source == "default" else { return }
+        settings.policy.write = PolicySetting(.allow, source: "--sim: the simulator has nothing to spend or change")
+    }
+
+    static let limitUsage = """
+          --memory MB           memory limit (default 64)
+          --timeout SECONDS     wall-clock limit (default 30)
+          --instructions N      VM instruction limit (default none)
+          --output-limit BYTES  printed output kept (default 64K)
+        """
+
+    /// `kosmo-lua exec --help`.
+    public static let execUsage = """
+        usage: kosmo-lua exec [options] [FILE | -] [args]
+        Runs Lua code in the sandbox with the replicate table (standard input when FILE is - or
+        missing). With --json, prints one JSON envelope, also on failure:
+          {ok, result, output, output_truncated, error {kind, message, traceback},
+           calls [{function, access, decision, status, ms, prediction_id, error}],
+           stats {ms, peak_memory_bytes, instructions}, permission_bypassed}
+        Exit status: 0 success, 1 script error, 2 bad usage.
+        Options:
+          --json                print the envelope instead of the output
+          --help                show this help
+        """ + "\n" + limitUsage + "\n" + ReplicateFlags.usage + "\n" + """
+        In exec, --max-predictions defaults to 20 unless a flag or the config file sets it.
+        With --sim, writes are allowed unless --write, KOSMO_LUA_WRITE or the config file says otherwise.
+        """
+
+    /// `kosmo-lua mcp --help`.
+    public static let mcpUsage = """
+        usage: kosmo-lua mcp [options]
+        An MCP server on standard input and output. Tools: execute_lua (Lua in the sandbox, one
+        child process per call with a hard deadline), search_functions, describe_function.
+        Options:
+          --expose functions    also offer one tool per replicate function (writes only when
+                                the write policy allows them)
+          --help                show this help
+        Limits for each execution (a call may lower them, never raise them):
+        """ + "\n" + limitUsage + "\n" + ReplicateFlags.usage + "\n" + """
+        With --sim, one simulator serves the whole session, so its state persists between calls,
+        and writes are allowed unless --write, KOSMO_LUA_WRITE or the config file says otherwise.
+        """
+
+    /// `kosmo-lua doctor --help`.
+    public static let doctorUsage = """
+        usage: kosmo-lua doctor [--json] [options]
+        Checks the set-up: where the API token comes from (redacted), the base URL and whether it
+        answers (get_account), the permission policy in force, the sandbox's limits, and what to
+        run next. Exit status 0 when everything works, 1 otherwise.
+        Options:
+          --json                print the report as JSON
+          --help                show this help
+        """ + "\n" + ReplicateFlags.usage
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Replicate
+import ReplicateLua
+
+/// The line protocol between an `exec` child and the `mcp` server that started it, over a
+/// socket the child inherits (`--approval-fd N`): `ask` in the child becomes an elicitation in
+/// the server, which talks to the MCP client.
+///
+/// The child writes one JSON object per question, `{"function":…,"access":…,"arguments":…}`,
+/// and reads one line back: `yes`, `no`, `always`, `all-writes`, or `unavailable REASON`.
+public enum ApprovalChannel {
+    /// A question, as the child sends it.
+    public struct Question: Sendable, Equatable {
+        public var function: String
+        public var access: String
+        public var arguments: String
+
+        public init(function: String, access: String, arguments: String) {
+            self.function = function
+            self.access = access
+            self.arguments = arguments
+        }
+
+        /// The question as one line (without its newline).
+        public var line: String {
+            let object: JSONValue = .object(["function": .string(function), "access": .string(access), "arguments": .string(arguments)])
+            return (try? object.encodedString()) ?? "{}"
+        }
+
+        /// Reads a question line; nil when it is not one.
+        public init?(line: String) {
+            guard let json = try? JSONValue(parsing: line), let function = json["function"]?.stringValue,
+                  let access = json["access"]?.stringValue else { return nil }
+            self.init(function: function, access: access, arguments: json["arguments"]?.stringValue ?? "")
+        }
+    }
+
+    /// An answer as one line (without its newline).
+    public static func line(for answer: ApprovalAnswer) -> String {
+        switch answer {
+        case .yes: return "yes"
+        case .no: return "no"
+        case .alwaysThisFunction: return "always"
+        case .allWrites: return "all-writes"
+        case .unavailable(let reason): return "unavailable " + reason.replacingOccurrences(of: "\n", with: " ")
+        }
+    }
+
+    /// Reads an answer line; anything unrecognised is a refusal.
+    public static func answer(from line: String) -> ApprovalAnswer {
+        let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch text {
+        case "yes": return .yes
+        case "always": return .alwaysThisFunction
+        case "all-writes": return .allWrites
+        case "no": return .no
+        default:
+            if text.hasPrefix("unavailable ") { return .unavailable(String(text.dropFirst("unavailable ".count))) }
+            return .no
+        }
+    }
+}
+
+/// The child's side: asks the MCP server over the inherited socket and waits for its answer.
+/// Blocking is right here: the approver runs on the VM thread, which waits for the answer anyway.
+public final class SocketApprover: Approver, @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+
+    public init(fd: Int32) {
+        self.fd = fd
+        // The socket must not leak into anything this process might start.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    public func approve(_ request: ApprovalRequest) -> ApprovalAnswer {
+        lock.lock()
+        defer { lock.unlock() }
+        let question = ApprovalChannel.Question(function: request.function, access: request.access.rawValue, arguments: request.arguments)
+        guard FileDescriptorIO.writeAll(fd, Array((question.line + "\n").utf8)) else {
+            return .unavailable("the MCP server that started this run cannot be reached")
+        }
+        guard let line = FileDescriptorIO.readLine(fd) else {
+            return .unavailable("the MCP server that started this run went away")
+        }
+        return ApprovalChannel.answer(from: line)
+    }
+}
+
+/// Small blocking reads and writes on a file descriptor, retrying on EINTR.
+public enum FileDescriptorIO {
+    /// Writes every byte; false when the other end is gone.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { chunk in
+                chunk.baseAddress.map { write(fd, $0, chunk.count) } ?? 0
+            }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// One line (without its newline), read a byte at a time so nothing past it is consumed;
+    /// nil at end of file before any byte.
+    public static func readLine(_ fd: Int32) -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fd, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
+
+    /// Everything until end of file.
+    public static func readAll(_ fd: Int32) -> [UInt8] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return data }
+            data.append(contentsOf: buffer[0..<n])
+        }
+    }
+}

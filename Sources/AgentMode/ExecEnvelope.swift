@@ -1,0 +1,201 @@
+import Foundation
+import LuaHost
+import Replicate
+import ReplicateLua
+
+/// What `kosmo-lua exec --json` prints, once, whatever happened, and what the MCP server's
+/// `execute_lua` returns as structured content.
+///
+/// ```json
+/// {"ok":true,"result":"hello x","output":"","output_truncated":false,"error":null,
+///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,...}],
+///  "stats":{"ms":20.1,"peak_memory_bytes":412345,"instructions":2000},"permission_bypassed":false}
+/// ```
+public struct ExecEnvelope: Sendable, Equatable {
+    /// Why a run failed: `kind` is `limit`, `permission`, `validation`, `http`, `model`,
+    /// `timeout`, `network`, `runtime`, `syntax`, `interrupted` or `usage`.
+    public struct Failure: Sendable, Equatable {
+        public var kind: String
+        public var message: String
+        public var traceback: String?
+
+        public init(kind: String, message: String, traceback: String? = nil) {
+            self.kind = kind
+            self.message = message
+            self.traceback = traceback
+        }
+    }
+
+    /// Measurements of the run.
+    public struct Stats: Sendable, Equatable {
+        /// Wall time of the run, in milliseconds.
+        public var ms: Double
+        public var peakMemoryBytes: Int
+        /// VM instructions, counted in steps of the hook interval (1,000).
+        public var instructions: UInt64
+
+        public init(ms: Double, peakMemoryBytes: Int, instructions: UInt64) {
+            self.ms = ms
+            self.peakMemoryBytes = peakMemoryBytes
+            self.instructions = instructions
+        }
+    }
+
+    public var ok: Bool
+    /// The chunk's return value: one value as itself, several as an array, none as null.
+    public var result: JSONValue
+    /// What the script printed, up to the output limit.
+    public var output: String
+    public var outputTruncated: Bool
+    public var error: Failure?
+    /// Every `replicate.*` call, in the order they finished.
+    public var calls: [CallRecord]
+    public var stats: Stats
+    /// Whether `--force` bypassed the read/write policy.
+    public var permissionBypassed: Bool
+
+    public init(ok: Bool, result: JSONValue = .null, output: String = "", outputTruncated: Bool = false,
+                error: Failure? = nil, calls: [CallRecord] = [], stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0),
+                permissionBypassed: Bool = false) {
+        self.ok = ok
+        self.result = result
+        self.output = output
+        self.outputTruncated = outputTruncated
+        self.error = error
+        self.calls = calls
+        self.stats = stats
+        self.permissionBypassed = permissionBypassed
+    }
+
+    /// An envelope for a run that never started (bad usage, an unreadable file, a bad config).
+    public static func failure(kind: String, message: String) -> ExecEnvelope {
+        ExecEnvelope(ok: false, error: Failure(kind: kind, message: message))
+    }
+
+    /// The chunk's results as the envelope's `result`. Throws a message when a value has no
+    /// JSON form (a string that is not UTF-8, NaN or infinity).
+    public static func result(from values: [LuaValue]) throws(ExecEnvelopeError) -> JSONValue {
+        switch values.count {
+        case 0: return .null
+        case 1: return try json(values[0])
+        default: return .array(try values.map { value throws(ExecEnvelopeError) in try json(value) })
+        }
+    }
+
+    static func json(_ value: LuaValue) throws(ExecEnvelopeError) -> JSONValue {
+        switch value {
+        case .nil, .null: return .null
+        case .boolean(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .number(let d):
+            guard d.isFinite else { throw ExecEnvelopeError("cannot return \(d) as JSON: NaN and infinity have no JSON form") }
+            return .double(d)
+        case .string(let s): return .string(s)
+        case .bytes(let bytes):
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw ExecEnvelopeError("cannot return a string that is not valid UTF-8 as JSON; encode binary data first (for example as hex)")
+            }
+            return .string(text)
+        case .array(let items): return .array(try items.map { item throws(ExecEnvelopeError) in try json(item) })
+        case .table(let members):
+            var object: [String: JSONValue] = [:]
+            for (key, member) in members { object[key] = try json(member) }
+            return .object(object)
+        case .json(let bytes):
+            do { return try JSONValue(parsing: Data(bytes)) } catch {
+                throw ExecEnvelopeError("cannot return this value as JSON: \(error)")
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    /// The envelope as one line of JSON (no trailing newline), keys in the documented order.
+    public func jsonText() -> String {
+        var members: [(String, String)] = [
+            ("ok", ok ? "true" : "false"),
+            ("result", Self.jsonText(of: result)),
+            ("output", Self.jsonText(of: .string(output))),
+            ("output_truncated", outputTruncated ? "true" : "false"),
+        ]
+        if let error {
+            members.append(("error", Self.object([
+                ("kind", Self.jsonText(of: .string(error.kind))),
+                ("message", Self.jsonText(of: .string(error.message))),
+                ("traceback", error.traceback.map { Self.jsonText(of: .string($0)) } ?? "null"),
+            ])))
+        } else {
+            members.append(("error", "null"))
+        }
+        members.append(("calls", "[" + calls.map(Self.callText).joined(separator: ",") + "]"))
+        members.append(("stats", Self.object([
+            ("ms", Self.jsonText(of: .double(Self.tenths(stats.ms)))),
+            ("peak_memory_bytes", String(stats.peakMemoryBytes)),
+            ("instructions", String(stats.instructions)),
+        ])))
+        members.append(("permission_bypassed", permissionBypassed ? "true" : "false"))
+        return Self.object(members)
+    }
+
+    static func callText(_ call: CallRecord) -> String {
+        object([
+            ("function", jsonText(of: .string(call.function))),
+            ("access", jsonText(of: .string(call.access))),
+            ("decision", jsonText(of: .string(call.decision))),
+            ("status", call.status.map { String($0) } ?? "null"),
+            ("ms", jsonText(of: .double(tenths(call.ms)))),
+            ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
+            ("error", call.error.map { jsonText(of: .string($0)) } ?? "null"),
+        ])
+    }
+
+    static func object(_ members: [(String, String)]) -> String {
+        "{" + members.map { jsonText(of: .string($0.0)) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    /// A value's JSON text; the values put here are finite by construction.
+    public static func jsonText(of value: JSONValue) -> String {
+        (try? value.encodedString()) ?? "null"
+    }
+
+    static func tenths(_ ms: Double) -> Double {
+        ms.isFinite ? (ms * 10).rounded() / 10 : 0
+    }
+
+    // MARK: Reading
+
+    /// Reads an envelope back (the MCP server reads its child's).
+    public init(parsing data: Data) throws(ExecEnvelopeError) {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: data) } catch {
+            throw ExecEnvelopeError("not a JSON envelope: \(error)")
+        }
+        guard let ok = json["ok"]?.boolValue else { throw ExecEnvelopeError("not an envelope: 'ok' is missing") }
+        self.ok = ok
+        result = json["result"] ?? .null
+        output = json["output"]?.stringValue ?? ""
+        outputTruncated = json["output_truncated"]?.boolValue ?? false
+        if let error = json["error"], let kind = error["kind"]?.stringValue {
+            self.error = Failure(kind: kind, message: error["message"]?.stringValue ?? "", traceback: error["traceback"]?.stringValue)
+        }
+        // CallRecord decodes itself (its initializer is the library's own).
+        if let calls = json["calls"], let bytes = try? calls.encoded(),
+           let records = try? JSONDecoder().decode([CallRecord].self, from: bytes) {
+            self.calls = records
+        } else {
+            self.calls = []
+        }
+        let stats = json["stats"]
+        self.stats = Stats(ms: stats?["ms"]?.doubleValue ?? 0,
+                           peakMemoryBytes: Int(stats?["peak_memory_bytes"]?.intValue ?? 0),
+                           instructions: UInt64(max(0, stats?["instructions"]?.intValue ?? 0)))
+        permissionBypassed = json["permission_bypassed"]?.boolValue ?? false
+    }
+}
+
+/// A value that cannot go into an envelope, or text that is not an envelope.
+public struct ExecEnvelopeError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

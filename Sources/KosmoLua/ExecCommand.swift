@@ -1,0 +1,196 @@
+import AgentMode
+import Foundation
+import LuaHost
+import Replicate
+import ReplicateLua
+
+/// `kosmo-lua exec [--json] [options] [FILE | -] [args]`: runs code in the sandbox profile under
+/// the permission policy, for agents. With `--json` it prints exactly one envelope whatever
+/// happens (DESIGN.md "agent code mode"); exit status 0 success, 1 script error, 2 bad usage.
+enum ExecCommand {
+    static func main(_ arguments: [String]) -> Int32 {
+        let wantsJSON = AgentOptions.mentionsJSON(arguments)
+        func usageFailure(_ message: String, kind: String = "usage") -> Int32 {
+            if wantsJSON {
+                emit(ExecEnvelope.failure(kind: kind, message: message))
+            } else {
+                StandardError.report(message)
+                StandardError.write("usage: kosmo-lua exec [--json] [options] [FILE | -] [args]  (kosmo-lua exec --help)\n")
+            }
+            return 2
+        }
+        let options: AgentOptions
+        do {
+            options = try AgentOptions.parse(arguments, command: .exec)
+        } catch {
+            return usageFailure(error.message)
+        }
+        if options.showHelp {
+            print(AgentOptions.execUsage)
+            return 0
+        }
+        let source: (bytes: [UInt8], chunkName: String)
+        switch readSource(options) {
+        case .success(let read): source = read
+        case .failure(let failure): return usageFailure(failure.message)
+        }
+        let settings: ReplicateSettings
+        do {
+            settings = try resolveSettings(options)
+        } catch {
+            return usageFailure(error.message, kind: "config")
+        }
+        return ExecRun(options: options, settings: settings).run(source.bytes, chunkName: source.chunkName)
+    }
+
+    struct Failure: Error { let message: String }
+
+    /// The code to run: FILE, or standard input for `-` or no FILE (unless it is a terminal).
+    static func readSource(_ options: AgentOptions) -> Result<([UInt8], String), Failure> {
+        if let file = options.file, file != "-" {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                return .failure(Failure(message: "cannot open \(file): \(String(cString: strerror(errno)))"))
+            }
+            defer { try? handle.close() }
+            do {
+                return .success((Array(try handle.readToEnd() ?? Data()), "@" + file))
+            } catch {
+                return .failure(Failure(message: "cannot read \(file): \(error.localizedDescription)"))
+            }
+        }
+        if options.file == nil, isatty(0) != 0 {
+            return .failure(Failure(message: "exec needs code: a FILE, or '-' (or a pipe) for standard input"))
+        }
+        return .success((FileDescriptorIO.readAll(0), "=stdin"))
+    }
+
+    /// The settings for this run: config file, environment, flags; the simulator for `--sim`
+    /// (or the MCP server's, `--sim-url`); the agent spend guard unless something set one.
+    static func resolveSettings(_ options: AgentOptions) throws(Failure) -> ReplicateSettings {
+        var settings: ReplicateSettings
+        if let url = options.simulatorURL {
+            do {
+                settings = try ReplicateSettings.resolve(flags: options.replicateFlags)
+            } catch {
+                throw Failure(message: error.message)
+            }
+            for warning in settings.warnings { StandardError.report("warning: " + warning) }
+            settings.baseURL = url
+            // The simulator accepts any token; a real one must not travel even to loopback.
+            settings.token = "kosmo-sim"
+            settings.tokenSource = "--sim"
+        } else {
+            do {
+                settings = try ReplicateSetup.settings(flags: options.replicateFlags)
+            } catch {
+                throw Failure(message: error.message)
+            }
+        }
+        if settings.maxPredictions == nil { settings.maxPredictions = ReplicateSetup.agentPredictionLimit }
+        if options.simulatorURL != nil || settings.simulate { AgentOptions.applySimulatorDefaults(to: &settings) }
+        return settings
+    }
+
+    /// Writes one envelope line to standard output.
+    static func emit(_ envelope: ExecEnvelope) {
+        FileDescriptorIO.writeAll(1, Array((envelope.jsonText() + "\n").utf8))
+    }
+}
+
+/// One execution: the VM, the `replicate` table, the run, and its report.
+struct ExecRun {
+    let options: AgentOptions
+    let settings: ReplicateSettings
+
+    func run(_ code: [UInt8], chunkName: String) -> Int32 {
+        let limits = options.limits
+        let json = options.json
+        let output = OutputCapture(keep: json, passthrough: !json, limit: limits.outputBytes)
+        let vm: LuaVM
+        do {
+            vm = try LuaVM(profile: .sandbox, limits: limits, output: output)
+        } catch {
+            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot start Lua: \(error)"), vm: nil)
+        }
+        armWatchdog(vm, limits: limits)
+        let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
+                                       maxRequestsInFlight: 64, showProgress: !json)
+        do {
+            try ReplicateLibrary.install(in: vm, session: session)
+        } catch {
+            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot set up the replicate table: \(error.message)"), vm: vm)
+        }
+
+        let started = DispatchTime.now()
+        Interrupts.arm(vm)
+        var failure: ExecEnvelope.Failure?
+        var result: JSONValue = .null
+        do {
+            let values = try vm.run(code, chunkName: chunkName, arguments: options.scriptArguments)
+            result = try ExecEnvelope.result(from: values)
+        } catch let error as RunError {
+            failure = ExecEnvelope.Failure(kind: error.kindName, message: error.message, traceback: error.traceback)
+        } catch {
+            failure = ExecEnvelope.Failure(kind: "runtime", message: "\(error)")
+        }
+        Interrupts.disarm()
+        let envelope = ExecEnvelope(
+            ok: failure == nil, result: result, output: output.text, outputTruncated: output.truncated, error: failure,
+            calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
+        if json {
+            ExecCommand.emit(envelope)
+        } else if let failure {
+            StandardError.report(failure.traceback.map { failure.message + "\n" + $0 } ?? failure.message)
+        } else if result != .null {
+            print(ExecEnvelope.jsonText(of: result))
+        }
+        return failure == nil ? 0 : 1
+    }
+
+    /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
+    /// with `--json`, whose caller is a program: then `ask` denies, naming the flag.
+    func approver() -> any Approver {
+        if let fd = options.approvalFD { return SocketApprover(fd: fd) }
+        if options.json { return NoApprover(reason: "exec --json does not prompt") }
+        return TerminalApprover()
+    }
+
+    /// The watchdog ends the process when Lua is stuck in one C function past the deadline.
+    /// With `--json` it writes a prepared envelope, so the caller still gets one.
+    func armWatchdog(_ vm: LuaVM, limits: Limits) {
+        guard let seconds = limits.timeoutSeconds else { return }
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        let message = "time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it"
+        if options.json {
+            let envelope = ExecEnvelope(
+                ok: false,
+                error: ExecEnvelope.Failure(kind: "limit", message: message + "; the output and calls of this run were lost with it"),
+                stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: vm.statistics.peakMemoryBytes, instructions: 0),
+                permissionBypassed: settings.policy.force)
+            vm.watchdogMessage = envelope.jsonText() + "\n"
+            vm.watchdogFileDescriptor = 1
+        } else {
+            vm.watchdogMessage = "kosmo-lua: " + message + "\n"
+        }
+    }
+
+    func stats(_ vm: LuaVM, since started: DispatchTime) -> ExecEnvelope.Stats {
+        let statistics = vm.statistics
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        return ExecEnvelope.Stats(ms: ms, peakMemoryBytes: statistics.peakMemoryBytes, instructions: statistics.instructions)
+    }
+
+    /// Reports a failure before the script could run.
+    func fail(_ failure: ExecEnvelope.Failure, vm: LuaVM?) -> Int32 {
+        if options.json {
+            let statistics = vm?.statistics
+            ExecCommand.emit(ExecEnvelope(ok: false, error: failure,
+                                          stats: ExecEnvelope.Stats(ms: 0, peakMemoryBytes: statistics?.peakMemoryBytes ?? 0,
+                                                                    instructions: statistics?.instructions ?? 0),
+                                          permissionBypassed: settings.policy.force))
+        } else {
+            StandardError.report(failure.message)
+        }
+        return 1
+    }
+}

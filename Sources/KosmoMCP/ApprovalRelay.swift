@@ -1,0 +1,86 @@
+import AgentMode
+import Foundation
+import MCP
+import ReplicateLua
+
+/// The server's side of `ask`: a question from a child becomes an MCP elicitation when the
+/// client declared that capability; otherwise the call is denied, and the child's message names
+/// the flag that would allow it. "Always" answers are remembered for the whole MCP session.
+final class ApprovalRelay: @unchecked Sendable {
+    private let lock = NSLock()
+    private var server: Server?
+    private var clientElicits = false
+    private var alwaysFunctions: Set<String> = []
+    private var allWrites = false
+
+    /// The choices offered, in order; the answer maps back by position.
+    static let choices = ["allow once", "deny", "always allow this function", "allow all writes"]
+
+    /// Called once the client has said what it supports.
+    func connect(server: Server, clientSupportsElicitation: Bool) {
+        lock.withLock {
+            self.server = server
+            clientElicits = clientSupportsElicitation
+        }
+    }
+
+    /// Asks from a plain thread (a child's socket reader), waiting for the answer.
+    func askBlocking(_ question: ApprovalChannel.Question) -> ApprovalAnswer {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = AnswerBox()
+        Task.detached {
+            box.answer = await self.ask(question)
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return box.answer
+    }
+
+    func ask(_ question: ApprovalChannel.Question) async -> ApprovalAnswer {
+        let (remembered, server, elicits) = lock.withLock {
+            (alwaysFunctions.contains(question.function) || (question.access == "write" && allWrites), self.server, clientElicits)
+        }
+        if remembered { return .yes }
+        guard let server, elicits else {
+            return .unavailable("the MCP client does not support elicitation, so no one can be asked")
+        }
+        let schema = Elicitation.RequestSchema(
+            title: "Allow a Replicate \(question.access)?",
+            description: "A Lua script wants to call replicate.\(question.function).",
+            properties: [
+                "answer": .object([
+                    "type": .string("string"),
+                    "title": .string("Allow replicate.\(question.function)?"),
+                    "enum": .array(Self.choices.map { .string($0) }),
+                ]),
+            ],
+            required: ["answer"])
+        let message = "kosmo-lua: allow \(question.access) call replicate.\(question.function)(\(question.arguments))?"
+        let result: CreateElicitation.Result
+        do {
+            result = try await server.requestElicitation(message: message, requestedSchema: schema)
+        } catch {
+            return .unavailable("the MCP client could not ask (\(error))")
+        }
+        guard result.action == .accept, let choice = result.content?["answer"]?.stringValue,
+              let index = Self.choices.firstIndex(of: choice) else {
+            return .no
+        }
+        switch index {
+        case 0: return .yes
+        case 2:
+            lock.withLock { _ = alwaysFunctions.insert(question.function) }
+            return .alwaysThisFunction
+        case 3:
+            lock.withLock {
+                if question.access == "write" { allWrites = true } else { alwaysFunctions.insert(question.function) }
+            }
+            return .allWrites
+        default: return .no
+        }
+    }
+}
+
+private final class AnswerBox: @unchecked Sendable {
+    var answer: ApprovalAnswer = .no
+}

@@ -1,0 +1,222 @@
+import AgentMode
+import Foundation
+import LuaHost
+import ReplicateLua
+
+/// One execution in a child process, `kosmo-lua exec --json … -`, which the server ends with
+/// SIGKILL if it outlives its hard deadline (DESIGN.md rule 4: a C function stuck past the
+/// deadline can only be stopped by ending its process). `ask` in the child reaches the server
+/// through an inherited socket (`--approval-fd 3`).
+struct ChildExecution: Sendable {
+    /// The `kosmo-lua` executable.
+    let executable: String
+    /// Arguments after the executable's name (`exec --json …`).
+    let arguments: [String]
+    /// The Lua code, written to the child's standard input.
+    let code: [UInt8]
+    /// Seconds after which the child is killed.
+    let hardDeadline: Double
+    let approvals: ApprovalRelay
+
+    /// How the child ended.
+    struct Outcome: Sendable {
+        let envelope: ExecEnvelope
+        /// The envelope's JSON text as it should be returned.
+        let json: String
+    }
+
+    /// Runs the child; cancelling the calling task (the client cancelled the request) ends it.
+    func run() async -> Outcome {
+        let control = ChildControl()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: runBlocking(control)) }.start()
+            }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
+    private func failure(_ kind: String, _ message: String, started: Date) -> Outcome {
+        let envelope = ExecEnvelope(ok: false, error: ExecEnvelope.Failure(kind: kind, message: message),
+                                    stats: ExecEnvelope.Stats(ms: Date().timeIntervalSince(started) * 1000, peakMemoryBytes: 0, instructions: 0))
+        return Outcome(envelope: envelope, json: envelope.jsonText())
+    }
+
+    private func runBlocking(_ control: ChildControl) -> Outcome {
+        let started = Date()
+        // Socket pairs rather than pipes: they can be made close-on-exec atomically (pipe2 is
+        // not visible from Swift), and a descriptor leaking into a sibling child between
+        // pipe() and fcntl() would keep this child's output open after it exits.
+        var input: [Int32] = [-1, -1], output: [Int32] = [-1, -1], socket: [Int32] = [-1, -1]
+        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, kind, 0, &input) == 0, socketpair(AF_UNIX, kind, 0, &output) == 0,
+              socketpair(AF_UNIX, kind, 0, &socket) == 0 else {
+            return failure("runtime", "cannot start the execution: \(String(cString: strerror(errno)))", started: started)
+        }
+        // dup2 onto the same number would keep close-on-exec set, so the child's end is never 3.
+        let childSocket = fcntl(socket[1], F_DUPFD_CLOEXEC, 10)
+        close(socket[1])
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, childSocket, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with no blocked signals (the server's threads may block some).
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        close(input[0]); close(output[1]); close(childSocket)
+        guard rc == 0 else {
+            close(input[1]); close(output[0]); close(socket[0])
+            return failure("runtime", "cannot start \(executable): \(String(cString: strerror(rc)))", started: started)
+        }
+        let reaper = Reaper(pid: pid)
+        RunningChildren.shared.add(reaper)
+        defer { RunningChildren.shared.remove(reaper) }
+        control.attach(reaper)
+
+        let group = DispatchGroup()
+        let code = self.code
+        let stdinFD = input[1]
+        group.enter()
+        Thread {
+            FileDescriptorIO.writeAll(stdinFD, code)
+            close(stdinFD)
+            group.leave()
+        }.start()
+        let collected = Collected()
+        let stdoutFD = output[0]
+        group.enter()
+        Thread {
+            collected.bytes = FileDescriptorIO.readAll(stdoutFD)
+            close(stdoutFD)
+            group.leave()
+        }.start()
+        let socketFD = socket[0]
+        let approvals = self.approvals
+        group.enter()
+        Thread {
+            // One question at a time: the child's VM thread waits for each answer.
+            while let line = FileDescriptorIO.readLine(socketFD) {
+                let answer: ApprovalAnswer
+                if let question = ApprovalChannel.Question(line: line) {
+                    answer = approvals.askBlocking(question)
+                } else {
+                    answer = .no
+                }
+                if !FileDescriptorIO.writeAll(socketFD, Array((ApprovalChannel.line(for: answer) + "\n").utf8)) { break }
+            }
+            close(socketFD)
+            group.leave()
+        }.start()
+
+        let deadline = DispatchTime.now() + hardDeadline
+        DispatchQueue.global().asyncAfter(deadline: deadline) { reaper.killIfRunning() }
+        let status = reaper.wait()
+        group.wait()
+
+        if control.cancelled {
+            return failure("interrupted", "the client cancelled the execution, so the server ended its process", started: started)
+        }
+        if reaper.killed {
+            return failure("limit", "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
+        }
+        let text = String(decoding: collected.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let envelope = try? ExecEnvelope(parsing: Data(text.utf8)) {
+            return Outcome(envelope: envelope, json: text)
+        }
+        let how = status & 0x7F == 0 ? "exited with status \((status >> 8) & 0xFF)" : "was ended by signal \(status & 0x7F)"
+        return failure("runtime", "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+}
+
+/// Bytes read by another thread, handed over through the dispatch group.
+private final class Collected: @unchecked Sendable {
+    var bytes: [UInt8] = []
+}
+
+/// Waits for a child and kills it at its deadline, never signalling a pid already reaped
+/// (which the system may have given to another process).
+final class Reaper: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var reaped = false
+    private(set) var killed = false
+
+    init(pid: pid_t) { self.pid = pid }
+
+    func killIfRunning() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !reaped else { return }
+        killed = true
+        kill(pid, SIGKILL)
+    }
+
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        lock.lock()
+        reaped = true
+        lock.unlock()
+        return status
+    }
+}
+
+/// Lets a cancelled request end its child, whether the child has started yet or not.
+final class ChildControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reaper: Reaper?
+    private var isCancelled = false
+
+    var cancelled: Bool { lock.withLock { isCancelled } }
+
+    func attach(_ reaper: Reaper) {
+        let cancelled = lock.withLock { () -> Bool in
+            self.reaper = reaper
+            return isCancelled
+        }
+        if cancelled { reaper.killIfRunning() }
+    }
+
+    func cancel() {
+        let reaper = lock.withLock { () -> Reaper? in
+            isCancelled = true
+            return self.reaper
+        }
+        reaper?.killIfRunning()
+    }
+}
+
+/// Children still running, killed if the server stops first.
+final class RunningChildren: @unchecked Sendable {
+    static let shared = RunningChildren()
+    private let lock = NSLock()
+    private var reapers: [pid_t: Reaper] = [:]
+
+    func add(_ reaper: Reaper) { lock.lock(); reapers[reaper.pid] = reaper; lock.unlock() }
+    func remove(_ reaper: Reaper) { lock.lock(); reapers[reaper.pid] = nil; lock.unlock() }
+
+    func killAll() {
+        lock.lock()
+        let running = Array(reapers.values)
+        lock.unlock()
+        for reaper in running { reaper.killIfRunning() }
+    }
+}

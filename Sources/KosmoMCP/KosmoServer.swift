@@ -1,0 +1,137 @@
+import AgentMode
+import Foundation
+import LuaHost
+import MCP
+import Replicate
+import ReplicateLua
+
+/// `kosmo-lua mcp`: the MCP server. Each `execute_lua` runs in a child `kosmo-lua exec --json`
+/// with a hard deadline; discovery runs in the server itself.
+struct KosmoServer: Sendable {
+    let options: AgentOptions
+    let settings: ReplicateSettings
+    /// The `kosmo-lua` executable that runs each execution.
+    let executable: String
+    /// The simulator's base URL with `--sim`: one simulator for the whole session.
+    let simulatorURL: URL?
+    let approvals = ApprovalRelay()
+
+    /// Seconds a child may take beyond its Lua deadline (start-up, the watchdog's grace,
+    /// writing the envelope) before it is killed.
+    static let startupAllowance = 1.5
+
+    func run() async throws {
+        let server = Server(
+            name: "kosmo-lua",
+            version: "0.1.0",
+            title: "kosmo-lua: Lua code mode for Replicate",
+            instructions: """
+                Run Lua 5.4 against Replicate's API with execute_lua: one snippet can make many calls \
+                (replicate.run, replicate.map for fan-out, replicate.paginate), and you get back one envelope \
+                with the result, printed output, every call made and any error. Find functions with \
+                search_functions and their arguments with describe_function.
+                """,
+            capabilities: .init(tools: .init(listChanged: false)))
+        let tools = toolList()
+        await server.withMethodHandler(ListTools.self) { _ in
+            ListTools.Result(tools: tools)
+        }
+        await server.withMethodHandler(CallTool.self) { params in
+            await self.call(params)
+        }
+        let approvals = self.approvals
+        try await server.start(transport: StdioTransport()) { _, capabilities in
+            approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
+        }
+        await server.waitUntilCompleted()
+        RunningChildren.shared.killAll()
+    }
+
+    func toolList() -> [Tool] {
+        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool]
+        if options.exposeFunctions { tools += Tools.functionTools(policy: settings.policy) }
+        return tools
+    }
+
+    func call(_ params: CallTool.Parameters) async -> CallTool.Result {
+        let arguments = params.arguments ?? [:]
+        switch params.name {
+        case Tools.executeLua:
+            guard let code = arguments["code"]?.stringValue else {
+                return Tools.text("execute_lua needs 'code': the Lua source to run", error: true)
+            }
+            let limits = requestedLimits(arguments)
+            return Tools.result(for: await execute(Array(code.utf8), limits: limits))
+        case Tools.searchFunctions:
+            let query = arguments["query"]?.stringValue ?? ""
+            let limit = ValueConversion.number(arguments["limit"]).map { max(1, Int($0)) } ?? 10
+            return search(query, limit: limit)
+        case Tools.describeFunction:
+            guard let name = arguments["name"]?.stringValue, !name.isEmpty else {
+                return Tools.text("describe_function needs 'name', such as get_model or run", error: true)
+            }
+            return describe(name)
+        default:
+            guard options.exposeFunctions, let operation = Tools.operation(forTool: params.name),
+                  Tools.exposed(operation, policy: settings.policy) else {
+                let names = toolList().map(\.name)
+                var message = "there is no tool '\(params.name)'"
+                if let near = Catalog.closest(to: params.name, among: names) { message += "; did you mean '\(near)'?" }
+                return Tools.text(message, error: true)
+            }
+            // The arguments travel as the script's first argument, so nothing is spliced into code.
+            let json = ValueConversion.jsonText(.object(arguments)) ?? "{}"
+            let code = "return replicate.\(operation.name)(json.decode((...)))"
+            return Tools.result(for: await execute(Array(code.utf8), limits: options.limits, scriptArguments: [json]))
+        }
+    }
+
+    /// The limits a call asked for, never above the server's.
+    func requestedLimits(_ arguments: [String: Value]) -> Limits {
+        var limits = options.limits
+        func lower(_ current: Double?, _ requested: Double?) -> Double? {
+            guard let requested, requested > 0, requested.isFinite else { return current }
+            guard let current else { return requested }
+            return min(current, requested)
+        }
+        limits.timeoutSeconds = lower(limits.timeoutSeconds, ValueConversion.number(arguments["timeout_seconds"]))
+        limits.memoryBytes = lower(limits.memoryBytes.map(Double.init), ValueConversion.number(arguments["memory_mb"]).map { $0 * 1_048_576 }).map { Int($0) }
+        limits.instructions = lower(limits.instructions.map(Double.init), ValueConversion.number(arguments["instructions"])).map { UInt64($0) }
+        limits.outputBytes = lower(limits.outputBytes.map(Double.init), ValueConversion.number(arguments["output_limit_bytes"])).map { Int($0) }
+        return limits
+    }
+
+    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = []) async -> ChildExecution.Outcome {
+        var arguments = ["exec", "--json", "--approval-fd", "3"] + AgentOptions.limitArguments(limits)
+        arguments += options.replicateArgumentsForChildren
+        if let simulatorURL { arguments += ["--sim-url", simulatorURL.absoluteString] }
+        arguments += ["-"] + scriptArguments
+        let deadline = (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + Self.startupAllowance
+        return await ChildExecution(executable: executable, arguments: arguments, code: code,
+                                    hardDeadline: deadline, approvals: approvals).run()
+    }
+
+    func search(_ query: String, limit: Int) -> CallTool.Result {
+        let matches = Discovery.search(query, limit: limit)
+        let items: [Value] = matches.map { match in
+            let function = match.function
+            return .object(["name": .string(function.name), "kind": .string(function.kind.rawValue), "access": .string(function.access),
+                            "summary": .string(function.summary), "signature": .string(function.signature)])
+        }
+        let text = matches.isEmpty
+            ? "no replicate function matches '\(query)'; try fewer or other words (search_functions with an empty query lists all)"
+            : matches.map { "\($0.function.name) (\($0.function.access)): \($0.function.summary)" }.joined(separator: "\n")
+        return Tools.text(text, structured: .object(["results": .array(items)]))
+    }
+
+    func describe(_ name: String) -> CallTool.Result {
+        guard let function = Discovery.function(named: name) else {
+            return Tools.text(Discovery.unknown(name), error: true)
+        }
+        var text = function.helpText
+        if let schema = Discovery.jsonSchema(for: function) {
+            text += "\nJSON Schema of the argument table:\n" + ExecEnvelope.jsonText(of: schema)
+        }
+        return Tools.text(text, structured: ValueConversion.mcp(Discovery.json(for: function)))
+    }
+}
