@@ -129,9 +129,11 @@ struct SecretHygieneTests {
     /// with `shows` set to what proves they ran. Until then they answer that they are not in this
     /// build, and that answer too must not carry the token.
     static let agentModeCommands: [Command] = [
-        Command(name: "exec (agent mode)", arguments: ["exec", "--json", "-e", reads], status: 2, shows: "is not in this build yet"),
-        Command(name: "mcp (agent mode)", arguments: ["mcp"], stdin: "", status: 2, shows: "is not in this build yet"),
-        Command(name: "doctor (agent mode)", arguments: ["doctor"], status: 2, shows: "is not in this build yet"),
+        Command(name: "exec (agent mode)", arguments: ["exec", "--json", "--trace", "-"], stdin: reads, shows: "\"calls\":[{"),
+        Command(name: "mcp (agent mode): initialize, then end of input", arguments: ["mcp"],
+                stdin: #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"# + "\n",
+                shows: "\"serverInfo\""),
+        Command(name: "doctor (agent mode)", arguments: ["doctor"], shows: "base URL: "),
     ]
 
     /// The environment and files for one source of the token.
