@@ -19,22 +19,12 @@ import Testing
 struct FaultTests {
     /// A simulator with `faults`, rate limits off (only the injected faults refuse), fast models.
     func withFaultySim<T>(_ faults: String, seed: UInt64, _ body: (Simulator) async throws -> T) async throws -> T {
-        var options = SimulatorOptions()
-        options.speed = 20
-        options.faults = try FaultSpec(parsing: faults)
-        options.seed = seed
-        options.createsPerMinute = 0
-        options.otherRequestsPerMinute = 0
-        let sim = Simulator(options: options)
-        try await sim.start()
-        do {
-            let result = try await body(sim)
-            await sim.shutdown()
-            return result
-        } catch {
-            await sim.shutdown()
-            throw error
-        }
+        try await withSim(configure: { options in
+            options.faults = try FaultSpec(parsing: faults)
+            options.seed = seed
+            options.createsPerMinute = 0
+            options.otherRequestsPerMinute = 0
+        }, body)
     }
 
     /// Lua shared by both tests: `create_once(text)` creates a `sim/echo` prediction and returns it,

@@ -5,10 +5,13 @@ import Replicate
 import ReplicateSim
 
 /// Starts a simulator on a free loopback port, runs `body`, always shuts it down.
-func withSim<T>(speed: Double = 20, pageSize: Int = 100, _ body: (Simulator) async throws -> T) async throws -> T {
+/// `configure` sets anything else (faults, rate limits) before it starts.
+func withSim<T>(speed: Double = 20, pageSize: Int = 100, configure: (inout SimulatorOptions) throws -> Void = { _ in },
+                _ body: (Simulator) async throws -> T) async throws -> T {
     var options = SimulatorOptions()
     options.speed = speed
     options.pageSize = pageSize
+    try configure(&options)
     let sim = Simulator(options: options)
     try await sim.start()
     do {
