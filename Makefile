@@ -37,8 +37,10 @@ deps:
 debug: deps
 	$(SWIFT) build
 
+# Release build, the Swift runtime and Foundation linked in statically: with them as shared
+# libraries the dynamic loader's symbol lookups were most of `kosmo-lua -e ''`'s start-up.
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # Builds and runs the quickstart example against the built-in simulator (no token, no spend).
 # `--allow run` lets replicate.run create predictions without asking (writes ask by default).
@@ -52,12 +54,14 @@ test: debug
 	$(SWIFT) test --no-parallel
 
 # Long runs of what `make test` runs briefly (issue 7): the seeded fuzz properties (JSON <-> Lua,
-# the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, and the fault
-# test. Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
+# the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, the fault
+# test, and the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat).
+# Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
 STRESS_ITERATIONS ?= 100000
+SOAK_CALLS ?= 10000
 stress: debug
-	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) $(SWIFT) test --no-parallel \
-	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests'
+	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) $(SWIFT) test --no-parallel \
+	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests'
 
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)

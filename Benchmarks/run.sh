@@ -36,7 +36,7 @@ die() { echo "Benchmarks/run.sh: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing '$1' — install the Debian package '$2' (apt-get install -y $2)"; }
 
 # --- tools --------------------------------------------------------------------------------
-[ -x "$BIN" ] || die "no kosmo-lua binary at '$BIN' — build it first: swift build -c release --product kosmo-lua"
+[ -x "$BIN" ] || die "no kosmo-lua binary at '$BIN' — build it first: make build"
 need hyperfine hyperfine
 need lua5.4 lua5.4
 need python3 python3
@@ -49,8 +49,8 @@ python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("replicate")
 KOSMOBENCH="$(dirname "$BIN")/KosmoBench"
 if [ ! -x "$KOSMOBENCH" ]; then
   command -v swift >/dev/null 2>&1 || die "no KosmoBench beside '$BIN' and no swift to build it"
-  echo "== building KosmoBench (swift build -c release --product KosmoBench)" >&2
-  (cd "$ROOT" && swift build -c release --product KosmoBench >&2)
+  echo "== building KosmoBench (swift build -c release --static-swift-stdlib --product KosmoBench)" >&2
+  (cd "$ROOT" && swift build -c release --static-swift-stdlib --product KosmoBench >&2)
   KOSMOBENCH="$ROOT/.build/release/KosmoBench"
   [ -x "$KOSMOBENCH" ] || die "KosmoBench did not build"
 fi

@@ -167,4 +167,5 @@ if host.sandboxed then
   })
 end
 -- `missing` is not a tail call, so the error points at the script's line, not at __index.
+host.missing = missing
 return setmetatable(replicate, { __index = function(_, key) missing(key, 2) end })

@@ -117,14 +117,23 @@ static int kl_panic(lua_State *L) {
     return 0;
 }
 
-lua_State *kl_newstate(void *host) {
+// Whether the count hook is installed. It costs every instruction (with any hook set, Lua 5.4
+// traps each one), so a state starts without it and gets it when something needs it: an
+// instruction or time limit, `kl_keep_hook`, or an interrupt. Once installed it stays, so
+// coroutines created later inherit it (lua_newthread copies the creating thread's hook).
+static void kl_install_hook(lua_State *L, kl_state *s) {
+    s->hooked = 1;
+    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+}
+
+lua_State *kl_newstate(void *host, int hooked) {
     kl_state *s = calloc(1, sizeof(kl_state));
     if (s == NULL) return NULL;
     s->host = host;
     s->hook_count = 1000;
     lua_State *L = lua_newstate(kl_alloc, s);
     if (L == NULL) { free(s); return NULL; }
-    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    if (hooked) kl_install_hook(L, s);
     lua_atpanic(L, kl_panic);
     lua_setwarnf(L, kl_warnf_off, L);
     return L;
@@ -144,15 +153,28 @@ void kl_set_limits(lua_State *L, size_t memory, uint64_t instructions, uint64_t 
     s->instructions = 0;
     s->deadline_ns = deadline_ns;
     if (s->limit_hit != KL_LIMIT_INTERRUPT) s->limit_hit = KL_LIMIT_NONE;
-    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    // Resets the count after a sticky limit dropped it to 1, or installs the hook the first
+    // time a limit needs it.
+    if (s->hooked || instructions != 0 || deadline_ns != 0) kl_install_hook(L, s);
 }
 
-void kl_request_interrupt(lua_State *L) { kl_getstate(L)->interrupt = 1; }
+void kl_keep_hook(lua_State *L) { kl_install_hook(L, kl_getstate(L)); }
+
+// From a signal handler: lua.c's own way to stop a state that runs without a hook (setting a
+// hook is the one Lua API call meant for that). Without `hooked` only `L`'s thread gets it, so
+// Lua code running in a coroutine stops once it is back in the main thread — as in lua5.4.
+void kl_request_interrupt(lua_State *L) {
+    kl_state *s = kl_getstate(L);
+    s->interrupt = 1;
+    if (!s->hooked) lua_sethook(L, kl_hook, LUA_MASKCOUNT, 1);
+}
+
 void kl_clear_interrupt(lua_State *L) {
     kl_state *s = kl_getstate(L);
     s->interrupt = 0;
     if (s->limit_hit == KL_LIMIT_INTERRUPT) s->limit_hit = KL_LIMIT_NONE;
-    lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    if (s->hooked) lua_sethook(L, kl_hook, LUA_MASKCOUNT, s->hook_count);
+    else lua_sethook(L, NULL, 0, 0);
 }
 
 // Raised in place of a memory error when Swift went past the limit while pushing values.

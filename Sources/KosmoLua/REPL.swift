@@ -9,6 +9,12 @@ struct REPL {
     let vm: LuaVM
 
     func run() {
+        // Ctrl-C must stop a loop even inside a coroutine; a script runs without the hook
+        // unless a limit needs it, since it slows every instruction.
+        vm.keepCountHook()
+        // Tab completion reads tables raw (it must not run code), so build the lazily made
+        // `replicate` table now: `pairs` on it does.
+        _ = try? vm.run(Array("local r = rawget(_G, 'replicate') if type(r) == 'table' then pairs(r) end".utf8), chunkName: "=(repl)")
         let editor = LineEditor(vm: vm)
         let printer = makePrinter()
         while let first = editor.readLine(prompt: prompt(primary: true)) {

@@ -7,7 +7,10 @@ import ReplicateSim
 /// Gives a VM its `replicate` table as the command line asks: settings from the config file,
 /// the environment and the flags; the simulator in-process for `--sim`; a terminal approver.
 enum ReplicateSetup {
-    struct Failure: Error { let message: String }
+    struct Failure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
 
     /// In `exec` and `mcp` the spend guard is on unless a flag or the config file says otherwise.
     static let agentPredictionLimit = 20
@@ -31,13 +34,20 @@ enum ReplicateSetup {
         return settings
     }
 
-    /// Installs `replicate` into `vm` for the `lua`-style command and the REPL.
+    /// Installs `replicate` into `vm` for the `lua`-style command and the REPL. With `replicate`
+    /// flags on the command line the settings are resolved now, so a bad flag stops the run
+    /// before it starts; without, on the first call (see `SessionSource`): most of the cost of
+    /// `kosmo-lua -e ''` was resolving settings a script may never use.
     static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) {
-        let settings = try settings(flags: flags)
-        let session = ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
-                                       maxRequestsInFlight: sandboxed ? 64 : nil, showProgress: true)
+        func session(_ settings: ReplicateSettings) -> ReplicateSession {
+            ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
+                             maxRequestsInFlight: sandboxed ? 64 : nil, showProgress: true)
+        }
+        let source = flags.entries.isEmpty
+            ? SessionSource(sandboxed: sandboxed) { session(try settings(flags: flags)) }
+            : SessionSource(session(try settings(flags: flags)))
         do {
-            try ReplicateLibrary.install(in: vm, session: session)
+            try ReplicateLibrary.installLazily(in: vm, session: source)
         } catch {
             throw Failure(message: "cannot set up the replicate table: \(error.message)")
         }

@@ -15,6 +15,8 @@ struct KosmoServer: Sendable {
     /// The simulator's base URL with `--sim`: one simulator for the whole session.
     let simulatorURL: URL?
     let approvals = ApprovalRelay()
+    /// Tool calls being answered, so the end of input waits for them.
+    let inFlight = InFlightCalls()
 
     /// Seconds a child may take beyond its Lua deadline (start-up, the watchdog's grace,
     /// writing the envelope) before it is killed.
@@ -36,14 +38,23 @@ struct KosmoServer: Sendable {
         await server.withMethodHandler(ListTools.self) { _ in
             ListTools.Result(tools: tools)
         }
+        let inFlight = self.inFlight
         await server.withMethodHandler(CallTool.self) { params in
-            await self.call(params)
+            inFlight.begin()
+            defer { inFlight.end() }
+            return await self.call(params)
         }
         let approvals = self.approvals
         try await server.start(transport: StdioTransport()) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
         }
         await server.waitUntilCompleted()
+        // The input ended (`echo request | kosmo-lua mcp`, or the client went away). The SDK
+        // answers each request in a task of its own and stops reading at once, so answer what
+        // was asked before exiting: wait for running tool calls, then give the SDK's own
+        // replies (initialize, ping, lists) a moment to be written.
+        while inFlight.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
+        try? await Task.sleep(nanoseconds: 100_000_000)
         RunningChildren.shared.killAll()
     }
 
@@ -134,4 +145,14 @@ struct KosmoServer: Sendable {
         }
         return Tools.text(text, structured: ValueConversion.mcp(Discovery.json(for: function)))
     }
+}
+
+/// A count of tool calls being answered.
+final class InFlightCalls: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+
+    func begin() { lock.withLock { running += 1 } }
+    func end() { lock.withLock { running -= 1 } }
+    var count: Int { lock.withLock { running } }
 }

@@ -4,7 +4,7 @@ import CLuaBridge
 extension LuaVM {
     /// Names of the Lua modules compiled into the binary that scripts may `require`.
     public static var embeddedModuleNames: [String] {
-        EmbeddedLuaModules.sources.keys.filter { !$0.hasPrefix("_") }.sorted()
+        EmbeddedLuaModules.publicNames
     }
 
     /// Makes `require "name"` find the embedded modules: through `package.preload` in the
@@ -31,7 +31,7 @@ extension LuaVM {
         let cacheKey = "kosmo.loaded." + name
         if lua_getfield_raw(L, kl_registryindex(), cacheKey) != LUA_TNIL { return 1 }
         kl_pop(L, 1)
-        guard !name.hasPrefix("_"), EmbeddedLuaModules.sources[name] != nil else {
+        guard !name.hasPrefix("_"), EmbeddedLuaModules.source(name) != nil else {
             let available = LuaVM.embeddedModuleNames.joined(separator: ", ")
             throw LuaRaise("module '\(name)' is not available in the sandbox (available: \(available))")
         }
@@ -44,16 +44,24 @@ extension LuaVM {
 
     /// Compiles and runs embedded module `name`, leaving its value on the stack of `L`.
     func runEmbedded(_ name: String, on L: OpaquePointer) throws -> Int32 {
-        guard let source = EmbeddedLuaModules.sources[name] else { throw LuaRaise("module '\(name)' not found") }
+        lua_pushstring(L, name)
+        try callEmbedded(name, on: L, argumentCount: 1)
+        return 1
+    }
+
+    /// Compiles and runs embedded module `name` (the internal `_` ones too) on thread `L`, with
+    /// the top `argumentCount` values as `...`, replacing them with the module's value. For
+    /// host functions: a failure throws a `LuaRaise` with the error message.
+    public func callEmbedded(_ name: String, on L: OpaquePointer, argumentCount: Int32) throws {
+        guard let source = EmbeddedLuaModules.source(name) else { throw LuaRaise("module '\(name)' not found") }
         let bytes = Array(source.utf8)
         let status = bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { kl_load(L, $0.baseAddress, $0.count, "@lua/\(name).lua", 0) }
         }
         if status != LUA_OK { throw LuaRaise(value: .string(stringValue(on: L, at: -1) ?? "cannot load module \(name)")) }
-        lua_pushstring(L, name)
-        let callStatus = kl_pcall(L, 1, 1)
+        kl_insert(L, -1 - argumentCount)
+        let callStatus = kl_pcall(L, argumentCount, 1)
         if callStatus != LUA_OK { throw LuaRaise(value: .string(stringValue(on: L, at: -1) ?? "error loading module \(name)")) }
-        return 1
     }
 
     /// The bytes of the string at `index` of thread `L` (only actual strings; numbers are not converted).
@@ -78,7 +86,7 @@ extension LuaVM {
     /// `argumentCount` stack values as `...`, replacing them with the module's value.
     /// For the host's own Lua code (the REPL printer…).
     public func pushEmbeddedModule(_ name: String, argumentCount: Int32 = 0) throws(RunError) {
-        guard let source = EmbeddedLuaModules.sources[name] else {
+        guard let source = EmbeddedLuaModules.source(name) else {
             throw RunError(kind: .runtime, message: "module '\(name)' is not built in")
         }
         try load(Array(source.utf8), chunkName: "@lua/\(name).lua")

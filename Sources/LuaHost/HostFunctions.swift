@@ -16,42 +16,46 @@ public enum HostFunction {
 }
 
 extension LuaVM {
-    /// Registers `function` and pushes a Lua function that calls it.
-    public func pushHostFunction(_ function: HostFunction) {
+    /// Registers `function` and pushes a Lua function that calls it onto thread `L` (the main
+    /// thread when nil; a host function building tables passes its call's thread).
+    public func pushHostFunction(_ function: HostFunction, on L: OpaquePointer? = nil) {
         hostFunctions.append(function)
-        kl_push_host_function(state, lua_Integer(hostFunctions.count - 1))
+        kl_push_host_function(L ?? state, lua_Integer(hostFunctions.count - 1))
     }
 
-    /// Sets `table[name]` (the table at `tableIndex`, or the globals when nil) to a host function.
-    public func register(_ name: String, in tableIndex: Int32? = nil, _ function: HostFunction) {
-        let L = state
+    /// Sets `table[name]` (the table at `tableIndex`, or the globals when nil) to a host function,
+    /// on thread `L` (the main thread when nil).
+    public func register(_ name: String, in tableIndex: Int32? = nil, on thread: OpaquePointer? = nil, _ function: HostFunction) {
+        let L = thread ?? state
         if let tableIndex {
             let table = lua_absindex(L, tableIndex)
-            pushHostFunction(function)
+            pushHostFunction(function, on: L)
             lua_setfield_raw(L, table, name)
         } else {
-            pushGlobals()
-            pushHostFunction(function)
+            pushGlobals(on: L)
+            pushHostFunction(function, on: L)
             lua_setfield_raw(L, -2, name)
             kl_pop(L, 1)
         }
     }
 
     /// Convenience: a synchronous function of its `LuaCall`.
-    public func register(_ name: String, in tableIndex: Int32? = nil, sync body: @escaping (LuaCall) throws -> Int32) {
-        register(name, in: tableIndex, .sync(body))
+    public func register(_ name: String, in tableIndex: Int32? = nil, on thread: OpaquePointer? = nil, sync body: @escaping (LuaCall) throws -> Int32) {
+        register(name, in: tableIndex, on: thread, .sync(body))
     }
 
-    /// Pushes the globals table (`_G` as the registry holds it, whatever the script did to `_G`).
-    public func pushGlobals() {
-        lua_rawgeti(state, kl_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
+    /// Pushes the globals table (`_G` as the registry holds it, whatever the script did to `_G`)
+    /// onto thread `L` (the main thread when nil).
+    public func pushGlobals(on L: OpaquePointer? = nil) {
+        lua_rawgeti(L ?? state, kl_registryindex(), lua_Integer(LUA_RIDX_GLOBALS))
     }
 
     static func installDispatcher() {
         kl_set_dispatcher { L, id in
             guard let L, let host = kl_getstate(L).pointee.host else { return KL_HOST_ERROR }
-            let vm = Unmanaged<LuaVM>.fromOpaque(host).takeUnretainedValue()
-            return vm.dispatch(L, Int(id))
+            // The VM outlives every call into it (it closes the state in deinit), so the call
+            // borrows it without a retain/release pair — a measurable share of a host call.
+            return Unmanaged<LuaVM>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.dispatch(L, Int(id)) }
         }
     }
 
@@ -91,17 +95,21 @@ extension LuaVM {
     }
 
     /// Registers a metatable by name for error tables (`LuaRaise.metatable`). The table on top of
-    /// the stack is popped and kept in the registry.
-    public func registerMetatable(named name: String) {
-        lua_setfield_raw(state, kl_registryindex(), "kosmo.mt." + name)
+    /// the stack of `L` (the main thread when nil) is popped and kept in the registry.
+    public func registerMetatable(named name: String, on L: OpaquePointer? = nil) {
+        lua_setfield_raw(L ?? state, kl_registryindex(), "kosmo.mt." + name)
     }
 }
 
 /// The arguments of one host-function call, read with raw accessors only (DESIGN.md rule 1).
+/// Valid only during the call, like the stack slots it reads: async work must copy what it
+/// needs out of it before it returns.
 public struct LuaCall {
     /// The thread the call runs on (the main thread or a coroutine).
     public let L: OpaquePointer
-    public let vm: LuaVM
+    /// Not retained: the VM outlives the call, and a retain/release pair per call is a
+    /// measurable share of a host call's cost.
+    public unowned(unsafe) let vm: LuaVM
 
     /// Number of arguments passed.
     public var argumentCount: Int32 { lua_gettop(L) }

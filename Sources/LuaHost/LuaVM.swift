@@ -28,7 +28,10 @@ public final class LuaVM {
     /// Creates a VM. `ignoreEnvironment` is `lua -E`: `LUA_PATH`/`LUA_CPATH` are not read.
     public init(profile: Profile = .standard, limits: Limits = .none, output: OutputCapture = OutputCapture(), ignoreEnvironment: Bool = false) throws {
         LuaVM.installDispatcher()
-        guard let L = kl_newstate(nil) else { throw RunError(kind: .limit, message: "cannot create a Lua state: out of memory") }
+        // The count hook slows every instruction, so only a VM with an instruction or time
+        // limit starts with it (see kl_newstate); one without gets it if it ever needs it.
+        let hooked: Int32 = limits.timeoutSeconds != nil || limits.instructions != nil ? 1 : 0
+        guard let L = kl_newstate(nil, hooked) else { throw RunError(kind: .limit, message: "cannot create a Lua state: out of memory") }
         self.state = L
         self.profile = profile
         self.limits = limits
@@ -139,8 +142,14 @@ public final class LuaVM {
     }
 
     /// Asks running Lua code to stop (safe from a signal handler's thread through `kl_request_interrupt`).
+    /// Without limits or `keepCountHook()`, code running in a coroutine stops once it returns
+    /// to the main thread, as in `lua5.4`.
     public func interrupt() { kl_request_interrupt(state) }
     public func clearInterrupt() { kl_clear_interrupt(state) }
+
+    /// Keeps the count hook installed even without limits, so `interrupt()` reaches coroutines
+    /// created from now on (the REPL's Ctrl-C). Costs every Lua instruction a check.
+    public func keepCountHook() { kl_keep_hook(state) }
 
     // MARK: Errors
 

@@ -5,7 +5,7 @@ import CLuaBridge
 enum Sandbox {
     static func apply(to vm: LuaVM) throws {
         let L = vm.state
-        guard let source = EmbeddedLuaModules.sources["_sandbox"] else {
+        guard let source = EmbeddedLuaModules.source("_sandbox") else {
             throw RunError(kind: .runtime, message: "kosmo-lua was built without lua/_sandbox.lua")
         }
         try vm.load(Array(source.utf8), chunkName: "=[sandbox]")

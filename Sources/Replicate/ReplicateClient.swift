@@ -52,8 +52,20 @@ public final class ReplicateClient: Sendable {
     /// - Throws: `ReplicateError` — `.validation` before sending for bad arguments, `.http` for
     ///   non-2xx statuses with the problem document's fields, `.network` / `.timeout`.
     public func perform(_ operation: OperationSpec, arguments: [String: JSONValue]) async throws -> APIResponse {
-        let exchange = try RequestBuilder(operation: operation, baseURL: configuration.baseURL).build(arguments)
-        return try await execute(exchange, operation: operation.name)
+        try await perform(prepare(operation, arguments: arguments))
+    }
+
+    /// Checks `arguments` and builds the request `perform` would send, without sending it: a
+    /// caller that must validate before doing something else (asking for approval) builds the
+    /// request once rather than twice. Throws `.validation` as `perform` does.
+    public func prepare(_ operation: OperationSpec, arguments: [String: JSONValue]) throws -> PreparedRequest {
+        PreparedRequest(operation: operation,
+                        exchange: try RequestBuilder(operation: operation, baseURL: configuration.baseURL).build(arguments))
+    }
+
+    /// Sends a request made by `prepare`.
+    public func perform(_ request: PreparedRequest) async throws -> APIResponse {
+        try await execute(request.exchange, operation: request.operation.name)
     }
 
     /// Checks `arguments` for `operation` exactly as `perform` would (unknown names with the
@@ -70,8 +82,8 @@ public final class ReplicateClient: Sendable {
             throw ReplicateError.http(status: raw.status, body: raw.body, headers: raw.headers, operation: operation)
                 .redacting(transport.token)
         }
-        let body = try ResponseDecoder.decode(raw, operation: operation)
-        return APIResponse(status: raw.status, headers: raw.headers, body: body)
+        let (body, isJSON) = try ResponseDecoder.decode(raw, operation: operation)
+        return APIResponse(status: raw.status, headers: raw.headers, body: body, json: isJSON ? raw.body : nil)
     }
 
     /// Calls an operation and returns the JSON body.
@@ -102,6 +114,12 @@ public final class ReplicateClient: Sendable {
         exchange.body = body
         return try await execute(exchange, operation: operation).body
     }
+}
+
+/// A checked request for one operation, ready to send (`ReplicateClient.prepare`).
+public struct PreparedRequest: Sendable {
+    public let operation: OperationSpec
+    let exchange: HTTPExchange
 }
 
 /// Turns catalog arguments into an HTTP exchange, checking them against the spec first.
@@ -346,24 +364,25 @@ struct RequestBuilder {
 
 /// Reads a response body into a `JSONValue` according to its content type.
 enum ResponseDecoder {
-    static func decode(_ raw: RawResponse, operation: String?) throws -> JSONValue {
-        if raw.status == 204 || raw.body.isEmpty { return .null }
+    /// The body as a `JSONValue`, and whether it was parsed from JSON.
+    static func decode(_ raw: RawResponse, operation: String?) throws -> (JSONValue, isJSON: Bool) {
+        if raw.status == 204 || raw.body.isEmpty { return (.null, false) }
         let contentType = raw.header("Content-Type")?.lowercased() ?? ""
         let firstByte = raw.body.first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
         let looksJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
         if contentType.contains("json") || (contentType.isEmpty && looksJSON) {
             do {
-                return try JSONValue(parsing: raw.body)
+                return (try JSONValue(parsing: raw.body), true)
             } catch let error as ReplicateError {
                 throw ReplicateError.validation("the response was not valid JSON (\(error.message))", operation: operation)
             }
         }
         if contentType.hasPrefix("text/") || contentType.isEmpty, let text = String(data: raw.body, encoding: .utf8) {
-            return .string(text)
+            return (.string(text), false)
         }
-        return .object([
+        return (.object([
             "content_type": .string(contentType.isEmpty ? "application/octet-stream" : contentType),
             "base64": .string(raw.body.base64EncodedString()),
-        ])
+        ]), false)
     }
 }

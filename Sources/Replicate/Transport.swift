@@ -14,11 +14,16 @@ public struct APIResponse: Sendable {
     /// The decoded body: JSON for JSON responses, `.string` for text (a README), `.null` for
     /// an empty body or 204; a binary body becomes `{"content_type": …, "base64": …}`.
     public let body: JSONValue
+    /// The body's bytes as received when it was JSON (already checked to parse), so a caller
+    /// that wants the JSON text — the Lua layer decodes it straight into tables — need not
+    /// encode `body` again. `nil` for other bodies.
+    public let json: Data?
 
-    public init(status: Int, headers: [(String, String)], body: JSONValue) {
+    public init(status: Int, headers: [(String, String)], body: JSONValue, json: Data? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.json = json
     }
 
     /// The first header named `name`, case-insensitively.

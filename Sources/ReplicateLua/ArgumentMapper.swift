@@ -109,4 +109,14 @@ struct ArgumentMapper {
             throw fail(error.message)
         }
     }
+
+    /// `validate`, for a call about to be sent: returns the request they built,
+    /// so the call sends it without building it again.
+    func prepare(_ arguments: [String: JSONValue], client: ReplicateClient) throws -> PreparedRequest {
+        do {
+            return try client.prepare(operation, arguments: arguments)
+        } catch let error as ReplicateError {
+            throw fail(error.message)
+        }
+    }
 }

@@ -8,8 +8,9 @@ import Replicate
 enum FileHelpers {
     /// `upload(path_or_string, opts)`: uploads a file (by path) or a string's bytes (with
     /// `opts.filename`), returning the file object (`id`, `urls.get`, …).
-    static func upload(_ session: ReplicateSession) -> HostFunction {
+    static func upload(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "upload")
             guard let bytes = call.bytes(1) else {
                 throw LuaErrors.validation(function: "upload", message: "replicate.upload: expected a file path or the content as a string, got \(Helpers.typeName(call, 1))")
             }
@@ -55,8 +56,9 @@ enum FileHelpers {
     /// `download(url_or_file, path)`: streams a URL (or a file object's signed `urls.download`,
     /// else its `urls.get`) to `path`;
     /// returns `{path =, bytes =, content_type =}`.
-    static func download(_ session: ReplicateSession) -> HostFunction {
+    static func download(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "download")
             var source: String?
             if let text = call.string(1) {
                 source = text

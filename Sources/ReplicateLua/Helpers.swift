@@ -7,22 +7,22 @@ import Replicate
 enum Helpers {
     static let eventMetatable = "replicate.event"
 
-    static func register(in vm: LuaVM, table: Int32, session: ReplicateSession) {
-        vm.register("run", in: table, RunHelpers.run(session))
-        vm.register("wait", in: table, RunHelpers.wait(session))
-        vm.register("page", in: table, page(session))
-        vm.register("stream_open", in: table, StreamHelpers.open(session))
-        vm.register("stream_next", in: table, StreamHelpers.next(session))
-        vm.register("stream_close", in: table, sync: StreamHelpers.close(session))
-        vm.register("upload", in: table, FileHelpers.upload(session))
-        vm.register("download", in: table, FileHelpers.download(session))
-        vm.register("verify", in: table, verify(session))
-        vm.register("sign", in: table, sync: sign)
-        vm.register("tasks", in: table, sync: TaskHelpers.tasks)
-        vm.register("help", in: table, sync: { call in
+    static func register(in vm: LuaVM, table: Int32, on L: OpaquePointer, session: SessionSource) {
+        vm.register("run", in: table, on: L, RunHelpers.run(session))
+        vm.register("wait", in: table, on: L, RunHelpers.wait(session))
+        vm.register("page", in: table, on: L, page(session))
+        vm.register("stream_open", in: table, on: L, StreamHelpers.open(session))
+        vm.register("stream_next", in: table, on: L, StreamHelpers.next(session))
+        vm.register("stream_close", in: table, on: L, sync: StreamHelpers.close(session))
+        vm.register("upload", in: table, on: L, FileHelpers.upload(session))
+        vm.register("download", in: table, on: L, FileHelpers.download(session))
+        vm.register("verify", in: table, on: L, verify(session))
+        vm.register("sign", in: table, on: L, sync: sign)
+        vm.register("tasks", in: table, on: L, sync: TaskHelpers.tasks)
+        vm.register("help", in: table, on: L, sync: { call in
             call.push(.string(Documentation.helpText(for: call.string(1))))
         })
-        vm.register("suggest", in: table, sync: { call in
+        vm.register("suggest", in: table, on: L, sync: { call in
             guard let name = call.string(1) else { return call.push(.nil) }
             return call.push(Documentation.closestName(to: name).map(LuaValue.string) ?? .nil)
         })
@@ -59,8 +59,9 @@ enum Helpers {
     }
 
     /// `page(name, args, next)`: one page of any paginated function (for `replicate.paginate`).
-    static func page(_ session: ReplicateSession) -> HostFunction {
+    static func page(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "paginate")
             let name = try requireString(call, 1, function: "paginate", what: "the function name")
             guard let operation = Catalog.operation(named: name) else {
                 var message = "replicate.paginate: '\(name)' is not a replicate function"
@@ -112,8 +113,9 @@ enum Helpers {
 
     /// `webhooks.verify{headers =, body =, secret =}`; without a secret, the account's default
     /// webhook secret is fetched (a read).
-    static func verify(_ session: ReplicateSession) -> HostFunction {
+    static func verify(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "webhooks.verify")
             let function = "webhooks.verify"
             let args = try options(call, 1, function: function, allowed: ["headers", "body", "secret", "tolerance"])
             guard let headerObject = args["headers"]?.objectValue else {

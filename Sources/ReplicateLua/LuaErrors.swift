@@ -67,6 +67,13 @@ enum LuaJSON {
         }
     }
 
+    /// A response body to push into Lua: its JSON text as received when it was JSON (decoded
+    /// once, straight into tables), the decoded body otherwise.
+    static func value(_ response: APIResponse) -> LuaValue {
+        if let json = response.json { return .json(Array(json)) }
+        return value(response.body)
+    }
+
     /// The Lua value at argument `index` as JSON; a non-JSON value is a validation error.
     static func argument(_ call: LuaCall, _ index: Int32, function: String, what: String) throws -> JSONValue {
         do {

@@ -13,28 +13,70 @@ public enum ReplicateLibrary {
 
     /// Adds `replicate` to `vm`'s globals (and to `package.loaded` where there is one).
     public static func install(in vm: LuaVM, session: ReplicateSession) throws(RunError) {
+        try install(in: vm, session: SessionSource(session))
+    }
+
+    /// Adds `replicate` to `vm`'s globals, its session made by the first call that needs it.
+    public static func install(in vm: LuaVM, session: SessionSource) throws(RunError) {
         let L = vm.state
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
+        do {
+            try pushTable(vm, on: L, session: session)
+        } catch let raise as LuaRaise {
+            if case .string(let message) = raise.value { throw RunError(kind: .runtime, message: message) }
+            throw RunError(kind: .runtime, message: "cannot build the replicate table")
+        } catch {
+            throw RunError(kind: .runtime, message: "\(error)")
+        }
+        setGlobal(vm, on: L)
+    }
 
+    /// `install`, but the table is built on first use (standard profile only: the sandbox's
+    /// table is a read-only proxy). A script that never touches `replicate` does not pay for
+    /// its 37 functions, the catalog and `lua/_replicate.lua` at start-up.
+    public static func installLazily(in vm: LuaVM, session: SessionSource) throws(RunError) {
+        guard vm.profile == .standard else { return try install(in: vm, session: session) }
+        let L = vm.state
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        // `load()`: the real table and `missing`, its "does not exist" error, built on the
+        // calling thread (which may be a coroutine).
+        vm.pushHostFunction(.sync { call in
+            let L = call.L
+            try pushTable(call.vm, on: L, session: session)
+            lua_getfield_raw(L, -2, "missing")
+            return 2
+        })
+        try vm.pushEmbeddedModule("_replicate_lazy", argumentCount: 1)
+        setGlobal(vm, on: L)
+    }
+
+    /// Pushes onto `L` the host table `lua/_replicate.lua` receives and, above it, the
+    /// `replicate` table it returns; registers the error and event metatables.
+    private static func pushTable(_ vm: LuaVM, on L: OpaquePointer, session: SessionSource) throws {
         lua_createtable(L, 0, 24)
         lua_createtable(L, 0, Int32(Catalog.operations.count))
         for operation in Catalog.operations {
-            vm.register(operation.name, in: -1, catalogFunction(operation, session))
+            vm.register(operation.name, in: -1, on: L, catalogFunction(operation, session))
         }
         lua_setfield_raw(L, -2, "ops")
-        Helpers.register(in: vm, table: lua_gettop(L), session: session)
+        Helpers.register(in: vm, table: lua_gettop(L), on: L, session: session)
         lua_pushboolean(L, session.sandboxed ? 1 : 0)
         lua_setfield_raw(L, -2, "sandboxed")
 
         lua_pushvalue(L, -1)
-        try vm.pushEmbeddedModule("_replicate", argumentCount: 1)
+        try vm.callEmbedded("_replicate", on: L, argumentCount: 1)
         // The module left its metatables in the host table for the registry.
         for (field, name) in [("error_mt", LuaErrors.metatable), ("event_mt", Helpers.eventMetatable)] {
             lua_getfield_raw(L, -2, field)
-            vm.registerMetatable(named: name)
+            vm.registerMetatable(named: name, on: L)
         }
-        vm.pushGlobals()
+    }
+
+    /// Sets the table on top of `L` as the global `replicate` and `package.loaded.replicate`.
+    private static func setGlobal(_ vm: LuaVM, on L: OpaquePointer) {
+        vm.pushGlobals(on: L)
         lua_pushvalue(L, -2)
         lua_setfield_raw(L, -2, "replicate")
         if lua_getfield_raw(L, -1, "package") == LUA_TTABLE, lua_getfield_raw(L, -1, "loaded") == LUA_TTABLE {
@@ -44,8 +86,9 @@ public enum ReplicateLibrary {
     }
 
     /// One catalog function: map and check the arguments, authorize, then call the API.
-    static func catalogFunction(_ operation: OperationSpec, _ session: ReplicateSession) -> HostFunction {
+    static func catalogFunction(_ operation: OperationSpec, _ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: operation.name)
             let mapper = ArgumentMapper(operation: operation, function: operation.name)
             var arguments = try mapper.map(call)
             var cursor: String?
@@ -55,10 +98,10 @@ public enum ReplicateLibrary {
                 }
                 cursor = text
             }
-            try mapper.validate(arguments)
+            let client = session.client
+            let prepared = try mapper.prepare(arguments, client: client)
             let decision = try session.authorize(operation.name, operation, arguments: arguments)
             if creatingOperations.contains(operation.name) { try session.reserveCreate(operation.name) }
-            let client = session.client
             let frozen = arguments
             let pageCursor = cursor
             return {
@@ -67,8 +110,8 @@ public enum ReplicateLibrary {
                         let body = try await client.fetchPage(operation: operation, arguments: frozen, cursor: cursor)
                         return (LuaJSON.value(body), 200, nil)
                     }
-                    let response = try await client.perform(operation, arguments: frozen)
-                    let result: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response.body)
+                    let response = try await client.perform(prepared)
+                    let result: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
                     let id = operation.name.contains("prediction") || operation.name.contains("training") ? response.body["id"]?.stringValue : nil
                     return (result, response.status, id)
                 }

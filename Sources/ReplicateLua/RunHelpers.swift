@@ -68,8 +68,9 @@ enum RunHelpers {
 
     /// `run(ref, input, opts)`: create (in sync mode by default, as the official clients do),
     /// wait, and return the output; a failed run raises a `model` error with the prediction.
-    static func run(_ session: ReplicateSession) -> HostFunction {
+    static func run(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "run")
             let (creation, options) = try creation(call, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
             let decision = try session.authorize("run", creation.operation, arguments: creation.arguments)
@@ -99,8 +100,9 @@ enum RunHelpers {
 
     /// `wait(prediction_or_id, opts)`: polls until the prediction (or training) is done and
     /// returns it, whatever its final status.
-    static func wait(_ session: ReplicateSession) -> HostFunction {
+    static func wait(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "wait")
             var id: String
             var isTraining = false
             if let text = call.string(1) {

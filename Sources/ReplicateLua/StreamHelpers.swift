@@ -51,8 +51,9 @@ final class OpenStreams: @unchecked Sendable {
 /// `stream_next` returns the next event (`output`, `logs`) or nil after `done`, and an `error`
 /// event raises a `model` error.
 enum StreamHelpers {
-    static func open(_ session: ReplicateSession) -> HostFunction {
+    static func open(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "stream")
             let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
             let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments)
             try session.reserveCreate("stream")
@@ -73,8 +74,9 @@ enum StreamHelpers {
         }
     }
 
-    static func next(_ session: ReplicateSession) -> HostFunction {
+    static func next(_ source: SessionSource) -> HostFunction {
         .async { call in
+            let session = try source.get(for: "stream")
             guard let id = call.integer(1).map(Int.init), let entry = session.streams.get(id) else {
                 throw LuaErrors.validation(function: "stream", message: "replicate.stream: this stream is closed")
             }
@@ -114,9 +116,9 @@ enum StreamHelpers {
     }
 
     /// Closes a stream (the loop ended, or broke out early); harmless when already closed.
-    static func close(_ session: ReplicateSession) -> (LuaCall) throws -> Int32 {
+    static func close(_ source: SessionSource) -> (LuaCall) throws -> Int32 {
         { call in
-            if let id = call.integer(1).map(Int.init) { finish(session, id) }
+            if let session = source.ifMade, let id = call.integer(1).map(Int.init) { finish(session, id) }
             return 0
         }
     }

@@ -17,6 +17,9 @@ final class MCPSession: @unchecked Sendable {
         process = try LineProcess(executable, arguments, environment: environment)
     }
 
+    /// The server's process id (`kosmo-lua mcp` replaces itself with the server, so it is the same).
+    var pid: pid_t { process.pid }
+
     func send(_ message: [String: Any]) throws {
         process.send(try JSONSerialization.data(withJSONObject: message))
     }

@@ -100,6 +100,10 @@ import Testing
         try await s.waitFor("> mylongglobal")
         try await s.press("Enter")
         try await s.waitFor("\n5")
+        // The replicate table is built when the REPL starts, so its fields complete too.
+        try await s.type("replicate.get_mod")
+        try await s.press("Tab")
+        try await s.waitFor("> replicate.get_model")
     }
 
     @Test func ctrlCStopsRunningCodeAndKeepsTheREPL() async throws {
@@ -112,6 +116,12 @@ import Testing
         try await s.waitFor("interrupted!")
         try await s.line("kept")
         try await s.waitFor("\"still here\"")
+        // The REPL keeps the count hook, so Ctrl-C reaches a loop inside a coroutine too.
+        try await s.line("coroutine.wrap(function() while true do end end)()")
+        try await Task.sleep(nanoseconds: 500_000_000)
+        try await s.press("C-c")
+        try await s.line("'after the coroutine'")
+        try await s.waitFor("\"after the coroutine\"")
         #expect(await s.isRunning)
     }
 

@@ -219,13 +219,20 @@ struct SecretHygieneTests {
     func misspeltConfig() async throws {
         let setup = try Self.setup(.configFile)
         try write("[replicate]\napi_tokn = \"\(Self.token)\"\n", to: setup.configPath)
-        let result = try await kosmo(["-e", "print(1)"], environment: setup.environment)
+        // Settings are read when the script first calls the API: plain Lua still runs.
+        let plain = try await kosmo(["-e", "print(1)"], environment: setup.environment)
+        #expect(plain.status == 0 && plain.stdout == "1\n", "\(plain.stderr)")
+        let result = try await kosmo(["-e", "print(replicate.get_account())"], environment: setup.environment)
         #expect(result.status == 1)
         #expect(result.stderr.contains("api_tokn"), "\(result.stderr)")
+        #expect(result.stderr.contains("validation error in replicate.get_account: the replicate settings are invalid"), "\(result.stderr)")
         expectClean(result.stdout + result.stderr, "the config error")
+        // With a replicate flag the settings are read at start-up, before any Lua runs.
+        let flagged = try await kosmo(["--read", "allow", "-e", "print(1)"], environment: setup.environment)
+        #expect(flagged.status == 1 && flagged.stdout.isEmpty && flagged.stderr.contains("api_tokn"), "\(flagged.stderr)")
         // A config file that is not TOML at all, with the token on the broken line.
         try write("[replicate\napi_token = \"\(Self.token)\n", to: setup.configPath)
-        let broken = try await kosmo(["-e", "print(1)"], environment: setup.environment)
+        let broken = try await kosmo(["-e", "print(replicate.get_account())"], environment: setup.environment)
         #expect(broken.status == 1)
         expectClean(broken.stdout + broken.stderr, "the config parse error")
     }

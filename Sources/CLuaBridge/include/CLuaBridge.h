@@ -37,11 +37,16 @@ typedef struct kl_state {
     uint64_t deadline_ns;             // CLOCK_MONOTONIC; 0 = none
     volatile int interrupt;           // set by a signal handler (Ctrl-C)
     int hook_count;                   // instructions between hook calls
+    int hooked;                       // the count hook is installed (see kl_keep_hook)
     void *host;                       // the Swift LuaVM (unretained)
 } kl_state;
 
-/// Creates a state with the limited allocator and the count hook; `host` is stored for Swift.
-lua_State *kl_newstate(void *host);
+/// Creates a state with the limited allocator; `host` is stored for Swift. The count hook is
+/// installed now when `hooked`, else when a limit, `kl_keep_hook` or an interrupt needs it.
+lua_State *kl_newstate(void *host, int hooked);
+/// Installs the count hook for good: coroutines created from now on inherit it, so an
+/// interrupt reaches them too (the REPL wants that for Ctrl-C).
+void kl_keep_hook(lua_State *L);
 void kl_close(lua_State *L);
 kl_state *_Nonnull kl_getstate(lua_State *_Nonnull L);
 void kl_set_dispatcher(kl_dispatcher d);
