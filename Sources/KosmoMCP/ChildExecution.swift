@@ -25,12 +25,19 @@ struct ChildExecution: Sendable {
         let json: String
     }
 
+    /// Where the blocking parts of an execution run (waiting for the child, writing its input,
+    /// reading its output and approval questions). A concurrent queue of its own rather than a
+    /// new thread per part: its threads, and the malloc arenas they touch, are reused across a
+    /// long session's executions, and a queue made here over-commits, so blocked work never
+    /// waits for a free thread.
+    static let blockingWork = DispatchQueue(label: "kosmo-lua.mcp.executions", attributes: .concurrent)
+
     /// Runs the child; cancelling the calling task (the client cancelled the request) ends it.
     func run() async -> Outcome {
         let control = ChildControl()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: runBlocking(control)) }.start()
+                ChildExecution.blockingWork.async { continuation.resume(returning: runBlocking(control)) }
             }
         } onCancel: {
             control.cancel()
@@ -91,23 +98,23 @@ struct ChildExecution: Sendable {
         let code = self.code
         let stdinFD = input[1]
         group.enter()
-        Thread {
+        ChildExecution.blockingWork.async {
             FileDescriptorIO.writeAll(stdinFD, code)
             close(stdinFD)
             group.leave()
-        }.start()
+        }
         let collected = Collected()
         let stdoutFD = output[0]
         group.enter()
-        Thread {
+        ChildExecution.blockingWork.async {
             collected.bytes = FileDescriptorIO.readAll(stdoutFD)
             close(stdoutFD)
             group.leave()
-        }.start()
+        }
         let socketFD = socket[0]
         let approvals = self.approvals
         group.enter()
-        Thread {
+        ChildExecution.blockingWork.async {
             // One question at a time: the child's VM thread waits for each answer.
             while let line = FileDescriptorIO.readLine(socketFD) {
                 let answer: ApprovalAnswer
@@ -120,7 +127,7 @@ struct ChildExecution: Sendable {
             }
             close(socketFD)
             group.leave()
-        }.start()
+        }
 
         let deadline = DispatchTime.now() + hardDeadline
         DispatchQueue.global().asyncAfter(deadline: deadline) { reaper.killIfRunning() }

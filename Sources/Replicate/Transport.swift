@@ -28,7 +28,17 @@ public struct APIResponse: Sendable {
 
     /// The first header named `name`, case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { HeaderName.equal($0.0, name) }?.1
+    }
+}
+
+/// Header names compare without regard to ASCII case (RFC 9110). Not `caseInsensitiveCompare`,
+/// which goes through NSString and showed in the profile of every call.
+enum HeaderName {
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { p, q in p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= 0x61 && (p | 0x20) <= 0x7A) }
     }
 }
 
@@ -52,7 +62,7 @@ struct RawResponse: Sendable {
     var body: Data
 
     func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { HeaderName.equal($0.0, name) }?.1
     }
 }
 

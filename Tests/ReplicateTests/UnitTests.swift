@@ -346,3 +346,16 @@ import Testing
         }
     }
 }
+
+@Suite struct HeaderNameTests {
+    @Test func namesCompareWithoutASCIICase() {
+        let response = APIResponse(status: 200, headers: [("content-TYPE", "application/json"), ("Retry-After", "3")], body: .null)
+        #expect(response.header("Content-Type") == "application/json")
+        #expect(response.header("retry-after") == "3")
+        #expect(response.header("Content-Typ") == nil)
+        // Only letters fold: '[' (0x5B) and '{' (0x7B) differ by the same bit as 'K' and 'k'.
+        #expect(!HeaderName.equal("a[", "a{"))
+        #expect(!HeaderName.equal("x-é", "X-É"))
+        #expect(HeaderName.equal("X-Request-ID", "x-request-id"))
+    }
+}
