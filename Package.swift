@@ -106,6 +106,7 @@ let package = Package(
             dependencies: [
                 "AgentMode", "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim",
                 .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),

@@ -129,9 +129,14 @@ struct ChildExecution: Sendable {
             group.leave()
         }
 
-        let deadline = DispatchTime.now() + hardDeadline
-        DispatchQueue.global().asyncAfter(deadline: deadline) { reaper.killIfRunning() }
+        // A timer cancelled when the child ends: with `asyncAfter` every execution's closure
+        // and reaper stayed in memory until its deadline, long after the execution was over.
+        let deadline = DispatchSource.makeTimerSource(queue: ChildExecution.blockingWork)
+        deadline.schedule(deadline: .now() + hardDeadline)
+        deadline.setEventHandler { reaper.killIfRunning() }
+        deadline.resume()
         let status = reaper.wait()
+        deadline.cancel()
         group.wait()
 
         if control.cancelled {

@@ -45,7 +45,7 @@ struct KosmoServer: Sendable {
             return await self.call(params)
         }
         let approvals = self.approvals
-        try await server.start(transport: StdioTransport()) { _, capabilities in
+        try await server.start(transport: LineTransport()) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
         }
         await server.waitUntilCompleted()

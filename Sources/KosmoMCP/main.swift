@@ -49,7 +49,11 @@ guard let executable = kosmoExecutable() else {
 var simulatorURL: URL?
 if options.simulate {
     // One simulator for the session: state (predictions, files, models) persists between calls.
-    let simulator = Simulator(options: SimulatorOptions())
+    // Its request log (for tests of the simulator itself) is kept short: a long session would
+    // otherwise hold up to 100,000 records nobody reads.
+    var simulatorOptions = SimulatorOptions()
+    simulatorOptions.requestLogLimit = 1_000
+    let simulator = Simulator(options: simulatorOptions)
     do {
         try await simulator.start()
     } catch {
