@@ -34,10 +34,10 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]
         ),
-        // BSD libedit for the REPL's line editing, history and completion.
+        // BSD libedit for the REPL's line editing, history and completion: its header only;
+        // the library is loaded with dlopen when the REPL starts (see shim.h), not linked.
         .systemLibrary(
             name: "CLibEdit",
-            pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
         ),
         // The only C we write: trampolines that raise after Swift returns, the limited

@@ -14,10 +14,13 @@ final class LineEditor {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         historyPath = (home as NSString).appendingPathComponent(".kosmo_lua_history")
         Completion.vm = vm
-        _ = read_history(historyPath)
+        if kosmo_editline_load() == 0 {
+            StandardError.write("kosmo-lua: libedit could not be loaded (apt-get install libedit2), so the REPL reads plain lines: no history or completion\n")
+        }
+        kosmo_read_history(historyPath)
         kosmo_rl_configure({ text, _, _ in
             kosmo_rl_completion_over()
-            return rl_completion_matches(text) { text, state in
+            return kosmo_rl_completion_matches(text) { text, state in
                 if state == 0 { Completion.compute(text.map { String(cString: $0) } ?? "") }
                 guard Completion.next < Completion.candidates.count else { return nil }
                 defer { Completion.next += 1 }
@@ -28,16 +31,15 @@ final class LineEditor {
 
     /// Reads a line; nil at end of input (Ctrl-D).
     func readLine(prompt: String) -> String? {
-        guard let raw = readline(prompt) else { return nil }
+        guard let raw = kosmo_readline(prompt) else { return nil }
         defer { free(raw) }
         return String(cString: raw)
     }
 
     func remember(_ entry: String) {
         guard !entry.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        _ = add_history(entry)
-        _ = write_history(historyPath)
-        _ = history_truncate_file(historyPath, LineEditor.historyLimit)
+        kosmo_add_history(entry)
+        kosmo_write_history(historyPath, LineEditor.historyLimit)
     }
 }
 
