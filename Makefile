@@ -37,9 +37,14 @@ deps:
 debug: deps
 	$(SWIFT) build
 
-# Release build, the Swift runtime and Foundation linked in statically: with them as shared
-# libraries the dynamic loader's symbol lookups were most of `kosmo-lua -e ''`'s start-up.
+# Release build, the Swift runtime, Foundation and libstdc++ linked in statically: as shared
+# libraries, loading them was most of `kosmo-lua -e ''`'s start-up (Package.swift says how;
+# .build/static-c++ holds a link to the C++ compiler's libstdc++.a for it). PIE=1: see README.
 build: deps
+	@mkdir -p .build/static-c++
+	@archive=$$(c++ -print-file-name=libstdc++.a 2>/dev/null); \
+	  if [ "$(PIE)" != 1 ] && [ -f "$$archive" ]; then ln -sf "$$archive" .build/static-c++/libstdc++.a; \
+	  else rm -f .build/static-c++/libstdc++.a; fi
 	$(SWIFT) build -c release --static-swift-stdlib
 
 # Builds and runs the quickstart example against the built-in simulator (no token, no spend).

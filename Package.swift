@@ -90,16 +90,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // Start-up (issue 2: at most twice `lua5.4 -e ''`; see Benchmarks/notes.md). Two link
-            // options for the release build, each worth about a millisecond:
+            // Start-up (issue 2: at most twice `lua5.4 -e ''`; see Benchmarks/notes.md). Link
+            // options for the release build, each worth a fraction of a millisecond or more:
             // - no exported symbols: the Swift runtime's start-up `dladdr` walks that table, and
             //   nothing loads symbols from kosmo-lua (Lua C modules bind to liblua5.4);
             // - not position-independent: the loader would otherwise write 130,000 relocations
             //   into the Swift metadata, copying every page they touch. The cost is no address
             //   randomisation for this executable's own code (shared libraries, heap and stack
-            //   keep it), as with Go's default binaries; `make build PIE=1` keeps PIE.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"] + (Context.environment["PIE"] == "1" ? [] : ["-Xclang-linker", "-no-pie"]),
-                                          .when(platforms: [.linux], configuration: .release))]
+            //   keep it), as with Go's default binaries; `make build PIE=1` keeps PIE;
+            // - libstdc++ (which the Swift runtime needs) linked in: loading the shared one cost
+            //   0.4 ms. `make build` links the C++ compiler's libstdc++.a into .build/static-c++,
+            //   searched first; without it the linker takes the shared library as before.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"] + (Context.environment["PIE"] == "1" ? [] : [
+                "-Xclang-linker", "-no-pie", "-L\(Context.packageDirectory)/.build/static-c++",
+            ]), .when(platforms: [.linux], configuration: .release))]
         ),
         .executableTarget(
             name: "KosmoMCP",
