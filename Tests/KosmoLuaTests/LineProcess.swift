@@ -24,7 +24,11 @@ final class LineProcess: @unchecked Sendable {
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        cleanSignals(&attributes)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         Foundation.close(inFDs[0]); Foundation.close(outFDs[1])
         guard rc == 0 else { throw NSError(domain: "posix_spawn \(executable)", code: Int(rc)) }
         self.pid = pid

@@ -60,6 +60,24 @@ import Testing
         func close() async {
             _ = try? await tmux(["kill-server"])
         }
+
+        /// The tests' `defer { Task { close } }` may never run once the test returns, which left
+        /// tmux servers and REPLs behind; ending the server when the session goes away does not
+        /// depend on that. Fire and forget: `kill-server` after `close()` is harmless.
+        deinit {
+            var pid: pid_t = 0
+            let words: [String] = ["/usr/bin/tmux", "-L", socket, "kill-server"]
+            let argv = words.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for fd in Int32(0)...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+            if posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ) == 0 {
+                let child = pid
+                DispatchQueue.global().async { var status: Int32 = 0; waitpid(child, &status, 0) }
+            }
+        }
     }
 
     @Test func expressionsPrintPrettyValuesAndStateIsKept() async throws {

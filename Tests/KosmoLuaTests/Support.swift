@@ -68,7 +68,7 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], stdin: Stri
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    posix_spawnattr_setflags(&attributes, Int16(0x80))  // POSIX_SPAWN_SETSID (glibc), not imported into Swift
+    cleanSignals(&attributes, flags: 0x80)  // POSIX_SPAWN_SETSID (glibc), not imported into Swift
     var pid: pid_t = 0
     let start = Date()
     let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
@@ -139,9 +139,28 @@ func spawnDetached(_ executable: String, _ arguments: [String]) throws -> Proces
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &fileActions, nil, argv, environ)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    cleanSignals(&attributes)
+    let rc = posix_spawn(&pid, executable, &fileActions, &attributes, argv, environ)
     guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return ProcessResult(status: (status >> 8) & 0xFF, stdout: "", stderr: "", seconds: Date().timeIntervalSince(start))
 }
+
+/// Children start with no signal blocked and every signal at its default action. Threads of
+/// the test process (Swift concurrency's, NIO's) block most signals, and posix_spawn passes the
+/// spawning thread's mask on: a REPL started that way under tmux never got the SIGHUP of
+/// `tmux kill-server`, so neither it nor its tmux server ever exited.
+func cleanSignals(_ attributes: inout posix_spawnattr_t, flags: Int32 = 0) {
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    // POSIX_SPAWN_SETSIGDEF (0x04) | POSIX_SPAWN_SETSIGMASK (0x08), plus the caller's.
+    posix_spawnattr_setflags(&attributes, Int16(flags | 0x04 | 0x08))
+}
+
