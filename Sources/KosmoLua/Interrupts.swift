@@ -9,15 +9,20 @@ enum Interrupts {
 
     static func arm(_ vm: LuaVM) {
         target = vm.state
-        // A parent may have left SIGINT blocked (the mask survives exec); Ctrl-C must reach us.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        unblock([SIGINT])
         signal(SIGINT) { _ in
             if let state = Interrupts.target { kl_request_interrupt(state) }
             signal(SIGINT, SIG_DFL)
         }
+    }
+
+    /// A parent may have left signals blocked (the mask survives exec): Ctrl-C, a hang-up or
+    /// a request to stop must still reach us.
+    static func unblock(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func disarm() {

@@ -12,12 +12,8 @@ struct REPL {
         // Ctrl-C must stop a loop even inside a coroutine; a script runs without the hook
         // unless a limit needs it, since it slows every instruction.
         vm.keepCountHook()
-        // A parent may have left signals blocked (the mask survives exec): a REPL must still end
-        // when its terminal hangs up or it is asked to stop.
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        // A REPL must end when its terminal hangs up or it is asked to stop.
+        Interrupts.unblock([SIGHUP, SIGTERM, SIGINT])
         // Tab completion reads tables raw (it must not run code), so build the lazily made
         // `replicate` table now: `pairs` on it does.
         _ = try? vm.run(Array("local r = rawget(_G, 'replicate') if type(r) == 'table' then pairs(r) end".utf8), chunkName: "=(repl)")

@@ -28,13 +28,18 @@ public struct APIResponse: Sendable {
 
     /// The first header named `name`, case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { HeaderName.equal($0.0, name) }?.1
+        HeaderName.value(of: name, in: headers)
     }
 }
 
 /// Header names compare without regard to ASCII case (RFC 9110). Not `caseInsensitiveCompare`,
 /// which goes through NSString and showed in the profile of every call.
 enum HeaderName {
+    /// The value of the first header named `name` in `headers`.
+    static func value(of name: String, in headers: [(String, String)]) -> String? {
+        headers.first { equal($0.0, name) }?.1
+    }
+
     static func equal(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
         guard x.count == y.count else { return false }
@@ -62,7 +67,7 @@ struct RawResponse: Sendable {
     var body: Data
 
     func header(_ name: String) -> String? {
-        headers.first { HeaderName.equal($0.0, name) }?.1
+        HeaderName.value(of: name, in: headers)
     }
 }
 

@@ -103,18 +103,19 @@ struct ArgumentMapper {
 
     /// The catalog's checks, as a `validation` error table.
     func validate(_ arguments: [String: JSONValue]) throws {
-        do {
-            try ReplicateClient.validate(operation, arguments: arguments)
-        } catch let error as ReplicateError {
-            throw fail(error.message)
-        }
+        try checked { try ReplicateClient.validate(operation, arguments: arguments) }
     }
 
-    /// `validate`, for a call about to be sent: returns the request they built,
-    /// so the call sends it without building it again.
+    /// `validate`, for a call about to be sent: returns the request the checks built, so the
+    /// call sends it without building it again.
     func prepare(_ arguments: [String: JSONValue], client: ReplicateClient) throws -> PreparedRequest {
+        try checked { try client.prepare(operation, arguments: arguments) }
+    }
+
+    /// Runs one of the client's checks; its `ReplicateError` becomes this function's error table.
+    private func checked<T>(_ check: () throws -> T) throws -> T {
         do {
-            return try client.prepare(operation, arguments: arguments)
+            return try check()
         } catch let error as ReplicateError {
             throw fail(error.message)
         }

@@ -9,13 +9,16 @@ import LuaHost
 public final class SessionSource: @unchecked Sendable {
     /// Whether the sandbox's limits apply (known before the session is made).
     public let sandboxed: Bool
-    private var make: (() throws -> ReplicateSession)?
-    private var made: Result<ReplicateSession, any Error>?
+    private enum State {
+        case pending(() throws -> ReplicateSession)
+        case made(Result<ReplicateSession, any Error>)
+    }
+    private var state: State
 
     /// A session that already exists.
     public init(_ session: ReplicateSession) {
         sandboxed = session.sandboxed
-        made = .success(session)
+        state = .made(.success(session))
     }
 
     /// A session `make` creates on first use. A failure (a bad config file or environment
@@ -23,26 +26,28 @@ public final class SessionSource: @unchecked Sendable {
     /// `validation` error.
     public init(sandboxed: Bool, _ make: @escaping () throws -> ReplicateSession) {
         self.sandboxed = sandboxed
-        self.make = make
+        state = .pending(make)
     }
 
     /// The session, made now if it was not yet; `function` names the caller in the error.
     func get(for function: String) throws -> ReplicateSession {
-        if made == nil, let make {
-            made = Result { try make() }
-            self.make = nil
+        let result: Result<ReplicateSession, any Error>
+        switch state {
+        case .made(let made): result = made
+        case .pending(let make):
+            result = Result { try make() }
+            state = .made(result)
         }
-        switch made {
-        case .success(let session)?: return session
-        case .failure(let error)?:
+        do {
+            return try result.get()
+        } catch {
             throw LuaErrors.validation(function: function, message: "the replicate settings are invalid: \(error)")
-        case nil: throw LuaRaise("replicate: no session")
         }
     }
 
     /// The session if it was made (closing a stream needs none otherwise).
     public var ifMade: ReplicateSession? {
-        if case .success(let session)? = made { return session }
+        if case .made(.success(let session)) = state { return session }
         return nil
     }
 }
