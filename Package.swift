@@ -40,6 +40,12 @@ let package = Package(
             name: "CLibEdit",
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]
         ),
+        // libcurl's header, for requests sent in place; the library is loaded with dlopen on
+        // first use, not linked (see shim.h).
+        .systemLibrary(
+            name: "CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
         // The only C we write: trampolines that raise after Swift returns, the limited
         // allocator, the sticky count hook, the watchdog, yields with continuations.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
@@ -54,6 +60,7 @@ let package = Package(
         .target(
             name: "Replicate",
             dependencies: [
+                "CCurl",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -13,6 +13,50 @@ public enum HostFunction {
     /// Reads its arguments on the VM thread, then returns work that runs without the VM.
     /// From a scheduler task the call yields the task; elsewhere it waits in place.
     case async((LuaCall) throws -> AsyncHostWork)
+    /// Like `async`, for work that waits on I/O (an HTTP request): where its task starts, and
+    /// a way to do the same work in place when the caller would wait anyway (`HostWork`).
+    case work((LuaCall) throws -> HostWork)
+}
+
+/// What a host function that waits on I/O hands back after reading its arguments.
+public struct HostWork {
+    /// The work as a Swift task: a scheduler task yields while it runs; other callers wait.
+    public var run: AsyncHostWork
+    /// Where the task starts: nil for Swift's global pool, or the executor that owns the work's
+    /// I/O (an HTTP client's event loop), which saves two thread hand-offs. The work must not
+    /// block it.
+    public var executor: (any TaskExecutor)?
+    /// The same work done on the VM thread, blocking it, used when the caller would wait anyway
+    /// (the main chunk, a user's own coroutine); it returns nil to have `run` do it instead.
+    /// When it ends because `HostWait.shouldStop()` said so, the call raises the VM's own error
+    /// ("interrupted!", "time limit exceeded") whatever it threw.
+    public var inPlace: ((HostWait) throws -> [LuaValue]?)?
+
+    public init(run: @escaping AsyncHostWork, executor: (any TaskExecutor)? = nil, inPlace: ((HostWait) throws -> [LuaValue]?)? = nil) {
+        self.run = run
+        self.executor = executor
+        self.inPlace = inPlace
+    }
+}
+
+/// What work done in place on the VM thread (`HostWork.inPlace`) may ask while it blocks.
+public struct HostWait {
+    unowned(unsafe) let vm: LuaVM
+
+    /// True once Ctrl-C was pressed or the run's time limit passed: the work should give up.
+    public func shouldStop() -> Bool {
+        let s = kl_getstate(vm.state)
+        if s.pointee.interrupt != 0 || s.pointee.limit_hit != 0 { return true }
+        if let deadline = vm.deadlineNanos { return kl_now_ns() >= deadline }
+        return false
+    }
+
+    /// Seconds until the run's time limit, nil without one.
+    public func secondsLeft() -> Double? {
+        guard let deadline = vm.deadlineNanos else { return nil }
+        let now = kl_now_ns()
+        return deadline > now ? Double(deadline - now) / 1e9 : 0
+    }
 }
 
 extension LuaVM {
@@ -72,6 +116,9 @@ extension LuaVM {
             case .async(let body):
                 let work = try body(call)
                 return startAsync(L, work)
+            case .work(let body):
+                let work = try body(call)
+                return startWork(L, work)
             }
         } catch {
             pushError(error, on: L)

@@ -65,15 +65,42 @@ extension LuaVM {
     /// Starts async work for a host call on thread `L`: yields when `L` is a scheduler task,
     /// otherwise waits in place (a user's own coroutine or the main chunk).
     func startAsync(_ L: OpaquePointer, _ work: @escaping AsyncHostWork) -> Int32 {
+        startWork(L, HostWork(run: work))
+    }
+
+    /// `startAsync` for `HostWork`: in place when the caller would wait and the work can be done
+    /// that way, else as a task on the work's executor.
+    func startWork(_ L: OpaquePointer, _ work: HostWork) -> Int32 {
+        let taskID = scheduler.taskIDs[L]
+        let yields = taskID != nil && kl_yieldable(L) != 0
+        if !yields, let inPlace = work.inPlace {
+            do {
+                if let values = try inPlace(HostWait(vm: self)) {
+                    _ = lua_checkstack(L, Int32(values.count) + 2)
+                    for value in values { push(value, on: L) }
+                    return Int32(values.count)
+                }
+            } catch {
+                if let stop = stopReason() { return raise(stop, on: L) }
+                pushError(error, on: L)
+                return KL_HOST_ERROR
+            }
+        }
         let job = scheduler.nextJob
         scheduler.nextJob += 1
         let queue = scheduler.completions
-        scheduler.swiftTasks[job] = Task.detached {
+        let run = work.run
+        let body: @Sendable () async -> Void = {
             let result: Result<[LuaValue], any Error>
-            do { result = .success(try await work()) } catch { result = .failure(error) }
+            do { result = .success(try await run()) } catch { result = .failure(error) }
             queue.post(job, result)
         }
-        if let taskID = scheduler.taskIDs[L], kl_yieldable(L) != 0 {
+        if #available(macOS 15, *) {
+            scheduler.swiftTasks[job] = Task.detached(executorPreference: work.executor, operation: body)
+        } else {
+            scheduler.swiftTasks[job] = Task.detached(operation: body)
+        }
+        if let taskID, yields {
             scheduler.tasks[taskID]?.waitingJob = job
             scheduler.jobOwner[job] = taskID
             return KL_HOST_YIELD
@@ -93,11 +120,15 @@ extension LuaVM {
             }
             if let stop = stopReason() {
                 scheduler.swiftTasks.removeValue(forKey: job)?.cancel()
-                lua_pushstring(L, stop)
-                return KL_HOST_ERROR
+                return raise(stop, on: L)
             }
             collectCompletions()
         }
+    }
+
+    private func raise(_ message: String, on L: OpaquePointer) -> Int32 {
+        lua_pushstring(L, message)
+        return KL_HOST_ERROR
     }
 
     /// Moves posted completions into `arrived` / ready tasks, waiting briefly when none came.

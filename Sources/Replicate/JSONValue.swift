@@ -230,7 +230,12 @@ struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while pos < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[pos]) { pos += 1 }
+        while pos < bytes.count {
+            switch bytes[pos] {
+            case 0x20, 0x0A, 0x0D, 0x09: pos += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue() throws -> JSONValue {
@@ -248,11 +253,11 @@ struct JSONParser {
     }
 
     mutating func expectLiteral(_ literal: String) throws {
-        let lit = Array(literal.utf8)
-        guard pos + lit.count <= bytes.count, Array(bytes[pos..<pos + lit.count]) == lit else {
+        let count = literal.utf8.count
+        guard pos + count <= bytes.count, bytes[pos..<pos + count].elementsEqual(literal.utf8) else {
             throw fail("expected \(literal)")
         }
-        pos += lit.count
+        pos += count
     }
 
     mutating func parseObject() throws -> JSONValue {
@@ -319,7 +324,15 @@ struct JSONParser {
 
     mutating func parseString() throws -> String {
         pos += 1
-        var out = [UInt8]()
+        // Most strings have no escapes: take them straight from the input.
+        let start = pos
+        while pos < bytes.count, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != UInt8(ascii: "\\"), bytes[pos] >= 0x20 { pos += 1 }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
+            guard let s = String(validating: bytes[start..<pos], as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+            pos += 1
+            return s
+        }
+        var out = Array(bytes[start..<pos])
         while true {
             guard pos < bytes.count else { throw fail("unterminated string") }
             let c = bytes[pos]

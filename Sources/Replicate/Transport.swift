@@ -111,6 +111,66 @@ enum RetryPolicy {
     }
 }
 
+/// The retry budget of one `send`: after each attempt it says how long to wait before the next,
+/// or that the attempt's outcome is final. Both ways of sending (`send`, `sendInPlace`) use it.
+struct RetryState {
+    let configuration: ReplicateConfiguration
+    let method: String
+    // `attempt` drives the backoff; the two budgets are apart because a refusal (429, 503) is the
+    // server asking to come back, which a busy service does often, while a connection failure
+    // or a 5xx more likely means it is down, where a user wants the error soon.
+    private var attempt = 0
+    private var refusals = 0
+    private var failures = 0
+
+    init(configuration: ReplicateConfiguration, method: String) {
+        self.configuration = configuration
+        self.method = method
+    }
+
+    /// The wait before another attempt after `response` arrived (`started` when it was sent), or
+    /// nil when the response is the answer.
+    mutating func delay(after response: RawResponse, exchange: HTTPExchange, started: Date) -> TimeInterval? {
+        let logger = configuration.logger
+        let ms = Int(Date().timeIntervalSince(started) * 1000)
+        logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
+        let refused = RetryPolicy.isRefusal(response.status)
+        guard refused ? refusals < configuration.maxRefusedRetries : failures < configuration.maxRetries,
+            RetryPolicy.shouldRetry(method: method, status: response.status)
+        else { return nil }
+        if refused { refusals += 1 } else { failures += 1 }
+        var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+        if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
+            delay = min(seconds, configuration.maxRetryDelay)
+        }
+        logger.debug("retrying \(exchange.method) \(exchange.url.path) after \(response.status) in \(delay) s")
+        attempt += 1
+        return delay
+    }
+
+    /// The wait before another attempt after `failure` (no response came), or throws the error
+    /// the caller should see.
+    mutating func delay(after failure: ReplicateError, exchange: HTTPExchange) throws -> TimeInterval {
+        configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(failure.message)")
+        // Only a connection that never carried the request may be retried for a POST or PATCH; we
+        // cannot tell that apart reliably, so those are never retried here: the server may have
+        // run it (a create whose answer was lost), and Replicate's API has no idempotency key
+        // that would make a second attempt safe.
+        if failure.kind == .network, RetryPolicy.isIdempotent(method), failures < configuration.maxRetries {
+            let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
+            attempt += 1
+            failures += 1
+            return delay
+        }
+        if failure.kind == .network, !RetryPolicy.isIdempotent(method) {
+            var unsure = failure
+            unsure.message += " (not retried: the server may have carried out this \(method.uppercased()) before the connection failed)"
+            throw unsure
+        }
+        throw failure
+    }
+}
+
 /// The process-wide pools, created on first use.
 private final class PoolCache: @unchecked Sendable {
     // Guards `pools`; held only to look up or insert.
@@ -132,6 +192,8 @@ private final class PoolCache: @unchecked Sendable {
 final class Transport: Sendable {
     let configuration: ReplicateConfiguration
     let httpClient: HTTPClient
+    /// The libcurl connection for requests sent in place (`sendInPlace`).
+    let inPlace = InPlaceConnections()
     /// Largest body read into memory; downloads stream to disk instead.
     static let maxBodyBytes = 256 * 1024 * 1024
 
@@ -199,30 +261,13 @@ final class Transport: Sendable {
 
     /// Sends with retries and reads the whole body. Non-2xx statuses are returned, not thrown.
     func send(_ exchange: HTTPExchange) async throws -> RawResponse {
-        // `attempt` drives the backoff; the two budgets are apart because a refusal (429, 503) is
-        // the server asking to come back, which a busy service does often, while a connection
-        // failure or a 5xx more likely means it is down, where a user wants the error soon.
-        var attempt = 0
-        var refusals = 0
-        var failures = 0
+        var retries = RetryState(configuration: configuration, method: exchange.method)
         while true {
             let started = Date()
             do {
                 try Task.checkCancellation()
                 let response = try await executeOnce(exchange)
-                let ms = Int(Date().timeIntervalSince(started) * 1000)
-                configuration.logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
-                let refused = RetryPolicy.isRefusal(response.status)
-                if refused ? refusals < configuration.maxRefusedRetries : failures < configuration.maxRetries,
-                    RetryPolicy.shouldRetry(method: exchange.method, status: response.status)
-                {
-                    if refused { refusals += 1 } else { failures += 1 }
-                    var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
-                    if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
-                        delay = min(seconds, configuration.maxRetryDelay)
-                    }
-                    configuration.logger.debug("retrying \(exchange.method) \(exchange.url.path) after \(response.status) in \(delay) s")
-                    attempt += 1
+                if let delay = retries.delay(after: response, exchange: exchange, started: started) {
                     try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
                     continue
                 }
@@ -234,24 +279,8 @@ final class Transport: Sendable {
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
-                configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(mapped.message)")
-                // Only a connection that never carried the request may be retried for a POST or
-                // PATCH; we cannot tell that apart reliably, so those are never retried here: the
-                // server may have run it (a create whose answer was lost), and Replicate's API has
-                // no idempotency key that would make a second attempt safe.
-                if mapped.kind == .network, RetryPolicy.isIdempotent(exchange.method), failures < configuration.maxRetries {
-                    let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
-                    attempt += 1
-                    failures += 1
-                    try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
-                    continue
-                }
-                if mapped.kind == .network, !RetryPolicy.isIdempotent(exchange.method) {
-                    var unsure = mapped
-                    unsure.message += " (not retried: the server may have carried out this \(exchange.method.uppercased()) before the connection failed)"
-                    throw unsure
-                }
-                throw mapped
+                let delay = try retries.delay(after: mapped, exchange: exchange)
+                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
             }
         }
     }

@@ -85,9 +85,11 @@ public enum ReplicateLibrary {
         }
     }
 
-    /// One catalog function: map and check the arguments, authorize, then call the API.
+    /// One catalog function: map and check the arguments, authorize, then call the API — in
+    /// place on the VM thread when the caller waits for the answer anyway, else as a task on the
+    /// HTTP client's event loop.
     static func catalogFunction(_ operation: OperationSpec, _ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: operation.name)
             let mapper = ArgumentMapper(operation: operation, function: operation.name)
             var arguments = try mapper.map(call)
@@ -104,19 +106,32 @@ public enum ReplicateLibrary {
             if creatingOperations.contains(operation.name) { try session.reserveCreate(operation.name) }
             let frozen = arguments
             let pageCursor = cursor
-            return {
+            let run: AsyncHostWork = {
                 let value = try await session.perform(operation.name, access: operation.access, decision: decision) {
                     if let cursor = pageCursor {
                         let body = try await client.fetchPage(operation: operation, arguments: frozen, cursor: cursor)
                         return (LuaJSON.value(body), 200, nil)
                     }
-                    let response = try await client.perform(prepared)
-                    let result: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
-                    let id = operation.name.contains("prediction") || operation.name.contains("training") ? response.body["id"]?.stringValue : nil
-                    return (result, response.status, id)
+                    return result(of: operation, try await client.perform(prepared))
                 }
                 return [value]
             }
+            // A page by cursor goes through the client's pagination, which has no in-place form.
+            guard pageCursor == nil else { return HostWork(run: run, executor: EventLoopExecutor.shared) }
+            return HostWork(run: run, executor: EventLoopExecutor.shared) { wait in
+                let stop = StopCheck(shouldStop: wait.shouldStop, secondsLeft: wait.secondsLeft)
+                let value = try session.performInPlace(operation.name, access: operation.access, decision: decision) {
+                    try client.performInPlace(prepared, stop: stop).map { result(of: operation, $0) }
+                }
+                return value.map { [$0] }
+            }
         }
+    }
+
+    /// A catalog call's Lua value, status and the prediction or training it names, for the log.
+    private static func result(of operation: OperationSpec, _ response: APIResponse) -> (LuaValue, Int?, String?) {
+        let value: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
+        let id = operation.name.contains("prediction") || operation.name.contains("training") ? response.body["id"]?.stringValue : nil
+        return (value, response.status, id)
     }
 }

@@ -152,45 +152,102 @@ public final class ReplicateSession: @unchecked Sendable {
     func perform<T: Sendable>(_ function: String, access: Access, decision: String,
                               _ body: () async throws -> (value: T, status: Int?, predictionID: String?)) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6 }
         await gate?.acquire()
         defer { gate?.release() }
         do {
             let (value, status, id) = try await body()
-            callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: status, ms: elapsed(), predictionID: id, error: nil))
+            record(function, access, decision, started: started, status: status, predictionID: id)
             return value
         } catch {
-            let (raise, kind) = LuaErrors.from(error, function: function)
-            let failure = error as? ReplicateError
-            let id = failure?.prediction?["id"]?.stringValue
-            callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: failure?.status,
-                                      ms: elapsed(), predictionID: id, error: kind))
-            throw raise
+            throw recordFailure(function, access, decision, started: started, error: error)
         }
+    }
+
+    /// `perform` on the calling thread, for work done in place: nil — with nothing logged — when
+    /// `body` cannot do the call that way, or when the sandbox's request slots are all taken
+    /// (`perform` waits for one). A call that `Stopped` is logged as cancelled.
+    func performInPlace<T>(_ function: String, access: Access, decision: String,
+                           _ body: () throws -> (value: T, status: Int?, predictionID: String?)?) throws -> T? {
+        let started = DispatchTime.now().uptimeNanoseconds
+        if let gate, !gate.tryAcquire() { return nil }
+        defer { gate?.release() }
+        do {
+            guard let (value, status, id) = try body() else { return nil }
+            record(function, access, decision, started: started, status: status, predictionID: id)
+            return value
+        } catch let stopped as Stopped {
+            _ = recordFailure(function, access, decision, started: started, error: CancellationError())
+            throw stopped
+        } catch {
+            throw recordFailure(function, access, decision, started: started, error: error)
+        }
+    }
+
+    private func record(_ function: String, _ access: Access, _ decision: String, started: UInt64, status: Int?, predictionID: String?) {
+        callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: status,
+                                  ms: Self.milliseconds(since: started), predictionID: predictionID, error: nil))
+    }
+
+    /// Logs a failed call; returns the error to raise in Lua.
+    private func recordFailure(_ function: String, _ access: Access, _ decision: String, started: UInt64, error: any Error) -> LuaRaise {
+        let (raise, kind) = LuaErrors.from(error, function: function)
+        let failure = error as? ReplicateError
+        callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: failure?.status,
+                                  ms: Self.milliseconds(since: started), predictionID: failure?.prediction?["id"]?.stringValue, error: kind))
+        return raise
+    }
+
+    private static func milliseconds(since started: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
     }
 }
 
 /// At most `limit` requests in flight at once (the sandbox's limit); later ones wait their turn.
-actor RequestGate {
+/// A lock rather than an actor: a request sent in place takes its slot without a task.
+final class RequestGate: @unchecked Sendable {
+    // Guards `inFlight` and `waiting`; never held across a wait.
+    private let lock = NSLock()
     private let limit: Int
     private var inFlight = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(limit: Int) { self.limit = max(1, limit) }
 
+    /// Takes a slot, waiting for one when all are taken.
     func acquire() async {
-        if inFlight < limit {
-            inFlight += 1
-            return
+        if tryAcquire() { return }
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if inFlight < limit {
+                inFlight += 1
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiting.append(continuation)
+                lock.unlock()
+            }
         }
-        await withCheckedContinuation { waiting.append($0) }
     }
 
-    nonisolated func release() {
-        Task { await self.releaseSlot() }
+    /// Takes a slot if one is free.
+    func tryAcquire() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard inFlight < limit else { return false }
+        inFlight += 1
+        return true
     }
 
-    private func releaseSlot() {
-        if waiting.isEmpty { inFlight -= 1 } else { waiting.removeFirst().resume() }
+    /// Gives a slot back, to the longest waiter if any (its slot passes on, `inFlight` unchanged).
+    func release() {
+        lock.lock()
+        if waiting.isEmpty {
+            inFlight -= 1
+            lock.unlock()
+        } else {
+            let next = waiting.removeFirst()
+            lock.unlock()
+            next.resume()
+        }
     }
 }

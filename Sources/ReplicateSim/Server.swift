@@ -3,6 +3,8 @@ import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
+import Replicate
 
 /// An in-process simulator of Replicate's HTTP API (all 37 operations under `/v1`), for
 /// offline scripts, tests and benchmarks.
@@ -17,6 +19,10 @@ public final class Simulator: Sendable {
     let core: SimCore
     private let running = NIOLockedValueBox<Task<Void, any Error>?>(nil)
     private let boundPort = NIOLockedValueBox<Int?>(nil)
+    /// The event loop that serves everything, from ``start()`` to ``shutdown()``: the
+    /// simulator's work per request is small, and a second loop would only add hand-offs
+    /// between threads.
+    private let loopGroup = NIOLockedValueBox<MultiThreadedEventLoopGroup?>(nil)
 
     /// Creates a simulator; nothing listens until ``start()``.
     public init(options: SimulatorOptions = .init()) {
@@ -33,6 +39,8 @@ public final class Simulator: Sendable {
         logger.logLevel = .critical
 
         let (ready, readyContinuation) = AsyncStream<Int?>.makeStream()
+        let loopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.loopGroup.withLockedValue { $0 = loopGroup }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
@@ -40,9 +48,10 @@ public final class Simulator: Sendable {
                 readyContinuation.yield(channel.localAddress?.port)
                 readyContinuation.finish()
             },
+            eventLoopGroupProvider: .shared(loopGroup),
             logger: logger
         )
-        let task = Task {
+        let serve: @Sendable () async throws -> Void = {
             do {
                 try await app.run()
             } catch {
@@ -50,6 +59,14 @@ public final class Simulator: Sendable {
                 throw error
             }
             readyContinuation.finish()
+        }
+        // The handlers run on the loop that owns the sockets: a request is read, answered and
+        // written on one thread, with no hand-off to Swift's pool and back.
+        let task: Task<Void, any Error>
+        if #available(macOS 15, *) {
+            task = Task(executorPreference: EventLoopExecutor(loop: loopGroup.next()), operation: serve)
+        } else {
+            task = Task(operation: serve)
         }
         running.withLockedValue { $0 = task }
         var port: Int? = nil
@@ -80,6 +97,11 @@ public final class Simulator: Sendable {
         }
         task?.cancel()
         _ = try? await task?.value
+        let group = loopGroup.withLockedValue { g -> MultiThreadedEventLoopGroup? in
+            defer { g = nil }
+            return g
+        }
+        try? await group?.shutdownGracefully()
     }
 
     /// Requests seen so far (also served at `GET /_sim/requests`).

@@ -5,7 +5,9 @@ import Testing
 
 /// Swift host functions, sync and async, and the scheduler that runs tasks concurrently.
 @Suite struct HostFunctionTests {
-    /// A VM with `add(a, b)`, `fail(msg)`, `failtable()`, `sleep(ms, value)` (async) and
+    /// A VM with `add(a, b)`, `fail(msg)`, `failtable()`, `sleep(ms, value)` (async),
+    /// `fetch(ms, value)` (work that can be done in place; returns "inplace:value" or
+    /// "task:value", declines to run in place for "decline", fails in place for "boom") and
     /// `all(f1, f2, …)` (runs the functions as scheduler tasks, returns their first results).
     func makeHostVM(limits: Limits = .none) throws -> LuaVM {
         let vm = try makeVM(limits: limits)
@@ -31,6 +33,20 @@ import Testing
                 try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
                 if value == "boom" { throw LuaRaise("async boom") }
                 return [.string(value)]
+            }
+        }))
+        vm.register("fetch", .work({ call in
+            let ms = Double(call.integer(1) ?? 0)
+            let value = call.string(2) ?? "done"
+            return HostWork(run: { [.string("task:" + value)] }) { wait in
+                if value == "decline" { return nil }
+                if value == "boom" { throw LuaRaise("in-place boom") }
+                let end = Date().addingTimeInterval(ms / 1000)
+                while Date() < end {
+                    if wait.shouldStop() { throw LuaRaise("stopped, the VM says why") }
+                    usleep(2000)
+                }
+                return [.string("inplace:" + value)]
             }
         }))
         vm.register("all", sync: { call in
@@ -93,6 +109,25 @@ import Testing
             "local ok, e = pcall(sleep, 1, 'boom') return e",
         ])
         #expect(out == ["main", "wrapped", "async boom"])
+    }
+
+    @Test func workRunsInPlaceWhereTheCallerWaitsAndAsATaskInScheduledTasks() async throws {
+        let out = try await evalAll([
+            "return fetch(1, 'main')",
+            "return coroutine.wrap(function() return fetch(1, 'wrapped') end)()",
+            "return all(function() return fetch(1, 'scheduled') end)[1]",
+            "return fetch(1, 'decline')",
+            "local ok, e = pcall(fetch, 1, 'boom') return e",
+        ])
+        #expect(out == ["inplace:main", "inplace:wrapped", "task:scheduled", "task:decline", "in-place boom"])
+    }
+
+    @Test func aTimeLimitEndsWorkInPlaceWithTheVMsOwnError() async throws {
+        let start = Date()
+        let out = try await evalAll(["return fetch(5000, 'slow')"], limits: Limits(timeoutSeconds: 0.3))
+        #expect(out.first??.hasPrefix("ERROR(limit): ") == true, "\(String(describing: out.first))")
+        #expect(out.first??.contains("time limit exceeded") == true)
+        #expect(Date().timeIntervalSince(start) < 4)
     }
 
     @Test func tasksRunConcurrently() async throws {
