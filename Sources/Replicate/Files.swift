@@ -237,7 +237,7 @@ public struct Files: Sendable {
         var exchange = HTTPExchange(method: "POST", url: url, operation: "create_file")
         exchange.headers = [("Accept", "application/json"), ("Content-Type", form.contentType)]
         exchange.body = form.body
-        return try File(json: await client.execute(exchange, operation: "create_file").body)
+        return try File(json: await client.execute(exchange, operation: "create_file", decodeNow: true).body)
     }
 
     /// Uploads the file at `path`, named after it, with a content type guessed from its extension.

@@ -212,8 +212,18 @@ struct JSONParser {
     var pos = 0
     var depth = 0
     static let maxDepth = 512
+    /// False to check the text without building values (they come back as `.null`): the same
+    /// grammar and errors at a fraction of the cost, for a caller that decodes the bytes itself.
+    let building: Bool
+    /// Checking only: the top-level object member whose string value to keep (`captured`).
+    let capture: String?
+    private(set) var captured: String?
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], building: Bool = true, capture: String? = nil) {
+        self.bytes = bytes
+        self.building = building
+        self.capture = capture
+    }
 
     mutating func parseDocument() throws -> JSONValue {
         // A UTF-8 byte order mark is tolerated, as RFC 8259 allows parsers to.
@@ -243,7 +253,9 @@ struct JSONParser {
         switch bytes[pos] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""):
+            let text = try parseString(keeping: building)
+            return building ? .string(text) : .null
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -271,12 +283,21 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            let key = try parseString()
+            let key = try parseString(keeping: true)
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             pos += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            if building {
+                members[key] = try parseValue()
+            } else if depth == 1, key == capture {
+                // The last of duplicated keys counts, as when building.
+                let isString = pos < bytes.count && bytes[pos] == UInt8(ascii: "\"")
+                captured = isString ? try parseString(keeping: true) : nil
+                if !isString { _ = try parseValue() }
+            } else {
+                _ = try parseValue()
+            }
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unterminated object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -295,7 +316,8 @@ struct JSONParser {
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
             skipWhitespace()
-            items.append(try parseValue())
+            let item = try parseValue()
+            if building { items.append(item) }
             skipWhitespace()
             guard pos < bytes.count else { throw fail("unterminated array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -322,15 +344,21 @@ struct JSONParser {
         return v
     }
 
-    mutating func parseString() throws -> String {
+    /// The string at `pos`; checked but not kept (returned empty) unless `keeping`.
+    mutating func parseString(keeping: Bool = true) throws -> String {
         pos += 1
         // Most strings have no escapes: take them straight from the input.
         let start = pos
-        while pos < bytes.count, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != UInt8(ascii: "\\"), bytes[pos] >= 0x20 { pos += 1 }
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
-            guard let s = String(validating: bytes[start..<pos], as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+        var ascii = true
+        while pos < bytes.count, bytes[pos] != UInt8(ascii: "\""), bytes[pos] != UInt8(ascii: "\\"), bytes[pos] >= 0x20 {
+            if bytes[pos] >= 0x80 { ascii = false }
             pos += 1
-            return s
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") {
+            defer { pos += 1 }
+            if !keeping && ascii { return "" }
+            guard let s = String(validating: bytes[start..<pos], as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+            return keeping ? s : ""
         }
         var out = Array(bytes[start..<pos])
         while true {

@@ -52,7 +52,7 @@ extension ReplicateClient {
             throw ReplicateError.validation("cursor '\(cursor)' does not fit in a URL", operation: operation.name)
         }
         exchange.url = url
-        return try await execute(exchange, operation: operation.name).body
+        return try await execute(exchange, operation: operation.name, decodeNow: true).body
     }
 }
 

@@ -12,23 +12,67 @@ public struct APIResponse: Sendable {
     /// Response headers in wire order (names as sent).
     public let headers: [(String, String)]
     /// The decoded body: JSON for JSON responses, `.string` for text (a README), `.null` for
-    /// an empty body or 204; a binary body becomes `{"content_type": …, "base64": …}`.
-    public let body: JSONValue
+    /// an empty body or 204; a binary body becomes `{"content_type": …, "base64": …}`. A JSON
+    /// body checked by the client is decoded when this is first read, so a caller that only
+    /// wants `json` never pays for the tree.
+    public var body: JSONValue { storage.value }
     /// The body's bytes as received when it was JSON (already checked to parse), so a caller
     /// that wants the JSON text — the Lua layer decodes it straight into tables — need not
     /// encode `body` again. `nil` for other bodies.
     public let json: Data?
+    /// The body's top-level `"id"` when it is a JSON object with a string there (a prediction,
+    /// a training, a file…), read without decoding `body`.
+    public let id: String?
+    private let storage: LazyBody
 
     public init(status: Int, headers: [(String, String)], body: JSONValue, json: Data? = nil) {
         self.status = status
         self.headers = headers
-        self.body = body
         self.json = json
+        self.id = body["id"]?.stringValue
+        self.storage = LazyBody(body)
+    }
+
+    /// A response whose JSON body `json` was checked (it parses), with its top-level `id`.
+    init(status: Int, headers: [(String, String)], checkedJSON json: Data, id: String?) {
+        self.status = status
+        self.headers = headers
+        self.json = json
+        self.id = id
+        self.storage = LazyBody(checkedJSON: json)
     }
 
     /// The first header named `name`, case-insensitively.
     public func header(_ name: String) -> String? {
         HeaderName.value(of: name, in: headers)
+    }
+}
+
+/// An `APIResponse`'s body: decoded already, or checked JSON decoded on first read.
+private final class LazyBody: @unchecked Sendable {
+    // Guards `decoded`; held while decoding, so the tree is built once.
+    private let lock = NSLock()
+    private var decoded: JSONValue?
+    private let json: Data?
+
+    init(_ value: JSONValue) {
+        decoded = value
+        json = nil
+    }
+
+    init(checkedJSON: Data) {
+        json = checkedJSON
+    }
+
+    var value: JSONValue {
+        lock.lock()
+        defer { lock.unlock() }
+        if let decoded { return decoded }
+        // The bytes were checked to parse; a failure here cannot happen, and `.null` is what an
+        // unreadable body would mean anyway.
+        let value = json.flatMap { try? JSONValue(parsing: $0) } ?? .null
+        decoded = value
+        return value
     }
 }
 

@@ -89,7 +89,8 @@ public enum ReplicateLibrary {
     /// place on the VM thread when the caller waits for the answer anyway, else as a task on the
     /// HTTP client's event loop.
     static func catalogFunction(_ operation: OperationSpec, _ source: SessionSource) -> HostFunction {
-        .work { call in
+        let namesRun = operation.name.contains("prediction") || operation.name.contains("training")
+        return .work { call in
             let session = try source.get(for: operation.name)
             let mapper = ArgumentMapper(operation: operation, function: operation.name)
             var arguments = try mapper.map(call)
@@ -112,7 +113,7 @@ public enum ReplicateLibrary {
                         let body = try await client.fetchPage(operation: operation, arguments: frozen, cursor: cursor)
                         return (LuaJSON.value(body), 200, nil)
                     }
-                    return result(of: operation, try await client.perform(prepared))
+                    return result(of: operation, namesRun: namesRun, try await client.perform(prepared))
                 }
                 return [value]
             }
@@ -121,17 +122,17 @@ public enum ReplicateLibrary {
             return HostWork(run: run, executor: EventLoopExecutor.shared) { wait in
                 let stop = StopCheck(shouldStop: wait.shouldStop, secondsLeft: wait.secondsLeft)
                 let value = try session.performInPlace(operation.name, access: operation.access, decision: decision) {
-                    try client.performInPlace(prepared, stop: stop).map { result(of: operation, $0) }
+                    try client.performInPlace(prepared, stop: stop).map { result(of: operation, namesRun: namesRun, $0) }
                 }
                 return value.map { [$0] }
             }
         }
     }
 
-    /// A catalog call's Lua value, status and the prediction or training it names, for the log.
-    private static func result(of operation: OperationSpec, _ response: APIResponse) -> (LuaValue, Int?, String?) {
+    /// A catalog call's Lua value, status and, for the log, the prediction or training it names
+    /// when `namesRun` (the operation is about one).
+    private static func result(of operation: OperationSpec, namesRun: Bool, _ response: APIResponse) -> (LuaValue, Int?, String?) {
         let value: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
-        let id = operation.name.contains("prediction") || operation.name.contains("training") ? response.body["id"]?.stringValue : nil
-        return (value, response.status, id)
+        return (value, response.status, namesRun ? response.id : nil)
     }
 }

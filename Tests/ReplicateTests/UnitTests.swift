@@ -34,6 +34,43 @@ import Testing
         #expect(throws: ReplicateError.self) { try JSONValue.array([.double(.infinity)]).encoded() }
     }
 
+    /// Checking without building (what responses get before their body is read) accepts and
+    /// rejects exactly what parsing does, and keeps the top-level `id`: recorded responses and
+    /// seeded byte-level mutations of them (dropped, repeated, replaced bytes, invalid UTF-8).
+    @Test func checkingAgreesWithParsing() throws {
+        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
+        var documents = try files.map { Array(try Data(contentsOf: $0)) }
+        documents += [#"{"id": "caf\u00e9", "x": [1, {"id": 2}]}"#, #"[{"id": "nested"}]"#, #"{"id": 5}"#, "\"id\""].map { Array($0.utf8) }
+        try #require(documents.count > 5)
+        var rng = SSEFuzzTests.Rng(state: 20261130)
+        var checked = 0
+        for document in documents {
+            for round in 0..<40 {
+                var bytes = document
+                if round > 0, !bytes.isEmpty {
+                    for _ in 0..<rng.int(1...3) {
+                        let at = rng.int(0...(bytes.count - 1))
+                        switch rng.int(0...3) {
+                        case 0: bytes.remove(at: at)
+                        case 1: bytes.insert(bytes[at], at: at)
+                        case 2: bytes[at] = [UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "]"), UInt8(ascii: ","), 0xFF, 0xC3, UInt8(ascii: "\\")][rng.int(0...6)]
+                        default: bytes.insert(0xE9, at: at)
+                        }
+                        if bytes.isEmpty { break }
+                    }
+                }
+                let parsed = try? JSONValue(parsing: Data(bytes))
+                var checker = JSONParser(bytes: bytes, building: false, capture: "id")
+                let accepted = (try? checker.parseDocument()) != nil
+                #expect(accepted == (parsed != nil), "\(String(decoding: bytes, as: UTF8.self).prefix(200))")
+                if let parsed, accepted { #expect(checker.captured == parsed["id"]?.stringValue) }
+                checked += 1
+            }
+        }
+        #expect(checked >= 200)
+    }
+
     @Test func literalsAndAccessors() throws {
         let v: JSONValue = ["n": nil, "t": true, "i": 3, "d": 2.5, "s": "x", "a": [1, "two"], "o": ["k": "v"]]
         #expect(v["n"] == .null && v["t"]?.boolValue == true && v["i"]?.intValue == 3)
