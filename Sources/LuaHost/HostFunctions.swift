@@ -43,10 +43,16 @@ public struct HostWork {
 public struct HostWait {
     unowned(unsafe) let vm: LuaVM
 
-    /// True once Ctrl-C was pressed or the run's time limit passed: the work should give up.
+    /// True once Ctrl-C was pressed, the run's time limit passed or its instruction limit was
+    /// hit: the work should give up.
     public func shouldStop() -> Bool {
         let s = kl_getstate(vm.state)
-        if s.pointee.interrupt != 0 || s.pointee.limit_hit != 0 { return true }
+        if s.pointee.interrupt != 0 { return true }
+        // A memory error is not a stop: a script may catch it and go on calling the API.
+        switch s.pointee.limit_hit {
+        case Int32(KL_LIMIT_DEADLINE.rawValue), Int32(KL_LIMIT_INSTRUCTIONS.rawValue), Int32(KL_LIMIT_INTERRUPT.rawValue): return true
+        default: break
+        }
         if let deadline = vm.deadlineNanos { return kl_now_ns() >= deadline }
         return false
     }

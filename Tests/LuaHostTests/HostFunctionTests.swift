@@ -122,6 +122,13 @@ import Testing
         #expect(out == ["inplace:main", "inplace:wrapped", "task:scheduled", "task:decline", "in-place boom"])
     }
 
+    @Test func aCaughtMemoryErrorDoesNotStopLaterWorkInPlace() async throws {
+        let out = try await evalAll([
+            "local ok = pcall(string.rep, 'x', 64 * 1024 * 1024) return tostring(ok) .. ':' .. fetch(1, 'after')",
+        ], limits: Limits(memoryBytes: 16 * 1024 * 1024))
+        #expect(out == ["false:inplace:after"])
+    }
+
     @Test func aTimeLimitEndsWorkInPlaceWithTheVMsOwnError() async throws {
         let start = Date()
         let out = try await evalAll(["return fetch(5000, 'slow')"], limits: Limits(timeoutSeconds: 0.3))
