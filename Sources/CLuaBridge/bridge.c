@@ -146,6 +146,11 @@ void kl_close(lua_State *L) {
     free(s);
 }
 
+void kl_extend_deadline(lua_State *L, uint64_t by_ns) {
+    kl_state *s = kl_getstate(L);
+    if (s->deadline_ns != 0) s->deadline_ns += by_ns;
+}
+
 void kl_set_limits(lua_State *L, size_t memory, uint64_t instructions, uint64_t deadline_ns) {
     kl_state *s = kl_getstate(L);
     s->limit = memory;
@@ -353,6 +358,8 @@ static pthread_cond_t wd_cond;
 static int wd_cond_ready = 0;
 static int wd_active = 0;
 static uint64_t wd_generation = 0;
+static int wd_held = 0;          // kl_watchdog_hold: waiting for a person, never fire
+static uint64_t wd_shift_ns = 0; // time held so far in this generation
 
 typedef struct {
     uint64_t deadline_ns;
@@ -368,14 +375,17 @@ static void *wd_main(void *p) {
     for (;;) {
         if (!wd_active || wd_generation != a.generation) break;
         uint64_t now = kl_now_ns();
-        if (now >= a.deadline_ns) {
+        uint64_t deadline = a.deadline_ns + wd_shift_ns;
+        if (!wd_held && now >= deadline) {
             pthread_mutex_unlock(&wd_mutex);
             a.action(a.ctx);
             _exit(1);
         }
+        // While held, sleep until released (kl_watchdog_release broadcasts).
+        if (wd_held) deadline = now + 3600ull * 1000000000ull;
         struct timespec ts;
-        ts.tv_sec = (time_t)(a.deadline_ns / 1000000000ull);
-        ts.tv_nsec = (long)(a.deadline_ns % 1000000000ull);
+        ts.tv_sec = (time_t)(deadline / 1000000000ull);
+        ts.tv_nsec = (long)(deadline % 1000000000ull);
         pthread_cond_timedwait(&wd_cond, &wd_mutex, &ts);
     }
     pthread_mutex_unlock(&wd_mutex);
@@ -394,6 +404,8 @@ int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *
     }
     wd_generation++;
     wd_active = 1;
+    wd_held = 0;
+    wd_shift_ns = 0;
     pthread_cond_broadcast(&wd_cond);
     wd_args *a = malloc(sizeof(wd_args));
     if (a == NULL) { pthread_mutex_unlock(&wd_mutex); return ENOMEM; }
@@ -406,6 +418,20 @@ int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *
     if (rc == 0) pthread_detach(thread); else free(a);
     pthread_mutex_unlock(&wd_mutex);
     return rc;
+}
+
+void kl_watchdog_hold(void) {
+    pthread_mutex_lock(&wd_mutex);
+    wd_held = 1;
+    pthread_mutex_unlock(&wd_mutex);
+}
+
+void kl_watchdog_release(uint64_t held_ns) {
+    pthread_mutex_lock(&wd_mutex);
+    wd_held = 0;
+    wd_shift_ns += held_ns;
+    if (wd_cond_ready) pthread_cond_broadcast(&wd_cond);
+    pthread_mutex_unlock(&wd_mutex);
 }
 
 void kl_watchdog_stop(void) {

@@ -129,6 +129,21 @@ public final class LuaVM {
         kl_set_limits(state, limits.memoryBytes.map { Int($0) } ?? 0, limits.instructions ?? 0, deadline)
     }
 
+    /// Runs `body` — a wait for a person, such as an approval prompt — with the run's time limit
+    /// stopped: the time it takes moves the deadline (and the watchdog's) later, so a script is
+    /// not ended, or its process killed, because someone took a minute to answer.
+    public func withTimeLimitPaused<T>(_ body: () throws -> T) rethrows -> T {
+        guard deadlineNanos != nil else { return try body() }
+        let started = kl_now_ns()
+        kl_watchdog_hold()
+        defer {
+            let held = kl_now_ns() - started
+            kl_extend_deadline(state, held)
+            kl_watchdog_release(held)
+        }
+        return try body()
+    }
+
     /// Absolute deadline of the current run in CLOCK_MONOTONIC nanoseconds, if any.
     var deadlineNanos: UInt64? {
         let d = kl_getstate(state).pointee.deadline_ns

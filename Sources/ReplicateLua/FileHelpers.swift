@@ -40,7 +40,7 @@ enum FileHelpers {
             guard let operation = Catalog.operation(named: "create_file") else { return { [] } }
             let name = filename ?? "file"
             let arguments: [String: JSONValue] = ["filename": .string(name)]
-            let decision = try session.authorize("upload", operation, arguments: arguments)
+            let decision = try session.authorize("upload", operation, arguments: arguments, pausing: call.vm)
             let contentType = options["content_type"]?.stringValue ?? MIMEType.guess(name)
             let metadata = options["metadata"]
             let client = session.client
@@ -73,7 +73,7 @@ enum FileHelpers {
             let target = try Helpers.requireString(call, 2, function: "download", what: "the destination path")
             let path = try session.checkFileAccess(target, write: true, function: "download")
             guard let operation = Catalog.operation(named: "download_file") else { return { [] } }
-            let decision = try session.authorize("download", operation, arguments: ["url": .string(source)])
+            let decision = try session.authorize("download", operation, arguments: ["url": .string(source)], pausing: call.vm)
             let client = session.client
             return {
                 [try await session.perform("download", access: .read, decision: decision) {

@@ -83,7 +83,7 @@ enum Helpers {
             }
             try mapper.validate(arguments)
             let next = call.string(3)
-            let decision = try session.authorize(operation.name, operation, arguments: arguments)
+            let decision = try session.authorize(operation.name, operation, arguments: arguments, pausing: call.vm)
             let client = session.client
             let frozen = arguments
             return {
@@ -136,7 +136,7 @@ enum Helpers {
             var fetchDecision: String?
             var operation: OperationSpec?
             if args["secret"] == nil, let op = Catalog.operation(named: "get_default_webhook_secret") {
-                fetchDecision = try session.authorize(op.name, op, arguments: [:])
+                fetchDecision = try session.authorize(op.name, op, arguments: [:], pausing: call.vm)
                 operation = op
             }
             let secret = args["secret"]?.stringValue

@@ -103,7 +103,7 @@ public enum ReplicateLibrary {
             }
             let client = session.client
             let prepared = try mapper.prepare(arguments, client: client)
-            let decision = try session.authorize(operation.name, operation, arguments: arguments)
+            let decision = try session.authorize(operation.name, operation, arguments: arguments, pausing: call.vm)
             if creatingOperations.contains(operation.name) { try session.reserveCreate(operation.name) }
             let frozen = arguments
             let pageCursor = cursor

@@ -71,8 +71,9 @@ public final class ReplicateSession: @unchecked Sendable {
 
     /// Decides whether `function` (which performs `operation`) may run, asking when the policy
     /// says `ask`. Returns the decision for the call log; throws a `permission` error (and logs
-    /// the denial) otherwise. Runs on the VM thread, before any request.
-    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue]) throws -> String {
+    /// the denial) otherwise. Runs on the VM thread, before any request; the time a person takes
+    /// to answer does not count toward `vm`'s time limit.
+    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue], pausing vm: LuaVM) throws -> String {
         if settings.policy.force { return "forced" }
         let setting = settings.policy.setting(for: function, operation: operation)
         switch setting.mode {
@@ -88,7 +89,7 @@ public final class ReplicateSession: @unchecked Sendable {
             if remembered { return "approved" }
             let request = ApprovalRequest(function: function, access: operation.access, arguments: ArgumentSummary.line(arguments))
             progress?.clear()
-            switch approver.approve(request) {
+            switch vm.withTimeLimitPaused({ approver.approve(request) }) {
             case .yes:
                 return "approved"
             case .alwaysThisFunction:

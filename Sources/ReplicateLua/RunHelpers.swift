@@ -73,7 +73,7 @@ enum RunHelpers {
             let session = try source.get(for: "run")
             let (creation, options) = try creation(call, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
-            let decision = try session.authorize("run", creation.operation, arguments: creation.arguments)
+            let decision = try session.authorize("run", creation.operation, arguments: creation.arguments, pausing: call.vm)
             try session.reserveCreate("run")
             let client = session.client
             let label = creation.target.description
@@ -122,7 +122,7 @@ enum RunHelpers {
             let timeout = try timeout(options, function: "wait")
             let operationName = isTraining ? "get_training" : "get_prediction"
             guard let operation = Catalog.operation(named: operationName) else { return { [] } }
-            let decision = try session.authorize("wait", operation, arguments: [isTraining ? "training_id" : "prediction_id": .string(id)])
+            let decision = try session.authorize("wait", operation, arguments: [isTraining ? "training_id" : "prediction_id": .string(id)], pausing: call.vm)
             let client = session.client
             let waitID = id
             let training = isTraining

@@ -55,7 +55,7 @@ enum StreamHelpers {
         .async { call in
             let session = try source.get(for: "stream")
             let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
-            let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments)
+            let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments, pausing: call.vm)
             try session.reserveCreate("stream")
             let client = session.client
             let label = creation.target.description

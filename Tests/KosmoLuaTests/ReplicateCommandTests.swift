@@ -81,13 +81,13 @@ import Testing
 
 /// The approval prompt on a real pseudo-terminal (tmux): y performs, n refuses, a stops asking.
 @Suite(.serialized) struct ApprovalPromptTests {
-    func withPrompt(_ script: String, _ body: (REPLTests.Session) async throws -> Void) async throws {
+    func withPrompt(_ script: String, flags: String = "", _ body: (REPLTests.Session) async throws -> Void) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/script.lua"
         try write(script, to: path)
         // The pane stays after the script ends so its last lines can be read.
-        let session = try await REPLTests.Session(home: directory, command: "sh -c '\(Binaries.kosmo) --sim \(path); echo EXIT=$?; sleep 60'", ready: "allow write call")
+        let session = try await REPLTests.Session(home: directory, command: "sh -c '\(Binaries.kosmo) --sim \(flags) \(path); echo EXIT=$?; sleep 60'", ready: "allow write call")
         defer { Task { await session.close() } }
         try await body(session)
     }
@@ -103,6 +103,18 @@ import Testing
             try await session.line("y")
             let after = try await session.waitFor("EXIT=")
             #expect(after.contains("output: hello tty") && after.contains("EXIT=0"))
+        }
+    }
+
+    @Test("Time spent answering does not count toward --timeout")
+    func slowAnswer() async throws {
+        // Answered after 2 s with a 1 s limit: neither the limit nor the watchdog (which ends a
+        // process stuck past its deadline) counts the wait.
+        try await withPrompt("print('output: ' .. \(Self.create).output)", flags: "--timeout 1") { session in
+            try await Task.sleep(nanoseconds: 2_000_000_000)
+            try await session.line("y")
+            let after = try await session.waitFor("EXIT=")
+            #expect(after.contains("output: hello tty") && after.contains("EXIT=0"), "\(after)")
         }
     }
 

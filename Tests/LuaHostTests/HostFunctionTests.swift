@@ -49,6 +49,12 @@ import Testing
                 return [.string("inplace:" + value)]
             }
         }))
+        vm.register("waitfor", sync: { call in
+            // A wait for a person (an approval prompt), paused or not.
+            let ms = UInt32(call.integer(1) ?? 0)
+            if call.boolean(2) { call.vm.withTimeLimitPaused { usleep(ms * 1000) } } else { usleep(ms * 1000) }
+            return 0
+        })
         vm.register("all", sync: { call in
             let count = Int(call.argumentCount)
             let failures = try call.vm.runTasks(count: count, concurrency: count, from: call.L) { thread, index in
@@ -127,6 +133,15 @@ import Testing
             "local ok = pcall(string.rep, 'x', 64 * 1024 * 1024) return tostring(ok) .. ':' .. fetch(1, 'after')",
         ], limits: Limits(memoryBytes: 16 * 1024 * 1024))
         #expect(out == ["false:inplace:after"])
+    }
+
+    @Test func timeSpentWaitingForAPersonDoesNotCountTowardTheTimeLimit() async throws {
+        let out = try await evalAll([
+            "waitfor(700, true) for i = 1, 1e5 do end return 'answered in time'",
+            "waitfor(700, false) for i = 1, 1e5 do end return 'not reached'",
+        ], limits: Limits(timeoutSeconds: 0.4))
+        #expect(out.first == "answered in time")
+        #expect(out.last??.contains("time limit exceeded") == true, "\(String(describing: out.last))")
     }
 
     @Test func aTimeLimitEndsWorkInPlaceWithTheVMsOwnError() async throws {

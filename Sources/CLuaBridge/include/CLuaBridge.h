@@ -83,6 +83,13 @@ void kl_clear_interrupt(lua_State *L);
 typedef void (*kl_watchdog_action)(void *ctx);
 int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx);
 void kl_watchdog_stop(void);
+/// Holds the watchdog while the VM waits for a person (an approval prompt), then lets it go on
+/// with its deadline `held_ns` later.
+void kl_watchdog_hold(void);
+void kl_watchdog_release(uint64_t held_ns);
+
+/// Moves the run's deadline (if it has one) `by_ns` later.
+void kl_extend_deadline(lua_State *L, uint64_t by_ns);
 
 /// `xpcall` whose message handler is skipped once a time, instruction or interrupt limit is hit
 /// (Lua runs handlers of errors raised in hooks with hooks off, so they could loop forever).
