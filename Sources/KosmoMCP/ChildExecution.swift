@@ -111,6 +111,9 @@ struct ChildExecution: Sendable {
             close(stdoutFD)
             group.leave()
         }
+        // A timer cancelled when the child ends: with `asyncAfter` every execution's closure
+        // and reaper stayed in memory until its deadline, long after the execution was over.
+        let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
         let socketFD = socket[0]
         let approvals = self.approvals
         group.enter()
@@ -119,7 +122,9 @@ struct ChildExecution: Sendable {
             while let line = FileDescriptorIO.readLine(socketFD) {
                 let answer: ApprovalAnswer
                 if let question = ApprovalChannel.Question(line: line) {
+                    deadline.hold()
                     answer = approvals.askBlocking(question)
+                    deadline.release()
                 } else {
                     answer = .no
                 }
@@ -129,12 +134,6 @@ struct ChildExecution: Sendable {
             group.leave()
         }
 
-        // A timer cancelled when the child ends: with `asyncAfter` every execution's closure
-        // and reaper stayed in memory until its deadline, long after the execution was over.
-        let deadline = DispatchSource.makeTimerSource(queue: ChildExecution.blockingWork)
-        deadline.schedule(deadline: .now() + hardDeadline)
-        deadline.setEventHandler { reaper.killIfRunning() }
-        deadline.resume()
         let status = reaper.wait()
         deadline.cancel()
         group.wait()

@@ -233,6 +233,24 @@ func toolText(_ result: [String: Any]) -> String {
         }
     }
 
+    /// A person who takes longer to answer than the execution's whole time limit: neither the
+    /// child nor the server (which kills a child at its limit plus 1.7 s) counts the wait.
+    @Test func aSlowAnswerDoesNotCountTowardTheTimeLimit() async throws {
+        try await onThread {
+            let session = try MCPSession(["mcp", "--sim", "--write", "ask"])
+            defer { session.close() }
+            _ = try session.initialize(elicitation: true)
+            session.onRequest = { _ in
+                usleep(3_500_000)
+                return ["action": "accept", "content": ["answer": "allow once"]]
+            }
+            let run = "return replicate.run('replicate/hello-world:\(Self.helloVersion)', {text = 'slow'})"
+            let (answered, _) = try session.execute(run, ["timeout_seconds": 1])
+            #expect(answered["result"] as? String == "hello slow", "\(answered)")
+            #expect(calls(answered).first?["decision"] as? String == "approved")
+        }
+    }
+
     @Test func exposeFunctionsOffersToolsPerPolicy() async throws {
         try await onThread {
             let session = try MCPSession(["mcp", "--sim", "--write", "ask", "--expose", "functions"])
