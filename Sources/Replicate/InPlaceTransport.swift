@@ -23,12 +23,12 @@ public struct Stopped: Error, CustomStringConvertible {
 }
 
 // Why in place: a Lua script's main chunk waits for each `replicate.*` call's answer anyway. Sent
-// through AsyncHTTPClient, a call crosses threads four times (script → Swift task → NIO event loop
-// → task → script), and on a small machine each crossing is a scheduler wake-up costing tens of
-// microseconds — most of a call against a local server (Benchmarks/notes.md). Sent with libcurl
-// from the script's own thread, the request goes out and the answer comes back on that thread,
-// as with Python's or Ruby's blocking clients. Calls from scheduler tasks (`replicate.map`, …)
-// keep AsyncHTTPClient: they must run side by side.
+// through AsyncHTTPClient, a call crosses threads at least twice (script → NIO event loop →
+// script), and on a small machine each crossing is a scheduler wake-up costing tens of
+// microseconds — about half of a call against a local server (Benchmarks/notes.md). Sent with
+// libcurl from the script's own thread, the request goes out and the answer comes back on that
+// thread, as with Python's or Ruby's blocking clients. Calls from scheduler tasks
+// (`replicate.map`, …) keep AsyncHTTPClient: they must run side by side.
 extension Transport {
     /// `send`, on the calling thread, blocking it: the same retries, timeouts, error kinds and
     /// redaction. Returns nil when it cannot send this way — libcurl is not installed, or another
@@ -55,11 +55,7 @@ extension Transport {
     }
 
     private func executeInPlace(_ exchange: HTTPExchange, on connection: CurlConnection, stop: StopCheck) throws -> RawResponse {
-        var headers = standardHeaders(for: exchange.url)
-        for (name, value) in exchange.headers {
-            headers.removeAll { HeaderName.equal($0.0, name) }
-            headers.append((name, value))
-        }
+        let headers = requestHeaders(exchange)
         var timeout = effectiveTimeout(exchange)
         var cappedByCaller = false
         // A few milliseconds past the caller's deadline, so that when curl gives up the caller's

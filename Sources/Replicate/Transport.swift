@@ -292,11 +292,21 @@ final class Transport: Sendable {
         return headers
     }
 
+    /// The headers both ways of sending put on `exchange`: the standard ones, then the
+    /// exchange's own, each replacing a standard one of the same name.
+    func requestHeaders(_ exchange: HTTPExchange) -> [(String, String)] {
+        var headers = standardHeaders(for: exchange.url)
+        for (name, value) in exchange.headers {
+            headers.removeAll { HeaderName.equal($0.0, name) }
+            headers.append((name, value))
+        }
+        return headers
+    }
+
     private func makeRequest(_ exchange: HTTPExchange) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: exchange.url.absoluteString)
         request.method = HTTPMethod(rawValue: exchange.method.uppercased())
-        for (name, value) in standardHeaders(for: exchange.url) { request.headers.add(name: name, value: value) }
-        for (name, value) in exchange.headers { request.headers.replaceOrAdd(name: name, value: value) }
+        for (name, value) in requestHeaders(exchange) { request.headers.add(name: name, value: value) }
         if let body = exchange.body {
             request.body = .bytes(ByteBuffer(data: body))
         }
