@@ -72,8 +72,16 @@ public final class Simulator: Sendable {
         var port: Int? = nil
         for await p in ready { port = p; break }
         guard let port else {
-            // The server task ended before listening: surface its error (e.g. address in use).
-            try await task.value
+            // The server task ended before listening: surface its error (e.g. address in use),
+            // after letting the loop's thread go (a failed start is not shut down by callers).
+            await shutdown()
+            do {
+                try await task.value
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw SimulatorError.addressInUse(host: options.host, port: options.port)
+            } catch let error as IOError where error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+                throw SimulatorError.cannotListen(host: options.host, port: options.port, reason: String(cString: strerror(error.errnoCode)))
+            }
             throw SimulatorError.notListening
         }
         boundPort.withLockedValue { $0 = port }
@@ -116,7 +124,21 @@ public final class Simulator: Sendable {
 
 public enum SimulatorError: Error, CustomStringConvertible {
     case notListening
-    public var description: String { "the simulator stopped before it was listening" }
+    /// Something else listens on the port.
+    case addressInUse(host: String, port: Int)
+    /// The address cannot be bound (a privileged port, an address this machine does not have).
+    case cannotListen(host: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notListening:
+            return "the simulator stopped before it was listening"
+        case .addressInUse(let host, let port):
+            return "port \(port) on \(host) is already in use: stop what listens there or choose another port (port 0 picks a free one)"
+        case .cannotListen(let host, let port, let reason):
+            return "cannot listen on \(host) port \(port): \(reason); choose another host or port (port 0 picks a free one)"
+        }
+    }
 }
 
 /// Everything the handlers share.

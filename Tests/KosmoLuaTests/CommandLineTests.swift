@@ -98,6 +98,16 @@ import Testing
         let result = try await kosmo(["-e", "print(require('pretty').format({1, {a = 'x'}, b = true}))"])
         #expect(result.stdout == "{ 1, { a = \"x\" }, b = true }\n")
     }
+
+    @Test func aSimulatorOnAPortInUseSaysSo() async throws {
+        let first = try await SimProcess.start()
+        defer { _ = first.stop() }
+        let port = try #require(URL(string: first.baseURL)?.port)
+        let second = try await kosmo(["sim", "--port", String(port)])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("port \(port) on 127.0.0.1 is already in use"), "\(second.stderr)")
+        #expect(second.stderr.contains("port 0 picks a free one"))
+    }
 }
 
 /// The sandbox list from the host-core issue, through the binary: each ends non-zero with a
