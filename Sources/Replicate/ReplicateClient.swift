@@ -402,7 +402,7 @@ struct RequestBuilder {
     }
 }
 
-/// Reads a response body into a `JSONValue` according to its content type.
+/// Turns a successful response into an `APIResponse`, reading its body by its content type.
 enum ResponseDecoder {
     /// The response for `raw` (a success): a JSON body checked now and decoded on first read of
     /// `body`, or decoded now when `decodeNow`; other bodies as `APIResponse.body` describes.
