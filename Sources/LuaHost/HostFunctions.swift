@@ -44,17 +44,9 @@ public struct HostWait {
     unowned(unsafe) let vm: LuaVM
 
     /// True once Ctrl-C was pressed, the run's time limit passed or its instruction limit was
-    /// hit: the work should give up.
+    /// hit: the work should give up (the call then raises that stop's own error).
     public func shouldStop() -> Bool {
-        let s = kl_getstate(vm.state)
-        if s.pointee.interrupt != 0 { return true }
-        // A memory error is not a stop: a script may catch it and go on calling the API.
-        switch s.pointee.limit_hit {
-        case Int32(KL_LIMIT_DEADLINE.rawValue), Int32(KL_LIMIT_INSTRUCTIONS.rawValue), Int32(KL_LIMIT_INTERRUPT.rawValue): return true
-        default: break
-        }
-        if let deadline = vm.deadlineNanos { return kl_now_ns() >= deadline }
-        return false
+        vm.dueStop() != nil
     }
 
     /// Seconds until the run's time limit, nil without one.

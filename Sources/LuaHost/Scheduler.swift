@@ -151,19 +151,23 @@ extension LuaVM {
 
     /// A reason to stop waiting: the deadline passed or Ctrl-C. Marks the limit as hit (sticky).
     private func stopReason() -> String? {
+        guard let due = dueStop() else { return nil }
+        kl_getstate(state).pointee.limit_hit = Int32(due.limit.rawValue)
+        return due.message
+    }
+
+    /// The stop that is due — Ctrl-C, the deadline passed, a time or instruction limit already
+    /// hit — and its message, without marking it. A memory error is not one: a script may catch
+    /// it and go on.
+    func dueStop() -> (limit: kl_limit, message: String)? {
         let s = kl_getstate(state)
-        if s.pointee.interrupt != 0 {
-            s.pointee.limit_hit = Int32(KL_LIMIT_INTERRUPT.rawValue)
-            return "interrupted!"
+        if s.pointee.interrupt != 0 { return (KL_LIMIT_INTERRUPT, "interrupted!") }
+        if let deadline = deadlineNanos, kl_now_ns() >= deadline { return (KL_LIMIT_DEADLINE, "time limit exceeded") }
+        switch s.pointee.limit_hit {
+        case Int32(KL_LIMIT_DEADLINE.rawValue): return (KL_LIMIT_DEADLINE, "time limit exceeded")
+        case Int32(KL_LIMIT_INSTRUCTIONS.rawValue): return (KL_LIMIT_INSTRUCTIONS, "instruction limit exceeded")
+        default: return nil
         }
-        if let deadline = deadlineNanos, kl_now_ns() >= deadline {
-            s.pointee.limit_hit = Int32(KL_LIMIT_DEADLINE.rawValue)
-            return "time limit exceeded"
-        }
-        let hit = s.pointee.limit_hit
-        if hit == Int32(KL_LIMIT_DEADLINE.rawValue) { return "time limit exceeded" }
-        if hit == Int32(KL_LIMIT_INSTRUCTIONS.rawValue) { return "instruction limit exceeded" }
-        return nil
     }
 
     /// Runs `count` Lua functions as scheduler tasks, at most `concurrency` at a time, from a host

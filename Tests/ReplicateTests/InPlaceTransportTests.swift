@@ -45,6 +45,12 @@ import Testing
     }
 
     struct InPlaceUnavailable: Error {}
+
+    /// Whether `result` failed with an error of type `type`.
+    func failed<E: Error>(_ result: Result<APIResponse, any Error>, with type: E.Type) -> Bool {
+        if case .failure(let error) = result { return error is E }
+        return false
+    }
     final class ResultBox: @unchecked Sendable { var result: Result<APIResponse, any Error>? }
 
     @Test func theSameRequestGoesOutAndTheSameAnswerComesBack() async throws {
@@ -78,7 +84,7 @@ import Testing
         let client = makeClient(server)
         let create = try client.prepare(Catalog.require("create_prediction"), arguments: ["version": .string(Self.version), "input": .object([:])])
         let declined = try await inPlace(client, create)
-        #expect({ if case .failure(let e) = declined { return e is InPlaceUnavailable } else { return false } }(), "\(declined)")
+        #expect(failed(declined, with: InPlaceUnavailable.self), "\(declined)")
         #expect(await server.requests().isEmpty)
         let delete = try client.prepare(Catalog.require("delete_file"), arguments: ["file_id": .string("f1")])
         #expect(try await inPlace(client, delete).get().status == 204)
@@ -123,11 +129,7 @@ import Testing
     }
 
     @Test func aSlowAnswerTimesOut() async throws {
-        let server = try await TestServer { _, _ in
-            var r = TestResponse.json(#"{"username":"late"}"#)
-            r.delay = 3
-            return r
-        }
+        let server = try await TestServer { _, _ in .late(3) }
         defer { Task { await server.stop() } }
         let client = makeClient(server, maxRetries: 0, requestTimeout: 0.3)
         let started = Date()
@@ -142,11 +144,7 @@ import Testing
     }
 
     @Test func theCallersStopCheckEndsAWait() async throws {
-        let server = try await TestServer { _, _ in
-            var r = TestResponse.json(#"{"username":"late"}"#)
-            r.delay = 20
-            return r
-        }
+        let server = try await TestServer { _, _ in .late(20) }
         defer { Task { await server.stop() } }
         let client = makeClient(server, maxRetries: 0, requestTimeout: 30)
         let prepared = try client.prepare(Catalog.require("get_account"), arguments: [:])
@@ -156,14 +154,14 @@ import Testing
         let pressed = Date().addingTimeInterval(0.2)
         var started = Date()
         let interrupted = try await inPlace(client, prepared, stop: StopCheck(shouldStop: { Date() >= pressed }, secondsLeft: { nil }))
-        #expect({ if case .failure(let e) = interrupted { return e is Stopped } else { return false } }(), "\(interrupted)")
+        #expect(failed(interrupted, with: Stopped.self), "\(interrupted)")
         #expect(Date().timeIntervalSince(started) < 5)
 
         // A deadline 0.3 s away: the exchange is given no longer than that.
         let deadline = Date().addingTimeInterval(0.3)
         started = Date()
         let late = try await inPlace(client, prepared, stop: StopCheck(shouldStop: { Date() >= deadline }, secondsLeft: { deadline.timeIntervalSinceNow }))
-        #expect({ if case .failure(let e) = late { return e is Stopped } else { return false } }(), "\(late)")
+        #expect(failed(late, with: Stopped.self), "\(late)")
         #expect(Date().timeIntervalSince(started) < 2.5)
     }
 
@@ -181,7 +179,7 @@ import Testing
         let prepared = try client.prepare(Catalog.require("get_account"), arguments: [:])
         let held = try #require(client.transport.inPlace.acquire(), "libcurl is installed here (make deps)")
         let result = try await inPlace(client, prepared)
-        #expect({ if case .failure(let e) = result { return e is InPlaceUnavailable } else { return false } }(), "\(result)")
+        #expect(failed(result, with: InPlaceUnavailable.self), "\(result)")
         client.transport.inPlace.release(held)
         #expect(try await inPlace(client, prepared).get().body["username"]?.stringValue == "alice")
         #expect(await server.requests().count == 1)

@@ -84,11 +84,7 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
     }
 
     @Test func slowResponseTimesOut() async throws {
-        let server = try await TestServer { _, _ in
-            var r = TestResponse.json(#"{"username":"late"}"#)
-            r.delay = 3
-            return r
-        }
+        let server = try await TestServer { _, _ in .late(3) }
         defer { Task { await server.stop() } }
         let client = makeClient(server, maxRetries: 0, requestTimeout: 0.3)
         let started = Date()

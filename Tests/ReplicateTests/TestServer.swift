@@ -34,6 +34,13 @@ struct TestResponse: Sendable {
 
     static let dropped = TestResponse(drop: true)
 
+    /// An account answer sent only after `seconds`: a server slower than the client's patience.
+    static func late(_ seconds: TimeInterval) -> TestResponse {
+        var response = json(#"{"username":"late"}"#)
+        response.delay = seconds
+        return response
+    }
+
     static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> TestResponse {
         TestResponse(status: status, headers: [("Content-Type", "application/json")] + headers, chunks: [(0, Data(text.utf8))])
     }
