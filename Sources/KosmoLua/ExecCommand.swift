@@ -134,6 +134,9 @@ struct ExecRun {
             failure = ExecEnvelope.Failure(kind: "runtime", message: "\(error)")
         }
         Interrupts.disarm()
+        // Finalizers left pending run now, under the run's limits and with host functions
+        // refused, so nothing the script left behind acts after the envelope is written.
+        vm.close()
         let envelope = ExecEnvelope(
             ok: failure == nil, result: result, output: output.text, outputTruncated: output.truncated, error: failure,
             calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)

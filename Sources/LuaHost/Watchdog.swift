@@ -11,6 +11,11 @@ public enum Watchdog {
     /// descriptor `fd` and exits the process with status `exitCode` (1 for the CLI).
     public static func arm(for vm: LuaVM, message: String, fd: Int32 = 2) {
         guard let deadline = vm.deadlineNanos else { return }
+        arm(deadline: deadline, message: message, fd: fd)
+    }
+
+    /// Arms the watchdog for an absolute CLOCK_MONOTONIC `deadline` in nanoseconds.
+    static func arm(deadline: UInt64, message: String, fd: Int32) {
         let bytes = Array(message.utf8)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + 8 + 1)
         // Layout: fd (Int32), length (UInt32), bytes.
