@@ -153,7 +153,7 @@ public final class LuaVM {
     /// Arms the limits for a run: the instruction budget and the deadline start now.
     public func beginLimits() {
         runStartNanos = kl_now_ns()
-        let deadline = limits.timeoutSeconds.map { runStartNanos + UInt64(max(0, $0) * 1e9) } ?? 0
+        let deadline = limits.timeoutSeconds.map { runStartNanos + Self.nanoseconds($0) } ?? 0
         kl_set_limits(state, limits.memoryBytes.map { Int($0) } ?? 0, limits.instructions ?? 0, deadline)
     }
 
@@ -284,7 +284,16 @@ public final class LuaVM {
     }
 
     static func formatSeconds(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+        seconds == seconds.rounded() && abs(seconds) < 1e15 ? "\(Int64(seconds)) s" : "\(seconds) s"
+    }
+
+    /// `seconds` as nanoseconds for a deadline, saturating: negative or NaN is 0, and anything
+    /// past a century is a century (the flags check their ranges; this keeps the host whole if
+    /// a caller did not).
+    static func nanoseconds(_ seconds: Double) -> UInt64 {
+        let century = 100.0 * 365 * 24 * 3600
+        guard seconds > 0 else { return 0 }
+        return UInt64(min(seconds, century) * 1e9)
     }
 }
 

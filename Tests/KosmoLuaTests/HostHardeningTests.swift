@@ -185,6 +185,59 @@ struct HostHardeningTests {
         #expect(errorMessage(slowEnvelope).contains("time limit exceeded"), "\(errorMessage(slowEnvelope))")
     }
 
+    // MARK: Numbers from scripts
+
+    /// Extreme numbers in every argument slot and option of every `replicate` function: each
+    /// call may fail with an error, but the process must live (a conversion that traps would
+    /// end it with SIGILL). The output names the last call tried, so a crash points at it.
+    @Test("Extreme numbers in every function's arguments and options are errors, never a crash")
+    func extremeNumbersEverywhere() async throws {
+        let code = #"""
+            local values = {1e300, -1e300, 2^63, -2^63, math.maxinteger, math.mininteger, 0.5, -1, 0, 1e-300}
+            local numeric = {"max_instances", "min_instances", "expiry", "limit", "timestamp", "tolerance",
+              "timeout", "wait", "cancel_after", "concurrency", "seconds"}
+            local skip = {help = true, map = true, all = true, paginate = true, stream = true}
+            local names = {}
+            for name in pairs(replicate) do
+              if not name:find("^replicate_") and not skip[name] and type(replicate[name]) == "function" then names[#names + 1] = name end
+            end
+            table.sort(names)
+            local tried = 0
+            local function try(label, f, ...)
+              print(label)
+              pcall(f, ...)
+              tried = tried + 1
+            end
+            for _, name in ipairs(names) do
+              local f = replicate[name]
+              for _, v in ipairs(values) do
+                local args = {model_owner = "sim", model_name = "echo", prediction_id = "p", training_id = "t",
+                  deployment_owner = "sim", deployment_name = "d", file_id = "f", owner = "o", signature = "s",
+                  query = "q", name = "n", hardware = "cpu", version = "v", version_id = "v", collection_slug = "c",
+                  input = {text = "x", seconds = v}}
+                for _, n in ipairs(numeric) do args[n] = v end
+                try(name .. " " .. tostring(v) .. " alone", f, v)
+                try(name .. " " .. tostring(v) .. " in every argument", f, args)
+                try(name .. " " .. tostring(v) .. " in every option", f, "sim/echo", {text = "x"},
+                  {timeout = v, wait = v, cancel_after = v})
+              end
+            end
+            for _, v in ipairs(values) do
+              try("map " .. tostring(v), replicate.map, {1, 2}, function(x) return x end, {concurrency = v})
+              try("paginate " .. tostring(v), function() for _ in replicate.paginate("list_predictions", {limit = v}) do break end end)
+              try("stream " .. tostring(v), function() for _ in replicate.stream("sim/echo", {text = "x"}, {timeout = v, wait = v}) do end end)
+              try("webhooks.sign " .. tostring(v), replicate.webhooks.sign, {id = "a", timestamp = v, body = "b", secret = "whsec_eA=="})
+              try("webhooks.verify " .. tostring(v), replicate.webhooks.verify, {body = "b", secret = "whsec_eA==", tolerance = v,
+                headers = {["webhook-id"] = "a", ["webhook-timestamp"] = string.format("%.0f", v), ["webhook-signature"] = "v1,x"}})
+            end
+            print("alive after " .. tried .. " calls")
+            """#
+        let result = try await kosmo(["exec", "--sim", "--timeout", "120", "--max-predictions", "10000", "-"], stdin: code, timeout: 150)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(result.status == 0, "exit \(result.status) after: \(lines.last ?? "") \(result.stderr.prefix(600))")
+        #expect(lines.last?.hasPrefix("alive after ") == true, "stopped after: \(lines.suffix(2)) \(result.stderr.prefix(600))")
+    }
+
     // MARK: Views, markers, kinds, arg, sizes
 
     @Test("pairs over a read-only view never hands out the real table")
