@@ -31,6 +31,12 @@ struct JSONShape {
 
     /// The outline of `bytes`, or why they are not one JSON value.
     static func outline(_ bytes: ArraySlice<UInt8>) throws(SyntaxError) -> Top {
+        try scan(bytes).top
+    }
+
+    /// The outline of `bytes` and the first number in them too large for a `Double` (valid
+    /// JSON, but no decoder here can read it), or why they are not one JSON value.
+    static func scan(_ bytes: ArraySlice<UInt8>) throws(SyntaxError) -> (top: Top, hugeNumber: String?) {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw SyntaxError(offset: 0, reason: "the text is not valid UTF-8")
         }
@@ -39,12 +45,14 @@ struct JSONShape {
         let top = try scanner.value(depth: 0, outlining: true)
         scanner.skipWhitespace()
         guard scanner.position == bytes.endIndex else { throw scanner.failure("unexpected data after the JSON value") }
-        return top
+        return (top, scanner.hugeNumber)
     }
 
     private struct Scanner {
         let bytes: ArraySlice<UInt8>
         var position: Int
+        /// The first number too large for a `Double`, as written (at most 40 characters).
+        var hugeNumber: String?
 
         init(bytes: ArraySlice<UInt8>) {
             self.bytes = bytes
@@ -154,6 +162,14 @@ struct JSONShape {
         }
 
         mutating func number() throws(SyntaxError) {
+            let start = position
+            defer {
+                // Only an exponent or 309 digits can go past Double's range (about 1.8e308).
+                if hugeNumber == nil, bytes[start..<position].contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) || position - start > 308 {
+                    let text = String(decoding: bytes[start..<position], as: UTF8.self)
+                    if !(Double(text)?.isFinite ?? false) { hugeNumber = String(text.prefix(40)) }
+                }
+            }
             if current == UInt8(ascii: "-") { position += 1 }
             guard let first = current, Self.isDigit(first) else { throw failure("bad number") }
             position += 1

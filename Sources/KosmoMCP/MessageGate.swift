@@ -12,8 +12,8 @@ import Replicate
 /// - JSON but not a request, notification or response, or an id that is not a string or an
 ///   integer (MCP does not allow null ids; the SDK's ids are 64-bit integers): −32600 Invalid
 ///   Request, `"id": null`;
-/// - a request whose params do not have the method's shape: −32602 Invalid params, echoing the
-///   id as the client wrote it.
+/// - a request whose params are not an object, hold a number beyond a `Double`, or do not
+///   have the method's shape: −32602 Invalid params, echoing the id as the client wrote it.
 ///
 /// What passes is what the SDK decodes without error, so it never has to answer by itself.
 enum MessageGate {
@@ -35,14 +35,15 @@ enum MessageGate {
     /// The verdict on one line (without its newline).
     static func check(_ line: ArraySlice<UInt8>) -> Verdict {
         let top: JSONShape.Top
+        let hugeNumber: String?
         do {
-            top = try JSONShape.outline(line)
+            (top, hugeNumber) = try JSONShape.scan(line)
         } catch {
             return .answer(response(id: nil, .parseError, "Parse error: the message is not JSON (\(error.description))"))
         }
         switch top {
         case .object(let members):
-            guard let refusal = check(object: line, members: members) else { return .forward }
+            guard let refusal = check(object: line, members: members, hugeNumber: hugeNumber) else { return .forward }
             return .answer(refusal)
         case .array(let elements):
             // A batch: forwarded whole when every message in it would be; the SDK refuses a
@@ -51,10 +52,10 @@ enum MessageGate {
                 return .answer(response(id: nil, .invalidRequest, "Invalid Request: an empty batch"))
             }
             for (index, element) in elements.enumerated() {
-                guard case .object(let members)? = try? JSONShape.outline(element) else {
+                guard case (.object(let members), let hugeNumber)? = try? JSONShape.scan(element) else {
                     return .answer(response(id: nil, .invalidRequest, "Invalid Request: message \(index + 1) of the batch is not a JSON object"))
                 }
-                if let refusal = check(object: element, members: members) {
+                if let refusal = check(object: element, members: members, hugeNumber: hugeNumber) {
                     let detail = (try? JSONValue(parsing: refusal))?["error"]?["message"]?.stringValue ?? "it is not valid"
                     return .answer(response(id: nil, .invalidRequest, "Invalid Request: message \(index + 1) of the batch was refused, so the batch was: \(detail)"))
                 }
@@ -66,7 +67,7 @@ enum MessageGate {
     }
 
     /// nil when the object may go to the SDK; else the answer to send.
-    static func check(object line: ArraySlice<UInt8>, members: [String: ArraySlice<UInt8>]) -> Data? {
+    static func check(object line: ArraySlice<UInt8>, members: [String: ArraySlice<UInt8>], hugeNumber: String?) -> Data? {
         let id = members["id"].flatMap(echoableID)
         guard let version = members["jsonrpc"], value(version) == .string("2.0") else {
             return response(id: id, .invalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\"")
@@ -84,10 +85,17 @@ enum MessageGate {
             }
             guard let id else {
                 // A notification: never answered, but the SDK must be able to read it.
-                guard (try? decoder.decode(Message<LooseNotification>.self, from: data)) != nil else {
+                guard hugeNumber == nil, (try? decoder.decode(Message<LooseNotification>.self, from: data)) != nil else {
                     return response(id: nil, .invalidRequest, "Invalid Request: the notification \(name) cannot be read (its params must be a JSON object)")
                 }
                 return nil
+            }
+            // JSON-RPC's params are structured; MCP's are an object (null is let pass, as the SDK reads it as absent).
+            if let params = members["params"], params.first != UInt8(ascii: "{"), value(params) != .null {
+                return response(id: id, .invalidParams, "Invalid params for \(name): 'params' must be an object")
+            }
+            if let hugeNumber {
+                return response(id: id, .invalidParams, "Invalid params for \(name): the number \(hugeNumber) is beyond the range of a 64-bit float (about ±1.8e308)")
             }
             do {
                 _ = try decoder.decode(Request<LooseMethod>.self, from: data)
@@ -98,7 +106,7 @@ enum MessageGate {
             return nil
         }
         if members["result"] != nil || members["error"] != nil {
-            guard (try? decoder.decode(Response<LooseMethod>.self, from: data)) != nil else {
+            guard hugeNumber == nil, (try? decoder.decode(Response<LooseMethod>.self, from: data)) != nil else {
                 return response(id: nil, .invalidRequest, "Invalid Request: the response cannot be read (it needs an id and a result or an error object)")
             }
             return nil
