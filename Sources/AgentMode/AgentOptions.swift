@@ -226,6 +226,9 @@ public struct AgentOptions: Sendable {
         """ + "\n" + limitUsage + "\n" + ReplicateFlags.usage + "\n" + """
         With --sim, one simulator serves the whole session, so its state persists between calls,
         and writes are allowed unless --write, KOSMO_LUA_WRITE or the config file says otherwise.
+        Input: one message per line, at most 4 MiB; execute_lua's code at most 1 MiB, a search
+        query 1000 bytes, a function name 200. A result envelope over 4 MiB comes back as a limit
+        error; error messages and tracebacks are cut at 16 KiB.
         """
 
     /// `kosmo-lua doctor --help`.
