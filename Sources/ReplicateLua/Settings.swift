@@ -80,10 +80,12 @@ public struct ReplicateSettings: Sendable {
         case "allow-read": allowRead.append(try Self.directory(flag.value ?? "", flag: "--allow-read"))
         case "allow-write": allowWrite.append(try Self.directory(flag.value ?? "", flag: "--allow-write"))
         case "max-predictions":
-            guard let n = Int(flag.value ?? ""), n >= 0 else {
-                throw SettingsError("--max-predictions needs a whole number (0 or more), got '\(flag.value ?? "")'")
+            do {
+                let bound = BoundedNumber.maxPredictions
+                maxPredictions = try bound.integer(try bound.parse(flag.value ?? "", name: "--max-predictions"), name: "--max-predictions")
+            } catch {
+                throw SettingsError(error.message)
             }
-            maxPredictions = n
         case "trace": trace = true
         case "quiet": quiet = true
         case "sim": simulate = true
@@ -138,7 +140,7 @@ public struct ReplicateFlags: Sendable {
           --force               bypass the read/write policy (recorded in the call log)
           --allow-read DIR      sandbox: let upload read files under DIR
           --allow-write DIR     sandbox: let download write files under DIR
-          --max-predictions N   create at most N predictions and trainings in this run
+          --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)
