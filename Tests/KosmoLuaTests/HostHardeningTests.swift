@@ -238,6 +238,14 @@ struct HostHardeningTests {
         #expect(lines.last?.hasPrefix("alive after ") == true, "stopped after: \(lines.suffix(2)) \(result.stderr.prefix(600))")
     }
 
+    @Test("The simulator takes a page cursor past any offset as an empty page")
+    func hostileCursor() async throws {
+        let cursor = Data("o:\(Int.max)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+        let (result, e) = try await execJSON("local page = replicate.list_predictions{cursor = '\(cursor)'} return #page.results", ["--sim"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(e["result"] as? Int == 0, "\(e)")
+    }
+
     // MARK: Views, markers, kinds, arg, sizes
 
     @Test("pairs over a read-only view never hands out the real table")
