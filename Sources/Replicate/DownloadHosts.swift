@@ -112,6 +112,12 @@ public struct DownloadHostRefused: Error, Sendable, CustomStringConvertible {
     /// Whether the refused URL came from a redirect (and from which host).
     public let redirectedFrom: String?
 
+    /// The refusal of `url` (reached by a redirect from `redirectedFrom`, if given).
+    public init(refusing url: URL, redirectedFrom: URL? = nil) {
+        host = DownloadHosts.hostAndPort(url)
+        self.redirectedFrom = redirectedFrom.map(DownloadHosts.hostAndPort)
+    }
+
     public var description: String {
         if let redirectedFrom { return "the download from \(redirectedFrom) was redirected to \(host), which is not an allowed download host" }
         return "\(host) is not an allowed download host"

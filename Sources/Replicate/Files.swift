@@ -165,7 +165,7 @@ extension ReplicateClient {
             throw ReplicateError.validation("cannot download '\(url.absoluteString)': not an http(s) URL", operation: operation)
         }
         guard mayDownload(from: url, hosts: hosts) else {
-            throw DownloadHostRefused(host: DownloadHosts.hostAndPort(url), redirectedFrom: nil)
+            throw DownloadHostRefused(refusing: url)
         }
         let file = try PartialFile(for: target, operation: operation)
         defer { file.discard() }
@@ -198,7 +198,7 @@ extension ReplicateClient {
                     throw ReplicateError.validation("the download was redirected to a URL that is not http(s)", operation: operation)
                 }
                 guard mayDownload(from: next, hosts: hosts) else {
-                    throw DownloadHostRefused(host: DownloadHosts.hostAndPort(next), redirectedFrom: DownloadHosts.hostAndPort(current))
+                    throw DownloadHostRefused(refusing: next, redirectedFrom: current)
                 }
                 redirects += 1
                 current = next

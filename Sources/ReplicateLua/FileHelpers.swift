@@ -73,14 +73,14 @@ enum FileHelpers {
             guard ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw LuaErrors.validation(function: "download", message: "replicate.download: cannot download '\(source)': not an http(s) URL")
             }
+            let text = try Helpers.requireString(call, 2, function: "download", what: "the destination path")
+            let target = try session.checkWriteTarget(text, function: "download")
             let hosts = session.settings.downloadHosts(sandboxed: session.sandboxed)
             let client = session.client
             guard client.mayDownload(from: url, hosts: hosts) else {
                 session.callLog.append(CallRecord(function: "download", access: "read", decision: "denied", status: nil, ms: 0, predictionID: nil, error: "permission"))
-                throw refusal(DownloadHostRefused(host: DownloadHosts.hostAndPort(url), redirectedFrom: nil), client: client)
+                throw refusal(DownloadHostRefused(refusing: url), client: client)
             }
-            let text = try Helpers.requireString(call, 2, function: "download", what: "the destination path")
-            let target = try session.checkWriteTarget(text, function: "download")
             guard let operation = Catalog.operation(named: "download_file") else { return { [] } }
             let decision = try session.authorize("download", operation, arguments: ["url": .string(source)], pausing: call.vm)
             return {
