@@ -15,6 +15,8 @@ public struct DownloadTarget: Sendable, Equatable {
     public let path: String
     /// The directory holding `path` (where the temporary file is made too).
     public let directory: String
+    /// The file's name in `directory`.
+    public let name: String
     /// The permission bits of the file being replaced; nil when there is none yet.
     public let existingMode: mode_t?
 
@@ -68,8 +70,10 @@ public struct DownloadTarget: Sendable, Equatable {
 
     private init(path: String, existingMode: mode_t?) {
         self.path = path
+        // `path` is absolute: there is always a slash.
         let slash = path.lastIndex(of: "/") ?? path.startIndex
         self.directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        self.name = String(path[path.index(after: slash)...])
         self.existingMode = existingMode
     }
 

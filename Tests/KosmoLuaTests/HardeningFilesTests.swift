@@ -298,6 +298,31 @@ private extension Array where Element == UInt8 {
         #expect(bad.status == 2)
     }
 
+    @Test("In mcp, each execution's download is held to the same hosts, and the server's --allow-download-host reaches it")
+    func mcpExecutionsAreHeldToTheHosts() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let grant = scratch.grant
+        let other = try LoopbackListener { _ in LoopbackListener.ok("mcp bytes") }
+        defer { other.stop() }
+        let code = "return replicate.download('\(other.origin)/x', '\(grant)/m.txt').bytes"
+        try await onThread {
+            let refusing = try MCPSession(["mcp", "--sim", "--allow-write", grant])
+            defer { refusing.close() }
+            _ = try refusing.initialize()
+            let (refused, _) = try refusing.execute(code)
+            #expect(errorKind(refused) == "permission" && errorMessage(refused).contains("--allow-download-host"), "\(refused)")
+            #expect(other.requests.isEmpty)
+
+            let allowing = try MCPSession(["mcp", "--sim", "--allow-write", grant, "--allow-download-host", "127.0.0.1:\(other.port)"])
+            defer { allowing.close() }
+            _ = try allowing.initialize()
+            let (allowed, _) = try allowing.execute(code)
+            #expect(allowed["result"] as? Int == 9, "\(allowed)")
+        }
+        #expect(scratch.contents(grant + "/m.txt") == "mcp bytes")
+    }
+
     @Test("A redirect to a host that is not allowed is refused before it is followed")
     func redirectsAreChecked() async throws {
         let scratch = try Scratch()
