@@ -153,16 +153,19 @@ private extension Array where Element == UInt8 {
         #expect(scratch.isDirectory(grant) && scratch.contents(grant + "/marker.txt") == "keep me")
     }
 
-    @Test("Outside the sandbox too, a download never replaces a directory")
+    @Test("Outside the sandbox too, a download never replaces a directory or writes into a FIFO")
     func directoriesAreNeverReplacedOutsideTheSandbox() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         try write("keep me", to: scratch.grant + "/marker.txt")
-        let result = try await kosmo(["--sim", "--allow", "upload", "-e", Self.tryEach([#"".""#, #""..""#])], directory: scratch.grant)
+        #expect(mkfifo(scratch.grant + "/fifo", 0o600) == 0)
+        let result = try await kosmo(["--sim", "--allow", "upload", "-e", Self.tryEach([#"".""#, #""..""#, #""fifo""#])], directory: scratch.grant)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.components(separatedBy: "is a directory").count == 3, "\(result.stdout)")
+        #expect(result.stdout.contains("[fifo]\tfalse\tvalidation\t") && result.stdout.contains("it is a FIFO"), "\(result.stdout)")
         #expect(scratch.isDirectory(scratch.grant) && scratch.contents(scratch.grant + "/marker.txt") == "keep me")
         #expect(scratch.entries(scratch.root) == ["grant"])
+        #expect(scratch.entries(scratch.grant) == ["fifo", "marker.txt"])
     }
 
     @Test("Links out of the grant, dangling links, FIFOs and parent directories are refused")
