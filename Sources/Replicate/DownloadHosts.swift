@@ -53,8 +53,10 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public let port: Int?
 
     /// Parses `host`, `host:port`, `[v6]`, `[v6]:port` or `*.domain`; nil when `text` is none of
-    /// those (a URL, a path, an empty name, a port out of 1…65535).
+    /// those (a URL, a path, an empty or over-long name, a port out of 1…65535).
     public init?(_ text: String) {
+        // A DNS name is at most 253 bytes; with brackets and a port, a little more.
+        guard text.utf8.count <= 262 else { return nil }
         var rest = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
         var port: Int?
         if rest.hasPrefix("[") {
