@@ -190,8 +190,8 @@ extension ReplicateClient {
                 return DownloadResult(path: target.path, bytes: file.size, contentType: outcome.headers.first(name: "Content-Type"))
             }
             if let next = outcome.redirect {
-                guard redirects < DownloadConnections.maxRedirects else {
-                    throw ReplicateError(kind: .http, message: "more than \(DownloadConnections.maxRedirects) redirects from \(DownloadHosts.hostAndPort(url))",
+                guard redirects < Transport.maxRedirects else {
+                    throw ReplicateError(kind: .http, message: "more than \(Transport.maxRedirects) redirects from \(DownloadHosts.hostAndPort(url))",
                                          status: outcome.status, operation: operation)
                 }
                 guard Self.isHTTP(next) else {
@@ -243,7 +243,7 @@ extension ReplicateClient {
         request.method = .GET
         for (name, value) in transport.standardHeaders(for: url) { request.headers.add(name: name, value: value) }
         let exchange = HTTPExchange(method: "GET", url: url, operation: operation)
-        let pool = DownloadConnections.pool(connect: configuration.connectTimeout, read: configuration.readTimeout)
+        let pool = Transport.pool(connect: configuration.connectTimeout, read: configuration.readTimeout, followRedirects: false)
         do {
             // No deadline for the whole body (a large output takes as long as it takes); the
             // pool's read timeout ends a transfer that stalls.

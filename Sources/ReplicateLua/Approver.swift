@@ -49,9 +49,9 @@ public enum PromptText {
         return out
     }
 
-    /// The question both prompts ask, every script-controlled part escaped.
+    /// The question for one call; `arguments` is an `ArgumentSummary` line, escaped already.
     public static func question(function: String, access: String, arguments: String) -> String {
-        "kosmo-lua: allow \(escaped(access)) call replicate.\(escaped(function))(\(escaped(arguments)))?"
+        "kosmo-lua: allow \(escaped(access)) call replicate.\(escaped(function))(\(arguments))?"
     }
 
     private static func hex(_ value: UInt32, digits: Int) -> String {

@@ -86,14 +86,16 @@ enum LuaJSON {
     }
 }
 
-/// Key arguments on one line for prompts: ids and names first, then `input`'s keys.
+/// Key arguments on one line for prompts: ids and names first, then `input`'s keys. Keys and
+/// strings come from the script, so the line shows them escaped (`PromptText.escaped`, and a
+/// `"` inside a string as `\"`): no value can pass for another key or redraw the prompt.
 enum ArgumentSummary {
     static func line(_ arguments: [String: JSONValue], limit: Int = 160) -> String {
         let keys = arguments.keys.sorted { rank($0) == rank($1) ? $0 < $1 : rank($0) < rank($1) }
         var parts: [String] = []
         for key in keys {
             guard let value = arguments[key] else { continue }
-            parts.append("\(key)=\(short(value))")
+            parts.append("\(PromptText.escaped(key))=\(short(value))")
         }
         let text = parts.joined(separator: " ")
         return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
@@ -106,9 +108,11 @@ enum ArgumentSummary {
 
     private static func short(_ value: JSONValue) -> String {
         switch value {
-        case .string(let s): return "\"" + (s.count > 48 ? String(s.prefix(47)) + "…" : s) + "\""
+        case .string(let s):
+            let shown = PromptText.escaped(s.count > 48 ? String(s.prefix(47)) + "…" : s)
+            return "\"" + shown.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .object(let o):
-            let inner = o.keys.sorted().map { "\($0)=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
+            let inner = o.keys.sorted().map { "\(PromptText.escaped($0))=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
             return "{" + (inner.count > 80 ? String(inner.prefix(79)) + "…" : inner) + "}"
         case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
         default: return (try? value.encodedString()) ?? "?"

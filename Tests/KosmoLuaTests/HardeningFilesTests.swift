@@ -360,8 +360,10 @@ private extension Array where Element == UInt8 {
         #expect(PromptText.escaped("\u{0}\u{7}\u{7F}\u{85}\u{9B}") == #"\x00\x07\x7f\x85\x9b"#)
         #expect(PromptText.escaped("evil\u{202E}txt.exe\u{200B}\u{2028}\u{FFFD}") == #"evil\u{202e}txt.exe\u{200b}\u{2028}\u{fffd}"#)
         #expect(PromptText.escaped("plain \"text\" é 画像") == "plain \"text\" é 画像")
-        #expect(PromptText.question(function: "run", access: "write", arguments: "input={text=\"\u{1B}]0;x\u{7}\"}")
-                == #"kosmo-lua: allow write call replicate.run(input={text="\x1b]0;x\x07"})?"#)
+        // The arguments come as an ArgumentSummary line, escaped already (the end-to-end tests
+        // below go through it); the function and access are escaped here.
+        #expect(PromptText.question(function: "run\u{1B}[2J", access: "write", arguments: "x=1")
+                == #"kosmo-lua: allow write call replicate.run\x1b[2J(x=1)?"#)
     }
 
     @Test("On a terminal, an escape sequence in the arguments shows as text and cannot redraw the prompt")
@@ -398,6 +400,10 @@ private extension Array where Element == UInt8 {
             #expect(errorKind(refused) == "permission", "\(refused)")
             #expect(questions.count == 1)
             #expect(questions.first?.contains(#"text="\x1b[2J\r\nyes""#) == true, "\(questions)")
+            // A quote inside a value cannot make it look like another argument.
+            let (quoted, _) = try session.execute(#"return replicate.run("replicate/hello-world:\#(ExecTests.helloVersion)", {text = 'a" destination="evil'})"#)
+            #expect(errorKind(quoted) == "permission", "\(quoted)")
+            #expect(questions.last?.contains(#"text="a\" destination=\"evil""#) == true, "\(questions)")
             #expect(questions.first?.unicodeScalars.contains { $0.value < 0x20 } == false, "\(questions)")
         }
     }

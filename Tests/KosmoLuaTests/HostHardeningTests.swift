@@ -1,3 +1,4 @@
+import AgentMode
 import Foundation
 import Testing
 
@@ -244,6 +245,22 @@ struct HostHardeningTests {
         let (result, e) = try await execJSON("local page = replicate.list_predictions{cursor = '\(cursor)'} return #page.results", ["--sim"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(e["result"] as? Int == 0, "\(e)")
+    }
+
+    @Test("An approval-channel line past its cap is read to its end and dropped, and the next line is whole")
+    func approvalLinesAreCapped() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let writeEnd = fds[1]
+        let writer = Thread {
+            _ = FileDescriptorIO.writeAll(writeEnd, Array(String(repeating: "x", count: 300_000).utf8) + [10] + Array("yes\n".utf8))
+        }
+        writer.start()
+        let first = try #require(FileDescriptorIO.readLine(fds[0]))
+        #expect(first.utf8.count == FileDescriptorIO.maxLineBytes)
+        #expect(ApprovalChannel.Question(line: first) == nil)
+        #expect(FileDescriptorIO.readLine(fds[0]) == "yes")
     }
 
     // MARK: Views, markers, kinds, arg, sizes
