@@ -1,4 +1,4 @@
--- Turns a fresh state that holds only the allowed libraries into the sandbox (DESIGN.md rule 4).
+-- Turns a fresh state that holds only the allowed libraries into the sandbox (docs/architecture.md, rule 4).
 -- Runs once, before any user code, with the host's privileged functions in `host`.
 local host = ...
 local G = _G

@@ -149,7 +149,7 @@ public struct AgentOptions: Sendable {
         throw UsageError("'\(flag)' needs a positive number of bytes (such as 65536 or 64K), got '\(text)' (\(bound.rangeText))")
     }
 
-    /// The sandbox's limits with the flags applied (DESIGN.md: 64 MiB, 30 s, 64 KiB of output).
+    /// The sandbox's limits with the flags applied (64 MiB, 30 s, 64 KiB of output).
     public var limits: Limits {
         var limits = Limits.sandboxDefaults
         // In range by parsing (at most 2^40 bytes), so the conversion is exact.

@@ -135,7 +135,7 @@ struct LuaOptions {
           --        stop handling options
           -         stop handling options and execute stdin
         kosmo-lua options (before the script):
-          --sandbox             run in the sandbox profile (DESIGN.md allow-list; 64 MiB, 30 s, 64 KiB output)
+          --sandbox             run in the sandbox profile (an allow-list; 64 MiB, 30 s, 64 KiB output)
           --memory MB           memory limit in MiB (1 to 1048576)
           --timeout SECONDS     wall-clock limit (0.001 to 86400)
           --instructions N      VM instruction limit (1 to 1e15)

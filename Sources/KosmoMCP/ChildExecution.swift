@@ -6,7 +6,7 @@ import Replicate
 import ReplicateLua
 
 /// One execution in a child process, `kosmo-lua exec --json … -`, which the server ends with
-/// SIGKILL if it outlives its hard deadline (DESIGN.md rule 4: a C function stuck past the
+/// SIGKILL if it outlives its hard deadline (docs/architecture.md, rule 6: a C function stuck past the
 /// deadline can only be stopped by ending its process). `ask` in the child reaches the server
 /// through an inherited socket (`--approval-fd 3`).
 struct ChildExecution: Sendable {

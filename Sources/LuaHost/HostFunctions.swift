@@ -172,7 +172,7 @@ extension LuaVM {
     }
 }
 
-/// The arguments of one host-function call, read with raw accessors only (DESIGN.md rule 1).
+/// The arguments of one host-function call, read with raw accessors only (docs/architecture.md, rule 1).
 /// Valid only during the call, like the stack slots it reads: async work must copy what it
 /// needs out of it before it returns.
 public struct LuaCall {

@@ -1,7 +1,7 @@
 import CLua
 import CLuaBridge
 
-/// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (DESIGN.md "Values").
+/// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (docs/architecture.md, "Values").
 enum JSONLibrary {
     static func install(in vm: LuaVM) throws {
         let L = vm.state

@@ -3,7 +3,7 @@ import CLuaBridge
 import Foundation
 
 /// A JSON document decoded straight into Lua values on the stack (no intermediate tree),
-/// per DESIGN.md's Values table: objects drop `null` members (unless `keepObjectNulls`),
+/// per the Values table of docs/architecture.md: objects drop `null` members (unless `keepObjectNulls`),
 /// arrays are marked, `null` in arrays is `json.null`, integers stay integers.
 struct JSONToLua {
     let L: OpaquePointer

@@ -2,7 +2,7 @@ import CLua
 import CLuaBridge
 import Foundation
 
-/// Encodes a Lua value as JSON per DESIGN.md's Values table. Reads tables with `lua_next` and
+/// Encodes a Lua value as JSON per the Values table of docs/architecture.md. Reads tables with `lua_next` and
 /// raw accessors only, so no metamethod (and no longjmp) can run from Swift.
 struct LuaToJSON {
     let L: OpaquePointer

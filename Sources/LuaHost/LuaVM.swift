@@ -5,7 +5,7 @@ import Foundation
 /// One Lua 5.4 state with kosmo-lua's host layer: a profile, limits, Swift host functions,
 /// the `json` library, a scheduler for concurrent tasks, and output capture.
 ///
-/// A `LuaVM` is owned by one thread for its whole life (DESIGN.md rule 3); it is not `Sendable`.
+/// A `LuaVM` is owned by one thread for its whole life (docs/architecture.md, rule 3); it is not `Sendable`.
 public final class LuaVM {
     /// The main thread of the Lua state (`lua_State *`).
     public let state: OpaquePointer

@@ -2,7 +2,7 @@ import CLuaBridge
 import Foundation
 
 /// Ends the process when Lua is stuck inside one C function (a pathological pattern match,
-/// say) past its deadline, where the count hook cannot run (DESIGN.md rule 4).
+/// say) past its deadline, where the count hook cannot run (docs/architecture.md, rule 6).
 public enum Watchdog {
     /// Grace after the deadline before the process is ended: the hook gets the first chance.
     public static let graceSeconds = 0.2

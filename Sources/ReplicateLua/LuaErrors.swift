@@ -2,7 +2,7 @@ import Foundation
 import LuaHost
 import Replicate
 
-/// The error tables `replicate.*` raises (DESIGN.md "Errors"): `kind`, `message`, `function`,
+/// The error tables `replicate.*` raises (docs/architecture.md, "Errors"): `kind`, `message`, `function`,
 /// and where they apply `status`, `title`, `detail`, `prediction`, `access`. Their metatable
 /// (`replicate.error`, set up by `lua/replicate.lua`) gives a one-line `tostring`.
 enum LuaErrors {
@@ -53,7 +53,7 @@ enum LuaErrors {
     }
 }
 
-/// Moving values between `JSONValue` (the client) and Lua (per DESIGN.md's Values table).
+/// Moving values between `JSONValue` (the client) and Lua (per the Values table of docs/architecture.md).
 enum LuaJSON {
     /// A JSON value to push into Lua.
     static func value(_ json: JSONValue) -> LuaValue {

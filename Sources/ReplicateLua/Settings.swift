@@ -5,7 +5,7 @@ import Replicate
 /// permission policy, file grants for the sandbox, the spend guard, tracing and progress.
 ///
 /// Sources, lowest to highest: defaults, the config file, the environment, command-line flags
-/// (DESIGN.md "Permission policy"). Build one with `ReplicateSettings.resolve(flags:…)`.
+/// (docs/architecture.md, "Permission policy"). Build one with `ReplicateSettings.resolve(flags:…)`.
 public struct ReplicateSettings: Sendable {
     public var policy = PermissionPolicy()
     /// Most predictions and trainings one run may create; nil is unlimited.

@@ -1,5 +1,5 @@
 // CLuaBridge: the only C in kosmo-lua. Everything here exists because Lua raises errors with
-// longjmp, and a longjmp must never cross a Swift frame (DESIGN.md, "Rules that keep the host safe").
+// longjmp, and a longjmp must never cross a Swift frame (docs/architecture.md, "Rules that keep the host safe").
 #ifndef CLUA_BRIDGE_H
 #define CLUA_BRIDGE_H
 
