@@ -141,9 +141,11 @@ struct HostHardeningTests {
     ])
     func hostBuffersAreLimited(_ name: String, _ code: String) async throws {
         let baseline = try await Self.baselineMiB()
-        let (result, rss) = try await Self.measured(["exec", "--sim", "--json", "--memory", "64", "--timeout", "10", "-"],
+        let (result, rss) = try await Self.measured(["exec", "--sim", "--json", "--memory", "64", "--timeout", "5", "-"],
                                                     stdin: code, timeout: 60)
         #expect(result.status == 1, "\(name): \(result.stderr)")
+        // Within the time limit plus one second (and half a second for a debug binary's start).
+        #expect(result.seconds < 6.5, "\(name) took \(result.seconds) s")
         let envelope = Self.json(result)
         #expect(envelope["ok"] as? Bool == false, "\(name): \(result.stdout.prefix(300))")
         #expect(errorKind(envelope) == "limit", "\(name): \(envelope["error"] ?? "")")
