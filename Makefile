@@ -9,7 +9,7 @@ PYTHON ?= python3
 APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
-.PHONY: all deps demo test build debug bench stress clean
+.PHONY: all deps demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz clean
 
 all: build
 
@@ -58,7 +58,7 @@ demo: debug
 test: debug
 	$(SWIFT) test --no-parallel
 
-# Long runs of what `make test` runs briefly (issue 7): the seeded fuzz properties (JSON <-> Lua,
+# Long runs of what `make test` runs briefly: the seeded fuzz properties (JSON <-> Lua,
 # the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, the fault
 # test, and the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat).
 # Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
@@ -68,9 +68,78 @@ stress: debug
 	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) $(SWIFT) test --no-parallel \
 	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests'
 
+# The suite under AddressSanitizer, then under ThreadSanitizer, each build in its own scratch
+# folder (SwiftPM's --sanitize instruments the Swift targets and the C bridge alike). The
+# end-to-end tests run the kosmo-lua built beside the sanitized tests (KOSMO_LUA_BIN), so the
+# processes they start are sanitized too. Every process writes its reports to
+# .build-{asan,tsan}/reports instead of standard error (a child's report would otherwise hide
+# in one test's failure message); the target fails when that folder is not empty.
+# - detect_leaks=0: LeakSanitizer reports memory the Swift runtime and Foundation allocate once
+#   and keep for the process's life (metadata caches, the cooperative pool's threads, which are
+#   still running at exit); the leaks in our own code that matter are bounded by tests
+#   (MCPSoakTests checks the server's memory stays flat).
+# - handle_abort/handle_sigill: a Swift runtime trap (a failed precondition) also gets a
+#   sanitizer report with its stack. SWIFT_BACKTRACE=enable=no: the Swift backtracer would
+#   otherwise take the signal first, and it can hang inspecting a sanitized process.
+# - halt_on_error=1 (ThreadSanitizer): the first race ends the process, so no test passes on
+#   top of one. tsan.supp lists only reports explained there as not ours.
+# Time-limit tests pass unchanged: their bounds are generous safety bounds, and the sanitized
+# host is slower but well inside them.
+SANITIZE_ENV = SWIFT_BACKTRACE=enable=no
+ASAN_OPTIONS_ALL = detect_leaks=0:handle_abort=1:handle_sigill=1:log_path=$(CURDIR)/.build-asan/reports/asan
+TSAN_OPTIONS_ALL = halt_on_error=1:handle_abort=1:handle_sigill=1:suppressions=$(CURDIR)/tsan.supp:log_path=$(CURDIR)/.build-tsan/reports/tsan
+SANITIZE_TEST_ARGS ?=
+
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address: deps
+	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
+	@rm -rf .build-asan/reports && mkdir -p .build-asan/reports
+	$(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-asan/debug/kosmo-lua \
+	  $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --no-parallel $(SANITIZE_TEST_ARGS)
+	@if ls .build-asan/reports/* >/dev/null 2>&1; then cat .build-asan/reports/*; echo "AddressSanitizer reports above"; exit 1; fi
+	@echo "AddressSanitizer: no reports"
+
+sanitize-thread: deps
+	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread --build-tests
+	@rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
+	$(SANITIZE_ENV) TSAN_OPTIONS=$(TSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-tsan/debug/kosmo-lua \
+	  $(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --no-parallel $(SANITIZE_TEST_ARGS)
+	@if ls .build-tsan/reports/* >/dev/null 2>&1; then cat .build-tsan/reports/*; echo "ThreadSanitizer reports above"; exit 1; fi
+	@echo "ThreadSanitizer: no reports"
+
+# libFuzzer (clang's, from the Swift toolchain) on the JSON <-> Lua round trip and the SSE parser,
+# FUZZ_SECONDS each, under AddressSanitizer (Fuzz/README.md). The targets join the package only
+# with KOSMO_FUZZ=1. `--sanitize=fuzzer` makes SwiftPM build them as libraries, libFuzzer's
+# main calling them; `-sanitize=fuzzer,address` is passed again as one flag because two
+# `-sanitize=` flags to swiftc keep only the last, and the coverage would be lost. Each run
+# starts from a copy of Fuzz/corpus/<name> in .build-fuzz/corpus, so new inputs never land in
+# the repository; a failing input is saved in .build-fuzz/artifacts.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := FuzzJSONRoundTrip:json FuzzSSEParser:sse
+fuzz: deps
+	KOSMO_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --sanitize=fuzzer \
+	  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address \
+	  --product FuzzJSONRoundTrip
+	KOSMO_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --sanitize=fuzzer \
+	  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address \
+	  --product FuzzSSEParser
+	@mkdir -p .build-fuzz/artifacts
+	@for pair in $(FUZZ_TARGETS); do \
+	  target=$${pair%%:*}; corpus=$${pair##*:}; \
+	  rm -rf .build-fuzz/corpus/$$corpus && mkdir -p .build-fuzz/corpus/$$corpus && cp Fuzz/corpus/$$corpus/* .build-fuzz/corpus/$$corpus/; \
+	  echo "== $$target, $(FUZZ_SECONDS) s, corpus Fuzz/corpus/$$corpus"; \
+	  $(SANITIZE_ENV) ASAN_OPTIONS=detect_leaks=0:handle_abort=1:handle_sigill=1 \
+	    .build-fuzz/debug/$$target .build-fuzz/corpus/$$corpus -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(CURDIR)/.build-fuzz/artifacts/$$target- \
+	    2> .build-fuzz/$$target.log; status=$$?; \
+	  grep -E '^#[0-9]+ +(INITED|DONE)' .build-fuzz/$$target.log; grep -E '^stat::' .build-fuzz/$$target.log; \
+	  if [ $$status != 0 ]; then tail -40 .build-fuzz/$$target.log; echo "$$target failed: see .build-fuzz/$$target.log"; exit 1; fi; \
+	done
+
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)
 	bash Benchmarks/sim/bench.sh $(BIN_RELEASE)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-fuzz

@@ -151,3 +151,12 @@ let package = Package(
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),
     ]
 )
+
+// The libFuzzer targets (Fuzz/README.md): in the package graph only when `make fuzz` asks for
+// them (KOSMO_FUZZ=1, built with `--sanitize=fuzzer`), so a plain `swift build` never sees them.
+if Context.environment["KOSMO_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "FuzzJSONRoundTrip", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Fuzz/JSONRoundTrip"),
+        .executableTarget(name: "FuzzSSEParser", dependencies: ["Replicate"], path: "Fuzz/SSEParser"),
+    ]
+}
