@@ -74,10 +74,9 @@ stress: debug
 # processes they start are sanitized too. Every process writes its reports to
 # .build-{asan,tsan}/reports instead of standard error (a child's report would otherwise hide
 # in one test's failure message); the target fails when that folder is not empty.
-# - detect_leaks=0: LeakSanitizer reports memory the Swift runtime and Foundation allocate once
-#   and keep for the process's life (metadata caches, the cooperative pool's threads, which are
-#   still running at exit); the leaks in our own code that matter are bounded by tests
-#   (MCPSoakTests checks the server's memory stays flat).
+# - LeakSanitizer is on, with LSAN_OPTIONS=exitcode=0: a leak is reported (and fails the
+#   target) without changing the exit status a test checks. lsan.supp lists only leaks
+#   explained there as not ours.
 # - handle_abort/handle_sigill: a Swift runtime trap (a failed precondition) also gets a
 #   sanitizer report with its stack. SWIFT_BACKTRACE=enable=no: the Swift backtracer would
 #   otherwise take the signal first, and it can hang inspecting a sanitized process.
@@ -86,7 +85,8 @@ stress: debug
 # Time-limit tests pass unchanged: their bounds are generous safety bounds, and the sanitized
 # host is slower but well inside them.
 SANITIZE_ENV = SWIFT_BACKTRACE=enable=no
-ASAN_OPTIONS_ALL = detect_leaks=0:handle_abort=1:handle_sigill=1:log_path=$(CURDIR)/.build-asan/reports/asan
+ASAN_OPTIONS_ALL = detect_leaks=1:handle_abort=1:handle_sigill=1:log_path=$(CURDIR)/.build-asan/reports/asan
+LSAN_OPTIONS_ALL = exitcode=0:suppressions=$(CURDIR)/lsan.supp
 TSAN_OPTIONS_ALL = halt_on_error=1:handle_abort=1:handle_sigill=1:suppressions=$(CURDIR)/tsan.supp:log_path=$(CURDIR)/.build-tsan/reports/tsan
 SANITIZE_TEST_ARGS ?=
 
@@ -95,7 +95,7 @@ sanitize: sanitize-address sanitize-thread
 sanitize-address: deps
 	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
 	@rm -rf .build-asan/reports && mkdir -p .build-asan/reports
-	$(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-asan/debug/kosmo-lua \
+	$(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) LSAN_OPTIONS=$(LSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-asan/debug/kosmo-lua \
 	  $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --no-parallel $(SANITIZE_TEST_ARGS)
 	@if ls .build-asan/reports/* >/dev/null 2>&1; then cat .build-asan/reports/*; echo "AddressSanitizer reports above"; exit 1; fi
 	@echo "AddressSanitizer: no reports"
@@ -110,20 +110,23 @@ sanitize-thread: deps
 
 # libFuzzer (clang's, from the Swift toolchain) on the JSON <-> Lua round trip and the SSE parser,
 # FUZZ_SECONDS each, under AddressSanitizer (Fuzz/README.md). The targets join the package only
-# with KOSMO_FUZZ=1. `--sanitize=fuzzer` makes SwiftPM build them as libraries, libFuzzer's
-# main calling them; `-sanitize=fuzzer,address` is passed again as one flag because two
-# `-sanitize=` flags to swiftc keep only the last, and the coverage would be lost. Each run
-# starts from a copy of Fuzz/corpus/<name> in .build-fuzz/corpus, so new inputs never land in
-# the repository; a failing input is saved in .build-fuzz/artifacts.
+# with KOSMO_FUZZ=1. They are ordinary executables whose main hands libFuzzer's driver the test
+# function, linked with compiler-rt's libFuzzer without its main: SwiftPM's --sanitize=fuzzer
+# would build every executable as a library for libFuzzer's main, the build tool that embeds
+# lua/*.lua included. Swift and C get the coverage libFuzzer follows (edges, comparisons,
+# 8-bit counters, the PC table). Each run starts from a copy of Fuzz/corpus/<name> in
+# .build-fuzz/corpus, so new inputs never land in the repository; a failing input is saved in
+# .build-fuzz/artifacts.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := FuzzJSONRoundTrip:json FuzzSSEParser:sse
+FUZZER_LIBRARY = $(firstword $(wildcard $(dir $(realpath $(shell command -v $(SWIFT))))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-$(shell uname -m).a))
+FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table \
+  -Xcc -fsanitize=fuzzer-no-link,address -Xlinker $(FUZZER_LIBRARY) -Xlinker -lstdc++
 fuzz: deps
-	KOSMO_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --sanitize=fuzzer \
-	  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address \
-	  --product FuzzJSONRoundTrip
-	KOSMO_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --sanitize=fuzzer \
-	  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address \
-	  --product FuzzSSEParser
+	@[ -n "$(FUZZER_LIBRARY)" ] || { echo "libclang_rt.fuzzer_no_main not found in the Swift toolchain beside $$(command -v $(SWIFT))"; exit 1; }
+	@# The build runs the instrumented build tool too: no leak report may fail it.
+	KOSMO_FUZZ=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) build --scratch-path .build-fuzz $(FUZZ_FLAGS) --product FuzzJSONRoundTrip
+	KOSMO_FUZZ=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) build --scratch-path .build-fuzz $(FUZZ_FLAGS) --product FuzzSSEParser
 	@mkdir -p .build-fuzz/artifacts
 	@for pair in $(FUZZ_TARGETS); do \
 	  target=$${pair%%:*}; corpus=$${pair##*:}; \

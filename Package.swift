@@ -153,10 +153,12 @@ let package = Package(
 )
 
 // The libFuzzer targets (Fuzz/README.md): in the package graph only when `make fuzz` asks for
-// them (KOSMO_FUZZ=1, built with `--sanitize=fuzzer`), so a plain `swift build` never sees them.
+// them (KOSMO_FUZZ=1, with the instrumentation and libFuzzer's library), so a plain
+// `swift build` never sees them.
 if Context.environment["KOSMO_FUZZ"] == "1" {
     package.targets += [
-        .executableTarget(name: "FuzzJSONRoundTrip", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Fuzz/JSONRoundTrip"),
-        .executableTarget(name: "FuzzSSEParser", dependencies: ["Replicate"], path: "Fuzz/SSEParser"),
+        .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
+        .executableTarget(name: "FuzzJSONRoundTrip", dependencies: ["CFuzzDriver", "LuaHost", "CLua", "CLuaBridge"], path: "Fuzz/JSONRoundTrip"),
+        .executableTarget(name: "FuzzSSEParser", dependencies: ["CFuzzDriver", "Replicate"], path: "Fuzz/SSEParser"),
     ]
 }

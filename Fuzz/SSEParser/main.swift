@@ -1,3 +1,4 @@
+import CFuzzDriver
 import Foundation
 import Replicate
 
@@ -85,8 +86,8 @@ private func check(_ input: UnsafeRawBufferPointer) -> String? {
     return nil
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzSSEParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+/// Called by libFuzzer with each input.
+private func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
     if let problem = check(input) {
         let shown = input.count <= 2000 ? String(decoding: input, as: UTF8.self).debugDescription : "(\(input.count) bytes)"
@@ -95,3 +96,7 @@ public func fuzzSSEParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     return 0
 }
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { testOneInput($0, $1) })

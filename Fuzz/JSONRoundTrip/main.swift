@@ -1,3 +1,4 @@
+import CFuzzDriver
 import CLua
 import CLuaBridge
 import Foundation
@@ -59,8 +60,10 @@ end
 """#
 
 /// One Lua state for the whole run (creating one per input would measure `luaL_newstate`),
-/// with the checker function kept at stack slot 1.
-private final class Harness {
+/// with the checker function kept at stack slot 1. libFuzzer calls it from one thread only.
+private final class Harness: @unchecked Sendable {
+    static let shared = Harness()
+
     let vm: LuaVM
 
     init() {
@@ -106,16 +109,17 @@ private final class Harness {
     }
 }
 
-/// libFuzzer calls only this function, from one thread.
-nonisolated(unsafe) private let harness = Harness()
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzJSONRoundTrip(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+/// Called by libFuzzer with each input.
+private func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
-    if let problem = harness.check(input) {
+    if let problem = Harness.shared.check(input) {
         let shown = input.count <= 2000 ? String(decoding: input, as: UTF8.self).debugDescription : "(\(input.count) bytes)"
         FileHandle.standardError.write(Data("json-round-trip: \(problem)\ninput: \(shown)\n".utf8))
         abort()
     }
     return 0
 }
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { testOneInput($0, $1) })
