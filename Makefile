@@ -128,7 +128,7 @@ fuzz: deps
 	KOSMO_FUZZ=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) build --scratch-path .build-fuzz $(FUZZ_FLAGS) --product FuzzJSONRoundTrip
 	KOSMO_FUZZ=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) build --scratch-path .build-fuzz $(FUZZ_FLAGS) --product FuzzSSEParser
 	@mkdir -p .build-fuzz/artifacts
-	@for pair in $(FUZZ_TARGETS); do \
+	@failed=""; for pair in $(FUZZ_TARGETS); do \
 	  target=$${pair%%:*}; corpus=$${pair##*:}; \
 	  rm -rf .build-fuzz/corpus/$$corpus && mkdir -p .build-fuzz/corpus/$$corpus && cp Fuzz/corpus/$$corpus/* .build-fuzz/corpus/$$corpus/; \
 	  echo "== $$target, $(FUZZ_SECONDS) s, corpus Fuzz/corpus/$$corpus"; \
@@ -137,8 +137,10 @@ fuzz: deps
 	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(CURDIR)/.build-fuzz/artifacts/$$target- \
 	    2> .build-fuzz/$$target.log; status=$$?; \
 	  grep -E '^#[0-9]+ +(INITED|DONE)' .build-fuzz/$$target.log; grep -E '^stat::' .build-fuzz/$$target.log; \
-	  if [ $$status != 0 ]; then tail -40 .build-fuzz/$$target.log; echo "$$target failed: see .build-fuzz/$$target.log"; exit 1; fi; \
-	done
+	  if [ $$status != 0 ]; then grep -E -A3 '^(json-round-trip|sse-parser): |ERROR: ' .build-fuzz/$$target.log | head -40; \
+	    echo "$$target failed: see .build-fuzz/$$target.log"; failed="$$failed $$target"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Failed:$$failed"; exit 1; fi
 
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)

@@ -83,7 +83,11 @@ private final class Harness: @unchecked Sendable {
         lua_settop(L, 1)
         defer { lua_settop(L, 1) }
         lua_pushvalue(L, 1)
-        _ = lua_pushlstring(L, input.baseAddress?.assumingMemoryBound(to: CChar.self) ?? "", input.count)
+        if let base = input.baseAddress {
+            _ = lua_pushlstring(L, base.assumingMemoryBound(to: CChar.self), input.count)
+        } else {
+            _ = lua_pushstring(L, "")
+        }
         do {
             try vm.call(argumentCount: 1, resultCount: 2)
         } catch {
