@@ -82,13 +82,18 @@ stress: debug
 #   otherwise take the signal first, and it can hang inspecting a sanitized process.
 # - halt_on_error=1 (ThreadSanitizer): the first race ends the process, so no test passes on
 #   top of one. tsan.supp lists only reports explained there as not ours.
-# Time-limit tests pass unchanged: their bounds are generous safety bounds, and the sanitized
-# host is slower but well inside them.
+# Time-limit tests run unchanged: their bounds are generous safety bounds, and the sanitized
+# host is slower but inside them. Skipped, with the reason:
+# - MCPSoakTests under AddressSanitizer: it checks the server's resident memory stays flat over
+#   many calls, and AddressSanitizer keeps freed memory in quarantine (up to 256 MB) so that a
+#   use after free is caught: resident memory grows by design there.
 SANITIZE_ENV = SWIFT_BACKTRACE=enable=no
 ASAN_OPTIONS_ALL = detect_leaks=1:handle_abort=1:handle_sigill=1:log_path=$(CURDIR)/.build-asan/reports/asan
-LSAN_OPTIONS_ALL = exitcode=0:suppressions=$(CURDIR)/lsan.supp
+LSAN_OPTIONS_ALL = exitcode=0:print_suppressions=0:suppressions=$(CURDIR)/lsan.supp
 TSAN_OPTIONS_ALL = halt_on_error=1:handle_abort=1:handle_sigill=1:suppressions=$(CURDIR)/tsan.supp:log_path=$(CURDIR)/.build-tsan/reports/tsan
 SANITIZE_TEST_ARGS ?=
+ASAN_SKIP := --skip MCPSoakTests
+TSAN_SKIP :=
 
 sanitize: sanitize-address sanitize-thread
 
@@ -96,16 +101,22 @@ sanitize-address: deps
 	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
 	@rm -rf .build-asan/reports && mkdir -p .build-asan/reports
 	$(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) LSAN_OPTIONS=$(LSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-asan/debug/kosmo-lua \
-	  $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --no-parallel $(SANITIZE_TEST_ARGS)
-	@if ls .build-asan/reports/* >/dev/null 2>&1; then cat .build-asan/reports/*; echo "AddressSanitizer reports above"; exit 1; fi
+	  $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --no-parallel $(ASAN_SKIP) $(SANITIZE_TEST_ARGS)
+	@if ls .build-asan/reports/* >/dev/null 2>&1; then \
+	  echo "AddressSanitizer reports from $$(ls .build-asan/reports | wc -l) processes in .build-asan/reports; the first:"; \
+	  head -60 "$$(ls -d .build-asan/reports/* | head -1)"; grep -h "^SUMMARY" .build-asan/reports/* | sort | uniq -c | sort -rn | head -20; \
+	  exit 1; fi
 	@echo "AddressSanitizer: no reports"
 
 sanitize-thread: deps
 	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread --build-tests
 	@rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
 	$(SANITIZE_ENV) TSAN_OPTIONS=$(TSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-tsan/debug/kosmo-lua \
-	  $(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --no-parallel $(SANITIZE_TEST_ARGS)
-	@if ls .build-tsan/reports/* >/dev/null 2>&1; then cat .build-tsan/reports/*; echo "ThreadSanitizer reports above"; exit 1; fi
+	  $(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --no-parallel $(TSAN_SKIP) $(SANITIZE_TEST_ARGS)
+	@if ls .build-tsan/reports/* >/dev/null 2>&1; then \
+	  echo "ThreadSanitizer reports from $$(ls .build-tsan/reports | wc -l) processes in .build-tsan/reports; the first:"; \
+	  head -60 "$$(ls -d .build-tsan/reports/* | head -1)"; grep -h "^SUMMARY" .build-tsan/reports/* | sort | uniq -c | sort -rn | head -20; \
+	  exit 1; fi
 	@echo "ThreadSanitizer: no reports"
 
 # libFuzzer (clang's, from the Swift toolchain) on the JSON <-> Lua round trip and the SSE parser,
