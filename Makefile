@@ -143,7 +143,7 @@ fuzz: deps
 	  target=$${pair%%:*}; corpus=$${pair##*:}; \
 	  rm -rf .build-fuzz/corpus/$$corpus && mkdir -p .build-fuzz/corpus/$$corpus && cp Fuzz/corpus/$$corpus/* .build-fuzz/corpus/$$corpus/; \
 	  echo "== $$target, $(FUZZ_SECONDS) s, corpus Fuzz/corpus/$$corpus"; \
-	  $(SANITIZE_ENV) ASAN_OPTIONS=detect_leaks=0:handle_abort=1:handle_sigill=1 \
+	  $(SANITIZE_ENV) ASAN_OPTIONS=detect_leaks=1:handle_abort=1:handle_sigill=1 \
 	    .build-fuzz/debug/$$target .build-fuzz/corpus/$$corpus -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(CURDIR)/.build-fuzz/artifacts/$$target- \
 	    2> .build-fuzz/$$target.log; status=$$?; \
