@@ -151,3 +151,14 @@ let package = Package(
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),
     ]
 )
+
+// The libFuzzer targets (Fuzz/README.md): in the package graph only when `make fuzz` asks for
+// them (KOSMO_FUZZ=1, with the instrumentation and libFuzzer's library), so a plain
+// `swift build` never sees them.
+if Context.environment["KOSMO_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "CFuzzDriver", path: "Fuzz/Driver"),
+        .executableTarget(name: "FuzzJSONRoundTrip", dependencies: ["CFuzzDriver", "LuaHost", "CLua", "CLuaBridge"], path: "Fuzz/JSONRoundTrip"),
+        .executableTarget(name: "FuzzSSEParser", dependencies: ["CFuzzDriver", "Replicate"], path: "Fuzz/SSEParser"),
+    ]
+}

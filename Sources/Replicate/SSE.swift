@@ -73,9 +73,12 @@ public struct SSEParser: Sendable {
     }
 
     /// Ends the stream: a final event without its blank line is discarded, as the spec says.
+    /// The next bytes are a new stream (a reconnection's response), which may start with a BOM.
     public mutating func finish() {
         line = []
         lastWasCR = false
+        atStart = true
+        bomChecked = []
         idBuffer = lastEventID
         resetEvent()
     }

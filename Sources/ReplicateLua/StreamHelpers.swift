@@ -6,18 +6,49 @@ import Replicate
 /// the iterator's to-be-closed value closes it when a loop ends early.
 final class OpenStreams: @unchecked Sendable {
     /// One stream: its events and its progress line. Only one `next` runs at a time per stream
-    /// (a Lua iterator is called in sequence), which `busy` enforces.
+    /// (a Lua iterator is called in sequence, but tasks can share one), which `claim` enforces.
+    /// `next` claims the stream on the VM thread and releases it from the task that waited for
+    /// the event, and a stream can be finished from either, so that state is behind a lock.
     final class Entry: @unchecked Sendable {
+        /// Used only by the `next` holding the claim; the lock orders one holder before the next.
         var iterator: AsyncThrowingStream<ServerSentEvent, Error>.AsyncIterator
         let predictionID: String
         let progressLine: Int?
-        var busy = false
-        var finished = false
+        private let lock = NSLock()
+        private var busy = false
+        private var finished = false
 
         init(_ stream: AsyncThrowingStream<ServerSentEvent, Error>, predictionID: String, progressLine: Int?) {
             self.iterator = stream.makeAsyncIterator()
             self.predictionID = predictionID
             self.progressLine = progressLine
+        }
+
+        /// What `claim` found.
+        enum Claim { case claimed, busy, finished }
+
+        /// Takes the stream for one `next`, unless another `next` holds it or it is finished.
+        func claim() -> Claim {
+            lock.lock()
+            defer { lock.unlock() }
+            if busy { return .busy }
+            if finished { return .finished }
+            busy = true
+            return .claimed
+        }
+
+        /// Gives the stream back after a `next`.
+        func release() {
+            lock.lock()
+            defer { lock.unlock() }
+            busy = false
+        }
+
+        /// No event is read after this.
+        func markFinished() {
+            lock.lock()
+            defer { lock.unlock() }
+            finished = true
         }
     }
 
@@ -80,13 +111,16 @@ enum StreamHelpers {
             guard let id = call.integer(1).map(Int.init), let entry = session.streams.get(id) else {
                 throw LuaErrors.validation(function: "stream", message: "replicate.stream: this stream is closed")
             }
-            guard !entry.busy else {
+            switch entry.claim() {
+            case .busy:
                 throw LuaErrors.validation(function: "stream", message: "replicate.stream: the iterator is already waiting for an event in another task")
+            case .finished:
+                return { [] }
+            case .claimed:
+                break
             }
-            if entry.finished { return { [] } }
-            entry.busy = true
             return {
-                defer { entry.busy = false }
+                defer { entry.release() }
                 do {
                     while let event = try await entry.iterator.next() {
                         switch event.event {
@@ -125,7 +159,7 @@ enum StreamHelpers {
 
     private static func finish(_ session: ReplicateSession, _ id: Int) {
         guard let entry = session.streams.remove(id) else { return }
-        entry.finished = true
+        entry.markFinished()
         if let line = entry.progressLine { session.progress?.end(line) }
     }
 }
