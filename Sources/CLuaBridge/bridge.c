@@ -410,21 +410,31 @@ static uint64_t wd_shift_ns = 0; // time held so far in this generation
 typedef struct {
     uint64_t deadline_ns;
     uint64_t generation;
-    kl_watchdog_action action;
-    void *ctx;
+    int fd;
+    size_t length;
+    char message[];   // the watchdog's own copy, freed with the struct
 } wd_args;
 
+static void wd_write(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
 static void *wd_main(void *p) {
-    wd_args a = *(wd_args *)p;
-    free(p);
+    wd_args *a = (wd_args *)p;
     pthread_mutex_lock(&wd_mutex);
     for (;;) {
-        if (!wd_active || wd_generation != a.generation) break;
+        if (!wd_active || wd_generation != a->generation) break;
         uint64_t now = kl_now_ns();
-        uint64_t deadline = a.deadline_ns + wd_shift_ns;
+        uint64_t deadline = a->deadline_ns + wd_shift_ns;
         if (!wd_held && now >= deadline) {
             pthread_mutex_unlock(&wd_mutex);
-            a.action(a.ctx);
+            wd_write(a->fd, a->message, a->length);
             _exit(1);
         }
         // While held, sleep until released (kl_watchdog_release broadcasts).
@@ -435,10 +445,11 @@ static void *wd_main(void *p) {
         pthread_cond_timedwait(&wd_cond, &wd_mutex, &ts);
     }
     pthread_mutex_unlock(&wd_mutex);
+    free(a);
     return NULL;
 }
 
-int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx) {
+int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t length) {
     pthread_mutex_lock(&wd_mutex);
     if (!wd_cond_ready) {
         pthread_condattr_t attr;
@@ -453,12 +464,13 @@ int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *
     wd_held = 0;
     wd_shift_ns = 0;
     pthread_cond_broadcast(&wd_cond);
-    wd_args *a = malloc(sizeof(wd_args));
+    wd_args *a = malloc(sizeof(wd_args) + length);
     if (a == NULL) { pthread_mutex_unlock(&wd_mutex); return ENOMEM; }
     a->deadline_ns = deadline_ns;
     a->generation = wd_generation;
-    a->action = on_expire;
-    a->ctx = ctx;
+    a->fd = fd;
+    a->length = length;
+    if (length > 0) memcpy(a->message, message, length);
     pthread_t thread;
     int rc = pthread_create(&thread, NULL, wd_main, a);
     if (rc == 0) pthread_detach(thread); else free(a);

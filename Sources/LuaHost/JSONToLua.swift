@@ -326,6 +326,9 @@ struct JSONToLua {
                 dst[length] = 0
                 return strtod(dst, nil)
             }
+            // A number past the double range would come back as ±infinity, which has no JSON
+            // form: the document could not be encoded again.
+            guard value.isFinite else { throw fail("number out of range (a JSON number must be within ±1.8e308)") }
             lua_pushnumber(L, value)
         }
     }

@@ -87,9 +87,9 @@ void kl_request_interrupt(lua_State *L);
 void kl_clear_interrupt(lua_State *L);
 
 /// The watchdog ends the process when Lua is stuck inside a C function past the deadline,
-/// where no hook can run. `on_expire` runs on the watchdog thread, then the process exits.
-typedef void (*kl_watchdog_action)(void *ctx);
-int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx);
+/// where no hook can run: it writes `message` (copied; `length` bytes) to `fd` and exits with
+/// status 1. Starting it again or stopping it retires the previous one.
+int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t length);
 void kl_watchdog_stop(void);
 /// Holds the watchdog while the VM waits for a person (an approval prompt), then lets it go on
 /// with its deadline `held_ns` later.
