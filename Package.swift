@@ -121,23 +121,25 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),
+        // Recorded API traffic, one copy for the client's and the simulator's tests.
+        .target(name: "RecordedFixtures", path: "Tests/RecordedFixtures", resources: [.copy("recorded")]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [
-                "Replicate",
+                "Replicate", "RecordedFixtures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Fixtures"), .copy("Reference")]
+            resources: [.copy("Reference")]
         ),
         .testTarget(
             name: "ReplicateSimTests",
             dependencies: [
-                "ReplicateSim",
+                "ReplicateSim", "RecordedFixtures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,7 +147,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Fixtures"), .copy("Interop")]
+            resources: [.copy("Interop")]
         ),
         .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "LuaHost", "Replicate", "ReplicateSim"]),
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),

@@ -1,4 +1,5 @@
 import Foundation
+import RecordedFixtures
 import Testing
 @testable import ReplicateSim
 
@@ -16,14 +17,14 @@ struct ShapeTests {
     }
 
     static func fixtureNames() -> [String] {
-        guard let dir = fixtureURL("Fixtures/recorded"),
+        guard let dir = RecordedFixtures.directory,
             let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
         else { return [] }
         return names.filter { $0.hasSuffix(".json") }.sorted()
     }
 
     static func load(_ name: String) throws -> [Interaction] {
-        let url = try #require(fixtureURL("Fixtures/recorded/\(name)"))
+        let url = try #require(RecordedFixtures.url(name))
         let json = try #require(JSON.parse(try Data(contentsOf: url)))
         return (json["interactions"]?.array ?? []).map { i in
             Interaction(

@@ -1,9 +1,10 @@
 import Foundation
+import RecordedFixtures
 import Testing
 
 @testable import Replicate
 
-/// One recorded exchange from `Fixtures/*.json`.
+/// One recorded exchange from `Tests/RecordedFixtures/recorded/*.json`.
 struct RecordedInteraction {
     var file: String
     var method: String
@@ -15,8 +16,8 @@ struct RecordedInteraction {
 
 enum Fixtures {
     static func all() throws -> [RecordedInteraction] {
-        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw ReplicateError.validation("Fixtures resource folder missing")
+        guard let dir = RecordedFixtures.directory else {
+            throw ReplicateError.validation("the recorded fixtures folder is missing")
         }
         var out: [RecordedInteraction] = []
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()

@@ -1,4 +1,5 @@
 import Foundation
+import RecordedFixtures
 import Testing
 
 @testable import Replicate
@@ -38,7 +39,7 @@ import Testing
     /// rejects exactly what parsing does, and keeps the top-level `id`: recorded responses and
     /// seeded byte-level mutations of them (dropped, repeated, replaced bytes, invalid UTF-8).
     @Test func checkingAgreesWithParsing() throws {
-        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let dir = try #require(RecordedFixtures.directory)
         let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
         var documents = try files.map { Array(try Data(contentsOf: $0)) }
         documents += [#"{"id": "caf\u00e9", "x": [1, {"id": 2}]}"#, #"[{"id": "nested"}]"#, #"{"id": 5}"#, "\"id\""].map { Array($0.utf8) }
