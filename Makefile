@@ -151,7 +151,7 @@ fuzz: deps
 	    .build-fuzz/debug/$$target .build-fuzz/corpus/$$corpus -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(CURDIR)/.build-fuzz/artifacts/$$target- \
 	    2> .build-fuzz/$$target.log; status=$$?; \
-	  grep -E '^#[0-9]+ +(INITED|DONE)' .build-fuzz/$$target.log; grep -E '^stat::' .build-fuzz/$$target.log; \
+	  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' .build-fuzz/$$target.log; grep -E '^stat::' .build-fuzz/$$target.log; \
 	  if [ $$status != 0 ]; then grep -E -A3 '^(json-round-trip|sse-parser): |ERROR: ' .build-fuzz/$$target.log | head -40; \
 	    echo "$$target failed: see .build-fuzz/$$target.log"; failed="$$failed $$target"; fi; \
 	done; \
