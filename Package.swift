@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // kosmo-lua: a Swift host for Lua 5.4 with Replicate's HTTP API as a Lua table.
-// Layout and dependency direction: see DESIGN.md (KosmoLua → ReplicateLua → {LuaHost, Replicate};
-// ReplicateSim → Replicate).
+// Layout and dependency direction: docs/architecture.md (KosmoLua → AgentMode → ReplicateLua →
+// {LuaHost, Replicate}; ReplicateSim → Replicate).
 
 import PackageDescription
 
@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // Start-up (issue 2: at most twice `lua5.4 -e ''`; see Benchmarks/notes.md). Link
+            // Start-up (the goal: at most twice `lua5.4 -e ''`; see Benchmarks/notes.md). Link
             // options for the release build, each worth a fraction of a millisecond or more:
             // - no exported symbols: the Swift runtime's start-up `dladdr` walks that table, and
             //   nothing loads symbols from kosmo-lua (Lua C modules bind to liblua5.4);

@@ -114,7 +114,7 @@ def main() -> None:
     w(f"Written by `make bench` (`bash Benchmarks/run.sh`) on {env['date']}, all numbers from that one run "
       f"(kosmo-lua at commit {env['commit']}). How to read this: `Benchmarks/README.md`.")
     w("")
-    w("## Goals (issues 2 and 7)")
+    w("## Goals")
     w("")
     w("| benchmark | goal | measured | result |")
     w("|---|---|---|---|")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# kosmo-lua benchmarks, side by side with their peers, in one run (issue 2, "Benchmarks", and
-# issue 7: the client against the simulator next to the official Python client).
+# kosmo-lua benchmarks, side by side with their peers, in one run (the host core, and the
+# client against the simulator next to the official Python client).
 #
 # usage: bash Benchmarks/run.sh [path/to/kosmo-lua]      (what `make bench` runs)
 #

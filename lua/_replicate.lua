@@ -125,7 +125,7 @@ end
 --- Runs a model and iterates over its events; breaking out of the loop closes the stream.
 function replicate.stream(ref, input, opts)
   local id = host.stream_open(ref, input, opts)
-  local closer = setmetatable({}, { __close = function() host.stream_close(id) end })
+  local closer = setmetatable({}, { __close = function() host.stream_close(id) end, __metatable = false })
   return function()
     local event = host.stream_next(id)
     if event == nil then return nil end
@@ -155,16 +155,23 @@ function replicate.help(name)
 end
 
 if host.sandboxed then
-  return setmetatable({}, {
-    __index = function(_, key)
-      local value = replicate[key]
-      if value == nil then missing(key, 2) end
-      return value
-    end,
-    __newindex = function() error("cannot change the library table 'replicate' in the sandbox", 2) end,
-    __pairs = function() return next, replicate, nil end,
-    __metatable = false,
-  })
+  -- Read-only views, as the sandbox makes of the standard libraries: `pairs` walks the real
+  -- table with an iterator that holds it, so the script never gets the table itself.
+  local function view(real, name, on_missing)
+    local function walk(_, key) return next(real, key) end
+    return setmetatable({}, {
+      __index = function(_, key)
+        local value = real[key]
+        if value == nil and on_missing then on_missing(key, 2) end
+        return value
+      end,
+      __newindex = function() error("cannot change the library table '" .. name .. "' in the sandbox", 2) end,
+      __pairs = function(v) return walk, v, nil end,
+      __metatable = false,
+    })
+  end
+  replicate.webhooks = view(replicate.webhooks, "replicate.webhooks")
+  return view(replicate, "replicate", missing)
 end
 -- `missing` is not a tail call, so the error points at the script's line, not at __index.
 host.missing = missing

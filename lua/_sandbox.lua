@@ -1,4 +1,4 @@
--- Turns a fresh state that holds only the allowed libraries into the sandbox (DESIGN.md rule 4).
+-- Turns a fresh state that holds only the allowed libraries into the sandbox (docs/architecture.md, rule 4).
 -- Runs once, before any user code, with the host's privileged functions in `host`.
 local host = ...
 local G = _G
@@ -20,8 +20,15 @@ local function where(level)
   return type(position) == "string" and position or ""
 end
 
+-- The host's table of the errors it raised (weak keys): the kind an envelope reports comes from
+-- there, so only the sandbox's own refusals, not a script's look-alike tables, carry one.
+local raised = host.raised
+
 local function refuse(message, level, kind)
-  error(setmetatable({ kind = kind or "permission", message = where(level + 1) .. message }, refusal_mt), 0)
+  kind = kind or "permission"
+  local e = setmetatable({ kind = kind, message = where(level + 1) .. message }, refusal_mt)
+  raised[e] = kind
+  error(e, 0)
 end
 
 -- string.rep checks the size up front, so a result too large for a Lua string is a `limit`
@@ -31,9 +38,14 @@ local MAX_STRING = 0x7fffffff  -- what lstrlib lets one string hold (INT_MAX byt
 string.rep = function(s, n, sep)
   local count = tointeger(n)
   if type(s) == "string" and count and count > 1 and (sep == nil or type(sep) == "string") then
-    local size = #s * count + (sep and #sep * (count - 1) or 0)
-    if size > MAX_STRING or size < 0 then
-      refuse("string.rep: resulting string too large (" .. tostring(size) .. " bytes; a string holds at most " .. MAX_STRING .. ")", 2, "limit")
+    -- The size is #s * count + #sep * (count - 1); compared by division, so a huge count
+    -- cannot wrap the product around to something small.
+    local unit = #s + (sep and #sep or 0)
+    -- Nothing repeated is nothing: lstrlib would still loop `count` times to copy no bytes.
+    if unit == 0 then return "" end
+    if count - 1 > (MAX_STRING - #s) // unit then
+      refuse("string.rep: resulting string too large (" .. #s .. " bytes repeated " .. count
+        .. " times; a string holds at most " .. MAX_STRING .. " bytes)", 2, "limit")
     end
   end
   return rep(s, n, sep)
@@ -146,13 +158,16 @@ string_mt.__metatable = setmetatable({}, {
   __metatable = false,
 })
 
+-- `pairs` on a view walks the library with an iterator that holds it as an upvalue: handing out
+-- `next, lib` would give the script the real, writable table as the loop's state.
 local function readonly(lib, name)
+  local function walk(_, key) return next(lib, key) end
   return setmetatable({}, {
     __index = lib,
     __newindex = function()
       refuse("cannot change the library table '" .. name .. "' in the sandbox", 2)
     end,
-    __pairs = function() return next, lib, nil end,
+    __pairs = function(view) return walk, view, nil end,
     __metatable = false,
   })
 end

@@ -30,6 +30,19 @@ local function paint(color, text, on)
   return (colors[color] or colors.other) .. text .. colors.reset
 end
 
+-- Whether tostring(v) says more than its address: a `__tostring`. A host value's metatable is
+-- protected and getmetatable gives its type name instead ("replicate.error"), so for those the
+-- text itself tells: the default is "<name>: 0x…".
+local function has_own_tostring(v)
+  local mt = getmetatable(v)
+  if type(mt) == "table" then return rawget(mt, "__tostring") ~= nil end
+  if type(mt) == "string" then
+    local text = tostring(v)
+    return type(text) == "string" and text:sub(1, #mt + 2) ~= mt .. ": "
+  end
+  return false
+end
+
 local function scalar(v, on)
   local t = type(v)
   if t == "string" then return paint("string", string.format("%q", v):gsub("\\\n", "\\n"), on) end
@@ -53,8 +66,7 @@ function pretty.format(value, options)
     if open[v] then return paint("other", "<cycle: " .. tostring(v) .. ">", on) end
     if level >= max_depth then return paint("other", "{...}", on) end
     open[v] = true
-    local mt = getmetatable(v)
-    if type(mt) == "table" and rawget(mt, "__tostring") and level > 0 then
+    if level > 0 and has_own_tostring(v) then
       open[v] = nil
       return paint("other", tostring(v), on)
     end

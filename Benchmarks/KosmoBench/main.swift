@@ -7,7 +7,7 @@
 // function (1 result) and Lua's own C function `rawlen`, which lua5.4 runs in its baseline.
 // Prints one JSON object with nanoseconds per call (median over REPS, empty loop subtracted).
 //
-// The Swift side uses raw accessors only (DESIGN.md rule 1): no lua_error, no luaL_check*.
+// The Swift side uses raw accessors only (docs/architecture.md, rule 1): no lua_error, no luaL_check*.
 import CLua
 import CLuaBridge
 import Foundation
@@ -22,7 +22,7 @@ func number(_ x: Double) -> String { String(format: "%.3f", x) }
 
 struct Sample { let name: String; let median: Double; let min: Double; let max: Double }
 
-/// Everything runs on the main thread, which owns the VM for its whole life (DESIGN.md rule 3).
+/// Everything runs on the main thread, which owns the VM for its whole life (docs/architecture.md, rule 3).
 func runBenchmarks() {
     let arguments = CommandLine.arguments
     let scriptPath = arguments.count > 1

@@ -1,4 +1,4 @@
--- Fan-out: N runs of sim/slow {seconds = 1}, all at once (Benchmarks/run.sh, issue 7).
+-- Fan-out: N runs of sim/slow {seconds = 1}, all at once (Benchmarks/run.sh).
 -- usage: REPLICATE_URL=… REPLICATE_API_TOKEN=x kosmo-lua --allow run fanout.lua N
 local n = math.tointeger(tonumber(arg[1])) or 100
 local items = {}

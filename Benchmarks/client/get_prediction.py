@@ -1,4 +1,4 @@
-"""1,000 sequential predictions.get calls with the official client (Benchmarks/run.sh, issue 7).
+"""1,000 sequential predictions.get calls with the official client (Benchmarks/run.sh).
 
 usage: REPLICATE_BASE_URL=http://127.0.0.1:PORT REPLICATE_API_TOKEN=x python3 get_prediction.py ID N
 """

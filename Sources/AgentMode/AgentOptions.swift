@@ -98,22 +98,18 @@ public struct AgentOptions: Sendable {
             guard i < arguments.count else { throw UsageError("'--\(name)' needs a value") }
             return arguments[i]
         }
-        func positive(_ text: String, _ what: String) throws(UsageError) -> Double {
-            guard let number = Double(text), number > 0, number.isFinite else {
-                throw UsageError("'--\(name)' needs a positive number of \(what), got '\(text)'")
-            }
-            return number
+        func bounded(_ bound: BoundedNumber) throws(UsageError) -> Double {
+            let text = try value()
+            do { return try bound.parse(text, name: "--\(name)") } catch { throw UsageError(error.message) }
         }
         let limitsAllowed = command != .doctor
         switch name {
         case "help": showHelp = true
         case "json" where command != .mcp: json = true
-        case "memory" where limitsAllowed: memoryMB = try positive(try value(), "megabytes")
-        case "timeout" where limitsAllowed: timeoutSeconds = try positive(try value(), "seconds")
-        case "instructions" where limitsAllowed:
-            let text = try value()
-            guard let n = UInt64(text), n > 0 else { throw UsageError("'--instructions' needs a positive whole number, got '\(text)'") }
-            instructions = n
+        case "memory" where limitsAllowed: memoryMB = try bounded(.memoryMB)
+        case "timeout" where limitsAllowed: timeoutSeconds = try bounded(.timeoutSeconds)
+        // Exact: the range keeps whole values below 2^53.
+        case "instructions" where limitsAllowed: instructions = try UInt64(bounded(.instructions))
         case "output-limit" where limitsAllowed:
             outputLimitBytes = try Self.byteCount(try value(), flag: "--output-limit")
         case "expose" where command == .mcp:
@@ -140,20 +136,23 @@ public struct AgentOptions: Sendable {
         }
     }
 
-    /// `65536`, `64K`, `64KiB`, `1M` → bytes.
+    /// `65536`, `64K`, `64KiB`, `1M` → bytes, within `BoundedNumber.outputBytes`.
     static func byteCount(_ text: String, flag: String) throws(UsageError) -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("KB", 1 << 10), ("MB", 1 << 20), ("K", 1 << 10), ("M", 1 << 20), ("B", 1), ("", 1)]
+        let bound = BoundedNumber.outputBytes
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             let digits = trimmed.dropLast(suffix.count)
-            if let n = Int(digits), n > 0, n <= Int.max / scale { return n * scale }
+            guard let n = Int(digits), n <= Int.max / scale else { continue }
+            do { return try bound.integer(Double(n * scale), name: flag, shown: "'\(text)'") } catch { throw UsageError(error.message) }
         }
-        throw UsageError("'\(flag)' needs a positive number of bytes (such as 65536 or 64K), got '\(text)'")
+        throw UsageError("'\(flag)' needs a positive number of bytes (such as 65536 or 64K), got '\(text)' (\(bound.rangeText))")
     }
 
-    /// The sandbox's limits with the flags applied (DESIGN.md: 64 MiB, 30 s, 64 KiB of output).
+    /// The sandbox's limits with the flags applied (64 MiB, 30 s, 64 KiB of output).
     public var limits: Limits {
         var limits = Limits.sandboxDefaults
+        // In range by parsing (at most 2^40 bytes), so the conversion is exact.
         if let memoryMB { limits.memoryBytes = Int(memoryMB * 1_048_576) }
         if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
         if let instructions { limits.instructions = instructions }
@@ -191,10 +190,10 @@ public struct AgentOptions: Sendable {
     }
 
     static let limitUsage = """
-          --memory MB           memory limit (default 64)
-          --timeout SECONDS     wall-clock limit (default 30)
-          --instructions N      VM instruction limit (default none)
-          --output-limit BYTES  printed output kept (default 64K)
+          --memory MB           memory limit (default 64; 1 to 1048576)
+          --timeout SECONDS     wall-clock limit (default 30; 0.001 to 86400)
+          --instructions N      VM instruction limit (default none; 1 to 1e15)
+          --output-limit BYTES  printed output kept (default 64K; 1 to 16M)
         """
 
     /// `kosmo-lua exec --help`.
@@ -227,6 +226,9 @@ public struct AgentOptions: Sendable {
         """ + "\n" + limitUsage + "\n" + ReplicateFlags.usage + "\n" + """
         With --sim, one simulator serves the whole session, so its state persists between calls,
         and writes are allowed unless --write, KOSMO_LUA_WRITE or the config file says otherwise.
+        Input: one message per line, at most 4 MiB; execute_lua's code at most 1 MiB, a search
+        query 1000 bytes, a function name 200. A result envelope over 4 MiB comes back as a limit
+        error; error messages and tracebacks are cut at 16 KiB.
         """
 
     /// `kosmo-lua doctor --help`.

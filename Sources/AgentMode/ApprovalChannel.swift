@@ -104,17 +104,24 @@ public enum FileDescriptorIO {
         return true
     }
 
+    /// Bytes of a line kept; the protocol's lines are a few hundred bytes (a question's
+    /// arguments are a shortened summary), so a longer one is not a question or an answer.
+    public static let maxLineBytes = 64 << 10
+
     /// One line (without its newline), read a byte at a time so nothing past it is consumed;
-    /// nil at end of file before any byte.
-    public static func readLine(_ fd: Int32) -> String? {
+    /// nil at end of file before any byte. Bytes past `maxBytes` are read and dropped, so a
+    /// peer cannot grow this process's memory; the cut line then parses as nothing.
+    public static func readLine(_ fd: Int32, maxBytes: Int = maxLineBytes) -> String? {
         var line: [UInt8] = []
         var byte: UInt8 = 0
+        var sawAny = false
         while true {
             let n = read(fd, &byte, 1)
             if n < 0, errno == EINTR { continue }
-            if n <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if n <= 0 { return sawAny ? String(decoding: line, as: UTF8.self) : nil }
+            sawAny = true
             if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
-            line.append(byte)
+            if line.count < maxBytes { line.append(byte) }
         }
     }
 

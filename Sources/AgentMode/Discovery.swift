@@ -112,11 +112,23 @@ public enum Discovery {
         public let score: Int
     }
 
+    /// Most distinct words of a query that count: the work grows with the words, so a query
+    /// of a whole page costs no more than one of a few dozen words.
+    public static let maxQueryWords = 32
+
     /// The functions that match `query` best: by how many of its words occur in the name,
     /// summary, signature or a parameter, names weighing most. An empty query lists everything.
+    /// Only the first `maxQueryWords` distinct words count.
     public static func search(_ query: String, limit: Int = 10) -> [Match] {
-        let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
-            .map(String.init).filter { !stopWords.contains($0) }
+        var seen: Set<String> = []
+        var words: [String] = []
+        for word in query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }) {
+            let text = String(word)
+            guard !stopWords.contains(text), seen.insert(text).inserted else { continue }
+            words.append(text)
+            if words.count == maxQueryWords { break }
+        }
+        let limit = max(0, limit)
         guard !words.isEmpty else { return Array(functions.map { Match(function: $0, score: 0) }.prefix(limit)) }
         var matches: [(match: Match, words: Int)] = []
         for function in functions {

@@ -14,16 +14,39 @@ import ReplicateLua
 public struct ExecEnvelope: Sendable, Equatable {
     /// Why a run failed: `kind` is `limit`, `permission`, `validation`, `http`, `model`,
     /// `timeout`, `network`, `runtime`, `syntax`, `interrupted` or `usage`.
+    ///
+    /// The message and the traceback are capped at `Failure.maxTextBytes` each, here where every
+    /// failure is made, so neither `exec` nor the MCP server can be made to print an envelope as
+    /// large as a script's `error(huge)` or `__tostring` (the cut is marked in the text).
     public struct Failure: Sendable, Equatable {
-        public var kind: String
-        public var message: String
-        public var traceback: String?
+        public private(set) var kind: String
+        public private(set) var message: String
+        public private(set) var traceback: String?
+
+        /// Most UTF-8 bytes kept of a message or a traceback: 16 KiB.
+        public static let maxTextBytes = 16 << 10
 
         public init(kind: String, message: String, traceback: String? = nil) {
             self.kind = kind
-            self.message = message
-            self.traceback = traceback
+            self.message = ExecEnvelope.capped(message, maxBytes: Self.maxTextBytes, what: "error messages")
+            self.traceback = traceback.map { ExecEnvelope.capped($0, maxBytes: Self.maxTextBytes, what: "tracebacks") }
         }
+    }
+
+    /// `text` if it has at most `maxBytes` UTF-8 bytes; else its longest prefix within them (cut
+    /// between characters, never inside one), marked with how much was cut.
+    public static func capped(_ text: String, maxBytes: Int, what: String) -> String {
+        let total = text.utf8.count
+        guard total > maxBytes else { return text }
+        var kept = 0
+        var end = text.startIndex
+        for index in text.unicodeScalars.indices {
+            let length = UTF8.width(text.unicodeScalars[index])
+            if kept + length > maxBytes { break }
+            kept += length
+            end = text.unicodeScalars.index(after: index)
+        }
+        return String(text.unicodeScalars[..<end]) + "… [\(total - kept) more bytes cut: \(what) are capped at \(maxBytes >> 10) KiB]"
     }
 
     /// Measurements of the run.
@@ -145,7 +168,7 @@ public struct ExecEnvelope: Sendable, Equatable {
             ("status", call.status.map { String($0) } ?? "null"),
             ("ms", jsonText(of: .double(tenths(call.ms)))),
             ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
-            ("error", call.error.map { jsonText(of: .string($0)) } ?? "null"),
+            ("error", call.error.map { jsonText(of: .string(capped($0, maxBytes: Failure.maxTextBytes, what: "call errors"))) } ?? "null"),
         ])
     }
 

@@ -1,8 +1,8 @@
 import Replicate
 
 /// The shapes of what the API functions return, for the LuaLS stubs: the response schemas of
-/// Replicate's OpenAPI description (`shared/reference/replicate-openapi.json`), as Lua sees them
-/// (DESIGN.md "Values": a `null` member is left out, so fields that may be null are optional).
+/// Replicate's OpenAPI description, as Lua sees them
+/// (docs/architecture.md, "Values": a `null` member is left out, so fields that may be null are optional).
 public enum ResultShapes {
     /// A field of a result table.
     public struct Field: Sendable {

@@ -141,7 +141,10 @@ lua_State *kl_newstate(void *host, int hooked) {
 
 void kl_close(lua_State *L) {
     kl_state *s = kl_getstate(L);
-    s->in_lua = 0;
+    // Finalizers are Lua code: they run as Lua code runs, with growth past the memory limit
+    // refused; the count hook stays, so the deadline and the instruction limit hold too.
+    s->closing = 1;
+    s->in_lua = 1;
     lua_close(L);
     free(s);
 }
@@ -182,14 +185,20 @@ void kl_clear_interrupt(lua_State *L) {
     else lua_sethook(L, NULL, 0, 0);
 }
 
-// Raised in place of a memory error when Swift went past the limit while pushing values.
+// Raised when Swift went past the memory limit while it worked for Lua (pushing values,
+// encoding JSON). Called from Lua code (in_lua), it asks for more than the limit allows, so
+// Lua raises its own memory error (LUA_ERRMEM, "not enough memory"), which a script reports
+// as the limit it is; a host function re-entered from Swift (a finalizer run by an
+// allocation there) cannot make the allocator fail, so it raises the same text as a plain error.
 static int kl_raise_memory(lua_State *L, kl_state *s) {
     s->exceeded = 0;
     s->limit_hit = KL_LIMIT_MEMORY;
     lua_settop(L, 0);
+    if (s->in_lua && s->limit != 0) lua_newuserdatauv(L, s->limit + 1, 0);
     lua_pushliteral(L, "not enough memory");
     return lua_error(L);
 }
+
 
 static int kl_continue(lua_State *L, int status, lua_KContext ctx) {
     (void)status;
@@ -211,6 +220,7 @@ static int kl_trampoline(lua_State *L) {
     kl_state *s = kl_getstate(L);
     lua_Integer id = lua_tointeger(L, lua_upvalueindex(1));
     if (dispatcher == NULL) return luaL_error(L, "host functions are not available");
+    if (s->closing) return luaL_error(L, "the run is over: host functions cannot be called from a finalizer while the state closes");
     int saved = s->in_lua;
     s->in_lua = 0;
     int n = dispatcher(L, id);
@@ -262,12 +272,48 @@ int kl_resume(lua_State *co, lua_State *from, int nargs, int *nres) {
     return status;
 }
 
+// The parser runs no hooks, so a chunk is handed to it in pieces and the deadline and Ctrl-C
+// are checked between them; a piece takes the parser well under a millisecond.
+enum { KL_LOAD_PIECE = 64 * 1024 };
+
+typedef struct {
+    const char *next;
+    size_t left;
+    kl_state *s;
+    int stopped;   // kl_limit that ended the compile, or KL_LIMIT_NONE
+} kl_load_reader;
+
+static const char *kl_load_read(lua_State *L, void *ud, size_t *size) {
+    (void)L;
+    kl_load_reader *r = (kl_load_reader *)ud;
+    *size = 0;
+    if (r->left == 0) return NULL;
+    if (r->s->interrupt) r->stopped = KL_LIMIT_INTERRUPT;
+    else if (r->s->deadline_ns != 0 && kl_now_ns() >= r->s->deadline_ns) r->stopped = KL_LIMIT_DEADLINE;
+    if (r->stopped != KL_LIMIT_NONE) return NULL;
+    size_t n = r->left < KL_LOAD_PIECE ? r->left : KL_LOAD_PIECE;
+    const char *piece = r->next;
+    r->next += n;
+    r->left -= n;
+    *size = n;
+    return piece;
+}
+
 int kl_load(lua_State *L, const char *buf, size_t len, const char *name, int allow_binary) {
     kl_state *s = kl_getstate(L);
+    kl_load_reader reader = { buf, len, s, KL_LIMIT_NONE };
     int saved = s->in_lua;
     s->in_lua = 1;
-    int status = luaL_loadbufferx(L, buf, len, name, allow_binary ? "bt" : "t");
+    int status = lua_load(L, kl_load_read, &reader, name, allow_binary ? "bt" : "t");
     s->in_lua = saved;
+    if (reader.stopped != KL_LIMIT_NONE) {
+        // What compiled so far is a prefix of the chunk, never to be run; the error says why.
+        lua_settop(L, -2);
+        s->limit_hit = reader.stopped;
+        if (reader.stopped == KL_LIMIT_INTERRUPT) lua_pushliteral(L, "interrupted!");
+        else lua_pushliteral(L, "time limit exceeded while compiling the chunk");
+        return LUA_ERRRUN;
+    }
     return status;
 }
 
@@ -364,21 +410,31 @@ static uint64_t wd_shift_ns = 0; // time held so far in this generation
 typedef struct {
     uint64_t deadline_ns;
     uint64_t generation;
-    kl_watchdog_action action;
-    void *ctx;
+    int fd;
+    size_t length;
+    char message[];   // the watchdog's own copy, freed with the struct
 } wd_args;
 
+static void wd_write(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
 static void *wd_main(void *p) {
-    wd_args a = *(wd_args *)p;
-    free(p);
+    wd_args *a = (wd_args *)p;
     pthread_mutex_lock(&wd_mutex);
     for (;;) {
-        if (!wd_active || wd_generation != a.generation) break;
+        if (!wd_active || wd_generation != a->generation) break;
         uint64_t now = kl_now_ns();
-        uint64_t deadline = a.deadline_ns + wd_shift_ns;
+        uint64_t deadline = a->deadline_ns + wd_shift_ns;
         if (!wd_held && now >= deadline) {
             pthread_mutex_unlock(&wd_mutex);
-            a.action(a.ctx);
+            wd_write(a->fd, a->message, a->length);
             _exit(1);
         }
         // While held, sleep until released (kl_watchdog_release broadcasts).
@@ -389,10 +445,11 @@ static void *wd_main(void *p) {
         pthread_cond_timedwait(&wd_cond, &wd_mutex, &ts);
     }
     pthread_mutex_unlock(&wd_mutex);
+    free(a);
     return NULL;
 }
 
-int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx) {
+int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t length) {
     pthread_mutex_lock(&wd_mutex);
     if (!wd_cond_ready) {
         pthread_condattr_t attr;
@@ -407,12 +464,13 @@ int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *
     wd_held = 0;
     wd_shift_ns = 0;
     pthread_cond_broadcast(&wd_cond);
-    wd_args *a = malloc(sizeof(wd_args));
+    wd_args *a = malloc(sizeof(wd_args) + length);
     if (a == NULL) { pthread_mutex_unlock(&wd_mutex); return ENOMEM; }
     a->deadline_ns = deadline_ns;
     a->generation = wd_generation;
-    a->action = on_expire;
-    a->ctx = ctx;
+    a->fd = fd;
+    a->length = length;
+    if (length > 0) memcpy(a->message, message, length);
     pthread_t thread;
     int rc = pthread_create(&thread, NULL, wd_main, a);
     if (rc == 0) pthread_detach(thread); else free(a);

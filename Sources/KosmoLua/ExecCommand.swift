@@ -6,7 +6,7 @@ import ReplicateLua
 
 /// `kosmo-lua exec [--json] [options] [FILE | -] [args]`: runs code in the sandbox profile under
 /// the permission policy, for agents. With `--json` it prints exactly one envelope whatever
-/// happens (DESIGN.md "agent code mode"); exit status 0 success, 1 script error, 2 bad usage.
+/// happens (docs/agent-mode.md); exit status 0 success, 1 script error, 2 bad usage.
 enum ExecCommand {
     static func main(_ arguments: [String]) -> Int32 {
         let wantsJSON = AgentOptions.mentionsJSON(arguments)
@@ -134,6 +134,9 @@ struct ExecRun {
             failure = ExecEnvelope.Failure(kind: "runtime", message: "\(error)")
         }
         Interrupts.disarm()
+        // Finalizers left pending run now, under the run's limits and with host functions
+        // refused, so nothing the script left behind acts after the envelope is written.
+        vm.close()
         let envelope = ExecEnvelope(
             ok: failure == nil, result: result, output: output.text, outputTruncated: output.truncated, error: failure,
             calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)

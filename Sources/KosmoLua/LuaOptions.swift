@@ -92,20 +92,16 @@ struct LuaOptions {
             guard i < arguments.count else { throw UsageError(message: "'--\(name)' needs a value") }
             return arguments[i]
         }
-        func positive(_ text: String, _ what: String) throws(UsageError) -> Double {
-            guard let number = Double(text), number > 0, number.isFinite else {
-                throw UsageError(message: "'--\(name)' needs a positive number of \(what), got '\(text)'")
-            }
-            return number
+        func bounded(_ bound: BoundedNumber) throws(UsageError) -> Double {
+            let text = try value()
+            do { return try bound.parse(text, name: "--\(name)") } catch { throw UsageError(message: error.message) }
         }
         switch name {
         case "sandbox": sandbox = true
-        case "memory": memoryMB = try positive(try value(), "megabytes")
-        case "timeout": timeoutSeconds = try positive(try value(), "seconds")
-        case "instructions":
-            let text = try value()
-            guard let n = UInt64(text), n > 0 else { throw UsageError(message: "'--instructions' needs a positive whole number, got '\(text)'") }
-            instructions = n
+        case "memory": memoryMB = try bounded(.memoryMB)
+        case "timeout": timeoutSeconds = try bounded(.timeoutSeconds)
+        // Exact: the range keeps whole values below 2^53.
+        case "instructions": instructions = try UInt64(bounded(.instructions))
         case "help": showHelp = true
         case "version": showVersion = true
         default:
@@ -119,6 +115,7 @@ struct LuaOptions {
     /// Limits from the options: the sandbox starts from its defaults; flags override.
     var limits: Limits {
         var limits = sandbox ? Limits.sandboxDefaults : Limits.none
+        // In range by parsing (at most 2^40 bytes), so the conversion is exact.
         if let memoryMB { limits.memoryBytes = Int(memoryMB * 1_048_576) }
         if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
         if let instructions { limits.instructions = instructions }
@@ -138,10 +135,10 @@ struct LuaOptions {
           --        stop handling options
           -         stop handling options and execute stdin
         kosmo-lua options (before the script):
-          --sandbox             run in the sandbox profile (DESIGN.md allow-list; 64 MiB, 30 s, 64 KiB output)
-          --memory MB           memory limit in MiB
-          --timeout SECONDS     wall-clock limit
-          --instructions N      VM instruction limit
+          --sandbox             run in the sandbox profile (an allow-list; 64 MiB, 30 s, 64 KiB output)
+          --memory MB           memory limit in MiB (1 to 1048576)
+          --timeout SECONDS     wall-clock limit (0.001 to 86400)
+          --instructions N      VM instruction limit (1 to 1e15)
           --help                show this help
         replicate options (before the script):
         """ + "\n" + ReplicateFlags.usage + "\n" + """

@@ -80,13 +80,16 @@ struct LuaRunner {
         fflush(nil)
     }
 
-    /// `arg`: the script at 0, its arguments at 1..n, interpreter and options below 0.
+    /// `arg`: the script at 0, its arguments at 1..n, interpreter and options below 0. In the
+    /// sandbox only the script and its arguments: the host's path and its flags are not the
+    /// script's to read.
     func createArgTable() {
         let L = vm.state
         let arguments = options.arguments
         let base = options.scriptIndex ?? 0
+        let first = options.sandbox ? (options.scriptIndex ?? arguments.count) : 0
         lua_createtable(L, Int32(max(0, arguments.count - base - 1)), Int32(base + 1))
-        for (i, argument) in arguments.enumerated() {
+        for (i, argument) in arguments.enumerated() where i >= first {
             lua_pushstring(L, argument)
             lua_rawseti(L, -2, lua_Integer(i - base))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReplicateLua
 import ReplicateSim
 
 /// `kosmo-lua sim`: serves the Replicate API simulator until SIGINT/SIGTERM. The first line
@@ -10,14 +11,14 @@ struct SimCommand: AsyncParsableCommand {
         abstract: "Serve a simulator of Replicate's HTTP API on loopback.")
 
     @Option(help: "Interface to bind.") var host: String = "127.0.0.1"
-    @Option(help: "Port to bind (0 picks a free port).") var port: Int = 0
+    @Option(help: "Port to bind (0 picks a free port; at most 65535).") var port: Int = 0
     @Option(help: "Accept only this bearer token (default: any non-empty token).") var token: String?
-    @Option(help: "Run model timings this many times faster.") var speed: Double = 1
+    @Option(help: "Run model timings this many times faster (0.001 to 1000).") var speed: Double = 1
     @Option(help: "Faults to inject, e.g. 429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01") var faults: String?
     @Option(help: "Seed for fault injection.") var seed: UInt64 = 0
-    @Option(name: .customLong("page-size"), help: "Items per page on paginated lists.") var pageSize: Int = 100
-    @Option(name: .customLong("creates-per-minute"), help: "Prediction creates allowed per minute (0: unlimited).") var createsPerMinute: Int = 600
-    @Option(name: .customLong("requests-per-minute"), help: "Other requests allowed per minute (0: unlimited).") var requestsPerMinute: Int = 3000
+    @Option(name: .customLong("page-size"), help: "Items per page on paginated lists (1 to 1000).") var pageSize: Int = 100
+    @Option(name: .customLong("creates-per-minute"), help: "Prediction creates allowed per minute (0: unlimited; at most 1000000).") var createsPerMinute: Int = 600
+    @Option(name: .customLong("requests-per-minute"), help: "Other requests allowed per minute (0: unlimited; at most 1000000).") var requestsPerMinute: Int = 3000
 
     /// Entry point for the CLI's dispatcher: `await SimCommand.main(arguments: ["--port", "8080"])`.
     /// Why a labelled entry point: `SimCommand.main(args)` with a `[String]` resolves to
@@ -42,10 +43,22 @@ struct SimCommand: AsyncParsableCommand {
         await main(arguments: arguments)
     }
 
+    /// The ranges of the numeric options (ArgumentParser has read them as numbers already).
+    static let portRange = BoundedNumber("a port number (0 picks a free port)", 0...65_535, whole: true)
+    static let speedRange = BoundedNumber("a positive speed-up factor", 0.001...1_000)
+    static let pageSizeRange = BoundedNumber("a whole number of items per page", 1...1_000, whole: true)
+    static let perMinuteRange = BoundedNumber("a whole number of requests per minute (0: unlimited)", 0...1_000_000, whole: true)
+
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }
-        guard pageSize > 0 else { throw ValidationError("--page-size must be at least 1") }
+        do {
+            _ = try Self.portRange.check(Double(port), name: "--port")
+            _ = try Self.speedRange.check(speed, name: "--speed")
+            _ = try Self.pageSizeRange.check(Double(pageSize), name: "--page-size")
+            _ = try Self.perMinuteRange.check(Double(createsPerMinute), name: "--creates-per-minute")
+            _ = try Self.perMinuteRange.check(Double(requestsPerMinute), name: "--requests-per-minute")
+        } catch {
+            throw ValidationError(error.message)
+        }
         if let faults {
             do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
         }

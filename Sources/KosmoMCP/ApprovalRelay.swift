@@ -44,18 +44,20 @@ final class ApprovalRelay: @unchecked Sendable {
         guard let server, elicits else {
             return .unavailable("the MCP client does not support elicitation, so no one can be asked")
         }
+        // What the child sent is shown escaped, as the terminal prompt shows it.
+        let function = PromptText.escaped(question.function), access = PromptText.escaped(question.access)
         let schema = Elicitation.RequestSchema(
-            title: "Allow a Replicate \(question.access)?",
-            description: "A Lua script wants to call replicate.\(question.function).",
+            title: "Allow a Replicate \(access)?",
+            description: "A Lua script wants to call replicate.\(function).",
             properties: [
                 "answer": .object([
                     "type": .string("string"),
-                    "title": .string("Allow replicate.\(question.function)?"),
+                    "title": .string("Allow replicate.\(function)?"),
                     "enum": .array(Self.choices.map { .string($0) }),
                 ]),
             ],
             required: ["answer"])
-        let message = "kosmo-lua: allow \(question.access) call replicate.\(question.function)(\(question.arguments))?"
+        let message = PromptText.question(function: question.function, access: question.access, arguments: question.arguments)
         let result: CreateElicitation.Result
         do {
             result = try await server.requestElicitation(message: message, requestedSchema: schema)

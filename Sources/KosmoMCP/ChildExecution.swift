@@ -1,10 +1,12 @@
 import AgentMode
 import Foundation
 import LuaHost
+import MCP
+import Replicate
 import ReplicateLua
 
 /// One execution in a child process, `kosmo-lua exec --json … -`, which the server ends with
-/// SIGKILL if it outlives its hard deadline (DESIGN.md rule 4: a C function stuck past the
+/// SIGKILL if it outlives its hard deadline (docs/architecture.md, rule 6: a C function stuck past the
 /// deadline can only be stopped by ending its process). `ask` in the child reaches the server
 /// through an inherited socket (`--approval-fd 3`).
 struct ChildExecution: Sendable {
@@ -21,9 +23,28 @@ struct ChildExecution: Sendable {
     /// How the child ended.
     struct Outcome: Sendable {
         let envelope: ExecEnvelope
-        /// The envelope's JSON text as it should be returned.
+        /// The envelope's JSON text as it should be returned, at most `maxResultBytes` (about).
         let json: String
+        /// The envelope as the SDK's value (the tool result's structured content).
+        let structured: Value?
+
+        /// An envelope as it is returned: fitted to `maxResultBytes`, and converted for the SDK
+        /// here, on the caller's thread, rather than on a cooperative thread later.
+        init(envelope: ExecEnvelope, json: String? = nil) {
+            let fitted = envelope.fitted(maxBytes: ChildExecution.maxResultBytes, text: json)
+            self.envelope = fitted.envelope
+            self.json = fitted.json
+            structured = (try? JSONValue(parsing: fitted.json)).map(ValueConversion.mcp)
+        }
     }
+
+    /// Most bytes of an envelope returned as a tool result: 4 MiB. A larger one comes back as a
+    /// `limit` error without its result (`ExecEnvelope.fitted`).
+    static let maxResultBytes = 4 << 20
+    /// Most bytes read of a child's output: 16 MiB. An envelope cannot be longer than the
+    /// child's limits allow (memory, output), but the server does not rely on that to bound its
+    /// own memory; what is past this is read and dropped.
+    static let maxChildOutputBytes = 16 << 20
 
     /// Where the blocking parts of an execution run (waiting for the child, writing its input,
     /// reading its output and approval questions). A concurrent queue of its own rather than a
@@ -47,7 +68,7 @@ struct ChildExecution: Sendable {
     private func failure(_ kind: String, _ message: String, started: Date) -> Outcome {
         let envelope = ExecEnvelope(ok: false, error: ExecEnvelope.Failure(kind: kind, message: message),
                                     stats: ExecEnvelope.Stats(ms: Date().timeIntervalSince(started) * 1000, peakMemoryBytes: 0, instructions: 0))
-        return Outcome(envelope: envelope, json: envelope.jsonText())
+        return Outcome(envelope: envelope)
     }
 
     private func runBlocking(_ control: ChildControl) -> Outcome {
@@ -107,7 +128,7 @@ struct ChildExecution: Sendable {
         let stdoutFD = output[0]
         group.enter()
         ChildExecution.blockingWork.async {
-            collected.bytes = FileDescriptorIO.readAll(stdoutFD)
+            (collected.bytes, collected.dropped) = Self.readBounded(stdoutFD, maxBytes: Self.maxChildOutputBytes)
             close(stdoutFD)
             group.leave()
         }
@@ -144,6 +165,9 @@ struct ChildExecution: Sendable {
         if reaper.killed {
             return failure("limit", "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
         }
+        if collected.dropped > 0 {
+            return failure("limit", "the execution's envelope was more than \(Self.maxChildOutputBytes >> 20) MiB (\(collected.bytes.count + collected.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started)
+        }
         let text = String(decoding: collected.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if let envelope = try? ExecEnvelope(parsing: Data(text.utf8)) {
             return Outcome(envelope: envelope, json: text)
@@ -152,6 +176,23 @@ struct ChildExecution: Sendable {
         return failure("runtime", "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started)
     }
 
+    /// Everything until end of file up to `maxBytes`; what follows is read (so the writer is
+    /// never blocked) and only counted.
+    static func readBounded(_ fd: Int32, maxBytes: Int) -> (bytes: [UInt8], dropped: Int) {
+        var data: [UInt8] = []
+        var dropped = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return (data, dropped) }
+            let keep = max(0, min(n, maxBytes - data.count))
+            data.append(contentsOf: buffer[0..<keep])
+            dropped += n - keep
+        }
+    }
+
+    /// "30 s", "1.5 s": a deadline as the errors show it (in range: at most a day and a bit).
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
@@ -160,6 +201,8 @@ struct ChildExecution: Sendable {
 /// Bytes read by another thread, handed over through the dispatch group.
 private final class Collected: @unchecked Sendable {
     var bytes: [UInt8] = []
+    /// Bytes past the most kept.
+    var dropped = 0
 }
 
 /// Waits for a child and kills it at its deadline, never signalling a pid already reaped

@@ -6,7 +6,8 @@ import Replicate
 import ReplicateLua
 
 /// `kosmo-lua mcp`: the MCP server. Each `execute_lua` runs in a child `kosmo-lua exec --json`
-/// with a hard deadline; discovery runs in the server itself.
+/// with a hard deadline; discovery runs in the server itself, on a queue of its own
+/// (`DiscoveryWork`) so it never holds up other requests.
 struct KosmoServer: Sendable {
     let options: AgentOptions
     let settings: ReplicateSettings
@@ -65,50 +66,83 @@ struct KosmoServer: Sendable {
     }
 
     func call(_ params: CallTool.Parameters) async -> CallTool.Result {
-        let arguments = params.arguments ?? [:]
+        let arguments = ToolArguments(tool: params.name, values: params.arguments ?? [:])
         switch params.name {
         case Tools.executeLua:
-            guard let code = arguments["code"]?.stringValue else {
-                return Tools.text("execute_lua needs 'code': the Lua source to run", error: true)
+            let code: String
+            let limits: Limits
+            do {
+                guard let given = try arguments.string("code", maxBytes: ToolArguments.MaxBytes.code) else {
+                    return Tools.usage("execute_lua needs 'code': the Lua source to run")
+                }
+                code = given
+                limits = try requestedLimits(arguments)
+            } catch {
+                return Tools.usage(error.message)
             }
-            let limits = requestedLimits(arguments)
             return Tools.result(for: await execute(Array(code.utf8), limits: limits))
         case Tools.searchFunctions:
-            let query = arguments["query"]?.stringValue ?? ""
-            let limit = ValueConversion.number(arguments["limit"]).map { max(1, Int($0)) } ?? 10
-            return search(query, limit: limit)
-        case Tools.describeFunction:
-            guard let name = arguments["name"]?.stringValue, !name.isEmpty else {
-                return Tools.text("describe_function needs 'name', such as get_model or run", error: true)
+            let query: String
+            let limit: Int
+            do {
+                query = try arguments.string("query", maxBytes: ToolArguments.MaxBytes.query) ?? ""
+                // Exact: the range is 1 to 100.
+                limit = try arguments.number("limit", .searchResults).map { Int($0) } ?? 10
+            } catch {
+                return Tools.text(error.message, error: true)
             }
-            return describe(name)
+            return await DiscoveryWork.run(Tools.searchFunctions) { search(query, limit: limit) }
+        case Tools.describeFunction:
+            let name: String
+            do {
+                guard let given = try arguments.string("name", maxBytes: ToolArguments.MaxBytes.name), !given.isEmpty else {
+                    return Tools.text("describe_function needs 'name', such as get_model or run", error: true)
+                }
+                name = given
+            } catch {
+                return Tools.text(error.message, error: true)
+            }
+            return await DiscoveryWork.run(Tools.describeFunction) { describe(name) }
         default:
             guard options.exposeFunctions, let operation = Tools.operation(forTool: params.name),
                   Tools.exposed(operation, policy: settings.policy) else {
-                let names = toolList().map(\.name)
-                var message = "there is no tool '\(params.name)'"
-                if let near = Catalog.closest(to: params.name, among: names) { message += "; did you mean '\(near)'?" }
-                return Tools.text(message, error: true)
+                return Tools.text(unknownTool(params.name), error: true)
             }
             // The arguments travel as the script's first argument, so nothing is spliced into code.
-            let json = ValueConversion.jsonText(.object(arguments)) ?? "{}"
+            let json = ValueConversion.jsonText(.object(arguments.values)) ?? "{}"
+            guard json.utf8.count <= ToolArguments.MaxBytes.functionArguments else {
+                return Tools.usage("\(params.name): the arguments are \(json.utf8.count) bytes of JSON, more than the \(ToolArguments.bytes(ToolArguments.MaxBytes.functionArguments)) they may have")
+            }
             let code = "return replicate.\(operation.name)(json.decode((...)))"
             return Tools.result(for: await execute(Array(code.utf8), limits: options.limits, scriptArguments: [json]))
         }
     }
 
-    /// The limits a call asked for, never above the server's.
-    func requestedLimits(_ arguments: [String: Value]) -> Limits {
+    /// "there is no tool 'x'; did you mean 'y'?" (a name too long to be one gets no suggestion:
+    /// comparing it with every tool's name would take time in proportion to its length).
+    func unknownTool(_ name: String) -> String {
+        guard name.utf8.count <= ToolArguments.MaxBytes.name else {
+            return "there is no tool named '\(name.prefix(40))…' (\(name.utf8.count) bytes; tool names have at most \(ToolArguments.MaxBytes.name))"
+        }
+        var message = "there is no tool '\(name)'"
+        if let near = Catalog.closest(to: name, among: toolList().map(\.name)) { message += "; did you mean '\(near)'?" }
+        return message
+    }
+
+    /// The limits a call asked for, never above the server's; each one given must be within
+    /// its range (`BoundedNumber`), or the call is refused naming the range.
+    func requestedLimits(_ arguments: ToolArguments) throws(ToolArguments.Problem) -> Limits {
         var limits = options.limits
-        func lower(_ current: Double?, _ requested: Double?) -> Double? {
-            guard let requested, requested > 0, requested.isFinite else { return current }
+        func lower<T: Comparable>(_ current: T?, _ requested: T?) -> T? {
+            guard let requested else { return current }
             guard let current else { return requested }
             return min(current, requested)
         }
-        limits.timeoutSeconds = lower(limits.timeoutSeconds, ValueConversion.number(arguments["timeout_seconds"]))
-        limits.memoryBytes = lower(limits.memoryBytes.map(Double.init), ValueConversion.number(arguments["memory_mb"]).map { $0 * 1_048_576 }).map { Int($0) }
-        limits.instructions = lower(limits.instructions.map(Double.init), ValueConversion.number(arguments["instructions"])).map { UInt64($0) }
-        limits.outputBytes = lower(limits.outputBytes.map(Double.init), ValueConversion.number(arguments["output_limit_bytes"])).map { Int($0) }
+        // Exact conversions: the ranges keep memory under 2^40 bytes and counts below 2^53.
+        limits.timeoutSeconds = lower(limits.timeoutSeconds, try arguments.number("timeout_seconds", .timeoutSeconds))
+        limits.memoryBytes = lower(limits.memoryBytes, try arguments.number("memory_mb", .memoryMB).map { Int($0 * 1_048_576) })
+        limits.instructions = lower(limits.instructions, try arguments.number("instructions", .instructions).map { UInt64($0) })
+        limits.outputBytes = lower(limits.outputBytes, try arguments.number("output_limit_bytes", .outputBytes).map { Int($0) })
         return limits
     }
 

@@ -14,8 +14,10 @@ enum Tools {
 
     static func executeLuaTool(limits: Limits) -> Tool {
         let timeout = limits.timeoutSeconds ?? 30
-        let memory = Double(limits.memoryBytes ?? (64 << 20)) / 1_048_576
+        // The server's own limits, in range because its flags were parsed within them.
+        let memory = BoundedNumber.text(of: Double(limits.memoryBytes ?? (64 << 20)) / 1_048_576)
         let output = limits.outputBytes ?? (64 << 10)
+        let seconds = BoundedNumber.text(of: timeout)
         return Tool(
             name: executeLua,
             title: "Run Lua with Replicate",
@@ -29,16 +31,17 @@ enum Tools {
                 `replicate.get_model("owner/name")`, `replicate.search{query = "…"}`, `replicate.paginate("list_models")`. \
                 A failing call raises a table {kind, message, status, detail}; catch it with pcall. \
                 Use search_functions and describe_function to find functions and their arguments. \
-                Limits: \(ChildExecution.seconds(timeout)), \(Int(memory)) MiB, \(output) bytes of output (a call may lower them).
+                Limits: \(ChildExecution.seconds(timeout)), \(memory) MiB, \(output) bytes of output (a call may lower them).
                 """,
             inputSchema: .object([
                 "type": "object",
                 "properties": .object([
-                    "code": .object(["type": "string", "description": "Lua 5.4 source; `return` values to get them back as result."]),
-                    "timeout_seconds": .object(["type": "number", "description": .string("Wall-clock limit (at most \(timeout)).")]),
-                    "memory_mb": .object(["type": "number", "description": .string("Memory limit in MiB (at most \(memory)).")]),
-                    "instructions": .object(["type": "integer", "description": "VM instruction limit."]),
-                    "output_limit_bytes": .object(["type": "integer", "description": .string("Printed output kept (at most \(output)).")]),
+                    "code": .object(["type": "string", "maxLength": .int(ToolArguments.MaxBytes.code),
+                                     "description": "Lua 5.4 source (at most 1 MiB); `return` values to get them back as result."]),
+                    "timeout_seconds": bounded("number", .timeoutSeconds, "Wall-clock limit in seconds; the server's \(seconds) caps it."),
+                    "memory_mb": bounded("number", .memoryMB, "Memory limit in MiB; the server's \(memory) caps it."),
+                    "instructions": bounded("integer", .instructions, "VM instruction limit, counted in steps of 1000."),
+                    "output_limit_bytes": bounded("integer", .outputBytes, "Printed output kept, in bytes; the server's \(output) caps it."),
                 ]),
                 "required": .array(["code"]),
                 "additionalProperties": false,
@@ -46,6 +49,13 @@ enum Tools {
             annotations: .init(title: "Run Lua with Replicate", readOnlyHint: false, destructiveHint: true,
                                idempotentHint: false, openWorldHint: true),
             outputSchema: envelopeSchema)
+    }
+
+    /// A number argument's schema: its type, its range, and a description that states the range.
+    static func bounded(_ type: String, _ bound: BoundedNumber, _ description: String) -> Value {
+        func number(_ value: Double) -> Value { value == value.rounded() ? .int(Int(value)) : .double(value) }
+        return .object(["type": .string(type), "minimum": number(bound.minimum), "maximum": number(bound.maximum),
+                        "description": .string("\(description) From \(BoundedNumber.text(of: bound.minimum)) to \(BoundedNumber.text(of: bound.maximum)).")])
     }
 
     /// The envelope as a JSON Schema, so clients can check the structured content.
@@ -99,8 +109,9 @@ enum Tools {
         inputSchema: .object([
             "type": "object",
             "properties": .object([
-                "query": .object(["type": "string", "description": "Words to look for, e.g. \"cancel prediction\" or \"upload file\"."]),
-                "limit": .object(["type": "integer", "description": "Most results to return (default 10)."]),
+                "query": .object(["type": "string", "maxLength": .int(ToolArguments.MaxBytes.query),
+                                  "description": "Words to look for (at most 1000 bytes), e.g. \"cancel prediction\" or \"upload file\"."]),
+                "limit": .object(["type": "integer", "minimum": 1, "maximum": 100, "description": "Most results to return (1 to 100, default 10)."]),
             ]),
             "required": .array(["query"]),
             "additionalProperties": false,
@@ -114,7 +125,8 @@ enum Tools {
         inputSchema: .object([
             "type": "object",
             "properties": .object([
-                "name": .object(["type": "string", "description": "A function name such as get_model, create_prediction or run."]),
+                "name": .object(["type": "string", "maxLength": .int(ToolArguments.MaxBytes.name),
+                                 "description": "A function name such as get_model, create_prediction or run."]),
             ]),
             "required": .array(["name"]),
             "additionalProperties": false,
@@ -157,11 +169,18 @@ enum Tools {
     // MARK: Results
 
     /// An envelope as a tool result: the envelope as structured content plus a short text.
+    /// The envelope is at most `ChildExecution.maxResultBytes` (about) and the text a summary
+    /// of a few kilobytes, so a tool result stays within about 4 MiB.
     static func result(for outcome: ChildExecution.Outcome) -> CallTool.Result {
         let envelope = outcome.envelope
-        let structured: Value? = (try? JSONValue(parsing: outcome.json)).map(ValueConversion.mcp)
         return CallTool.Result(content: [.text(text: summary(envelope), annotations: nil, _meta: nil)],
-                               structuredContent: structured, isError: !envelope.ok)
+                               structuredContent: outcome.structured, isError: !envelope.ok)
+    }
+
+    /// A call whose arguments are wrong, as an envelope of kind `usage` (what `exec --json`
+    /// prints for a bad option), so the structured content still matches the output schema.
+    static func usage(_ message: String) -> CallTool.Result {
+        result(for: ChildExecution.Outcome(envelope: ExecEnvelope.failure(kind: "usage", message: message)))
     }
 
     static func summary(_ envelope: ExecEnvelope) -> String {

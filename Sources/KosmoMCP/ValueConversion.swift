@@ -23,14 +23,4 @@ enum ValueConversion {
         guard let data = try? encoder.encode(value) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// A number argument given as an integer or a float.
-    static func number(_ value: Value?) -> Double? {
-        switch value {
-        case .int(let i)?: return Double(i)
-        case .double(let d)?: return d
-        case .string(let s)?: return Double(s)
-        default: return nil
-        }
-    }
 }

@@ -132,6 +132,9 @@ extension LuaVM {
                 lua_getfield_raw(L, kl_registryindex(), "kosmo.mt." + metatable)
                 if lua_type(L, -1) == LUA_TTABLE { lua_setmetatable(L, -2) } else { kl_pop(L, 1) }
             }
+            if case .table(let fields) = raise.value, case .string(let kind)? = fields.first(where: { $0.0 == "kind" })?.1 {
+                recordRaised(on: L, at: -1, kind: kind)
+            }
         } else if let runError = error as? RunError {
             lua_pushstring(L, runError.message)
         } else {
@@ -140,13 +143,36 @@ extension LuaVM {
     }
 
     /// Registers a metatable by name for error tables (`LuaRaise.metatable`). The table on top of
-    /// the stack of `L` (the main thread when nil) is popped and kept in the registry.
+    /// the stack of `L` (the main thread when nil) is popped and kept in the registry. It is
+    /// protected (`__metatable = false` unless it says otherwise): the tables it is given to
+    /// reach scripts, and a script that could change it (a `__gc`, a `__len`) would change every
+    /// table the host marks with it.
     public func registerMetatable(named name: String, on L: OpaquePointer? = nil) {
-        lua_setfield_raw(L ?? state, kl_registryindex(), "kosmo.mt." + name)
+        let L = L ?? state
+        Self.protectMetatable(at: -1, on: L)
+        lua_setfield_raw(L, kl_registryindex(), "kosmo.mt." + name)
+    }
+
+    /// Protects the metatable at `index` of `L` unless it has a `__metatable` already:
+    /// `setmetatable` then refuses to replace it, and `getmetatable` returns its `__name`
+    /// (`"json.array"`, `"replicate.error"`: what the value is, not the table) or false. A name
+    /// rather than false keeps such values apart from the sandbox's read-only views, which
+    /// `rawset` refuses and whose metatables are false.
+    static func protectMetatable(at index: Int32, on L: OpaquePointer) {
+        let table = lua_absindex(L, index)
+        guard lua_type(L, table) == LUA_TTABLE else { return }
+        if lua_getfield_raw(L, table, "__metatable") == LUA_TNIL {
+            if lua_getfield_raw(L, table, "__name") != LUA_TSTRING {
+                kl_pop(L, 1)
+                lua_pushboolean(L, 0)
+            }
+            lua_setfield_raw(L, table, "__metatable")
+        }
+        kl_pop(L, 1)
     }
 }
 
-/// The arguments of one host-function call, read with raw accessors only (DESIGN.md rule 1).
+/// The arguments of one host-function call, read with raw accessors only (docs/architecture.md, rule 1).
 /// Valid only during the call, like the stack slots it reads: async work must copy what it
 /// needs out of it before it returns.
 public struct LuaCall {
@@ -188,7 +214,12 @@ public struct LuaCall {
     /// a cycle, a sparse array…) throws a `RunError` saying which.
     public func json(_ index: Int32) throws(RunError) -> [UInt8] {
         var encoder = LuaToJSON(L: L, vm: vm)
-        do { return try encoder.encode(at: index) } catch { throw RunError(kind: .runtime, message: error.message) }
+        do { return try encoder.encode(at: index) } catch {
+            guard error.isMemory else { throw RunError(kind: .runtime, message: error.message) }
+            // The trampoline raises Lua's own memory error once this function has returned.
+            kl_getstate(L).pointee.exceeded = 1
+            throw RunError(kind: .limit, message: error.message)
+        }
     }
 
     /// Pushes a value; returns 1 so `return call.push(x)` reads naturally.

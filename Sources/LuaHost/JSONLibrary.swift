@@ -1,14 +1,17 @@
 import CLua
 import CLuaBridge
 
-/// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (DESIGN.md "Values").
+/// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (docs/architecture.md, "Values").
 enum JSONLibrary {
     static func install(in vm: LuaVM) throws {
         let L = vm.state
+        // The markers are shared by every array and object the host makes, so they are protected:
+        // a `__gc` or `__len` set on one would act on all of them.
         for marker in [LuaVM.Marker.array, .object] {
-            lua_createtable(L, 0, 1)
+            lua_createtable(L, 0, 2)
             lua_pushstring(L, marker == .array ? "json.array" : "json.object")
             lua_setfield_raw(L, -2, "__name")
+            LuaVM.protectMetatable(at: -1, on: L)
             lua_setfield_raw(L, kl_registryindex(), marker.rawValue)
         }
         lua_createtable(L, 0, 6)
@@ -44,6 +47,11 @@ enum JSONLibrary {
                     lua_createtable(L, 0, 0)
                 } else if call.type(1) == LUA_TTABLE {
                     lua_settop(L, 1)
+                    // A table whose metatable is protected (a library table, `_G`, a proxy)
+                    // keeps it: marking it would strip the protection.
+                    if call.vm.hasForeignProtectedMetatable(at: 1, on: L) {
+                        throw LuaRaise("json.\(name): cannot mark a table whose metatable is protected; copy its fields into a new table first")
+                    }
                 } else {
                     throw call.argumentError(1, name, "table or nil")
                 }

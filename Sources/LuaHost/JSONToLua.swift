@@ -3,7 +3,7 @@ import CLuaBridge
 import Foundation
 
 /// A JSON document decoded straight into Lua values on the stack (no intermediate tree),
-/// per DESIGN.md's Values table: objects drop `null` members (unless `keepObjectNulls`),
+/// per the Values table of docs/architecture.md: objects drop `null` members (unless `keepObjectNulls`),
 /// arrays are marked, `null` in arrays is `json.null`, integers stay integers.
 struct JSONToLua {
     let L: OpaquePointer
@@ -107,8 +107,15 @@ struct JSONToLua {
 
         mutating func enter(depth: Int) throws(Failure) {
             if depth > JSONToLua.maxDepth { throw fail("JSON nested deeper than \(JSONToLua.maxDepth) levels") }
-            if state.pointee.exceeded != 0 { throw Failure(message: "not enough memory") }
+            try checkMemory()
             if lua_checkstack(L, 4) == 0 { throw fail("JSON nested too deeply for the Lua stack") }
+        }
+
+        /// The values are pushed with the allocator in "never fail" mode; checked after each one,
+        /// a document too large for the memory limit stops within one value (and one table
+        /// resize) of it instead of being built whole first.
+        @inline(__always) func checkMemory() throws(Failure) {
+            if state.pointee.exceeded != 0 { throw Failure(message: "not enough memory") }
         }
 
         mutating func object(depth: Int) throws(Failure) {
@@ -126,6 +133,7 @@ struct JSONToLua {
                 pos += 1
                 skipWhitespace()
                 try value(depth: depth)
+                try checkMemory()
                 if !keepObjectNulls, lua_type(L, -1) == LUA_TLIGHTUSERDATA {
                     kl_pop(L, 2)
                 } else {
@@ -151,6 +159,7 @@ struct JSONToLua {
             while true {
                 skipWhitespace()
                 try value(depth: depth)
+                try checkMemory()
                 lua_rawseti(L, -2, index)
                 index += 1
                 skipWhitespace()
@@ -317,6 +326,9 @@ struct JSONToLua {
                 dst[length] = 0
                 return strtod(dst, nil)
             }
+            // A number past the double range would come back as ±infinity, which has no JSON
+            // form: the document could not be encoded again.
+            guard value.isFinite else { throw fail("number out of range (a JSON number must be within ±1.8e308)") }
             lua_pushnumber(L, value)
         }
     }

@@ -18,7 +18,7 @@ public struct Limits: Sendable, Equatable {
 
     /// No limits: what `lua5.4` has.
     public static let none = Limits()
-    /// The sandbox's defaults (DESIGN.md): 64 MiB, 30 s, 64 KiB of output.
+    /// The sandbox's defaults: 64 MiB, 30 s, 64 KiB of output.
     public static let sandboxDefaults = Limits(memoryBytes: 64 << 20, timeoutSeconds: 30, outputBytes: 64 << 10)
 }
 
@@ -26,7 +26,7 @@ public struct Limits: Sendable, Equatable {
 public enum Profile: String, Sendable {
     /// All of Lua's standard libraries, as `lua5.4` has them.
     case standard
-    /// DESIGN.md's allow-list: base (no `dofile`, `loadfile`, binary chunks, `collectgarbage`
+    /// An allow-list (docs/architecture.md, rule 4): base (no `dofile`, `loadfile`, binary chunks, `collectgarbage`
     /// beyond `"count"`), `coroutine`, `table`, `string` (no `dump`), `math`, `utf8`, and `os`
     /// with `clock`, `time`, `date`, `difftime`. Library tables are read-only.
     case sandbox

@@ -2,7 +2,7 @@ import CLua
 import CLuaBridge
 import Foundation
 
-/// Encodes a Lua value as JSON per DESIGN.md's Values table. Reads tables with `lua_next` and
+/// Encodes a Lua value as JSON per the Values table of docs/architecture.md. Reads tables with `lua_next` and
 /// raw accessors only, so no metamethod (and no longjmp) can run from Swift.
 struct LuaToJSON {
     let L: OpaquePointer
@@ -10,14 +10,24 @@ struct LuaToJSON {
     var out: [UInt8] = []
     private var open: [UnsafeRawPointer] = []
     private var path: [String] = []
+    /// Bytes the text may take: what the memory limit leaves the state. The text is memory the
+    /// host holds for the script (and becomes a Lua string, a request body or an envelope), so
+    /// it counts against the limit like the script's own.
+    private let budget: Int
 
     init(L: OpaquePointer, vm: LuaVM) {
         self.L = L
         self.vm = vm
+        let state = kl_getstate(L).pointee
+        budget = state.limit == 0 ? Int.max : Int(state.limit) - min(Int(state.used), Int(state.limit))
         out.reserveCapacity(256)
     }
 
-    struct Failure: Error { let message: String }
+    struct Failure: Error {
+        let message: String
+        /// The text outgrew the memory limit.
+        var isMemory = false
+    }
 
     mutating func encode(at index: Int32) throws(Failure) -> [UInt8] {
         out.removeAll(keepingCapacity: true)
@@ -27,6 +37,14 @@ struct LuaToJSON {
 
     private func failure(_ message: String) -> Failure {
         Failure(message: path.isEmpty ? message : "\(message) (at \(path.joined()))")
+    }
+
+    /// Checked after each string and each table member: the text may pass the budget by at
+    /// most one value before the encoding stops.
+    @inline(__always) private func checkBudget() throws(Failure) {
+        if out.count > budget {
+            throw Failure(message: "not enough memory: the JSON text would pass the memory limit", isMemory: true)
+        }
     }
 
     private mutating func value(at index: Int32) throws(Failure) {
@@ -84,6 +102,7 @@ struct LuaToJSON {
         }
         out.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: n - runStart))
         out.append(UInt8(ascii: "\""))
+        try checkBudget()
     }
 
     private enum Shape { case array(Int), object }
@@ -120,6 +139,7 @@ struct LuaToJSON {
                 path.append("[\(i + 1)]")
                 defer { path.removeLast(); kl_pop(L, 1) }
                 try value(at: lua_gettop(L))
+                try checkBudget()
             }
             out.append(UInt8(ascii: "]"))
         case .object:
@@ -192,6 +212,7 @@ struct LuaToJSON {
             path.append("." + String(decoding: key.bytes, as: UTF8.self))
             defer { path.removeLast(); kl_pop(L, 1) }
             try value(at: lua_gettop(L))
+            try checkBudget()
         }
         out.append(UInt8(ascii: "}"))
     }

@@ -5,7 +5,7 @@ import Foundation
 /// One Lua 5.4 state with kosmo-lua's host layer: a profile, limits, Swift host functions,
 /// the `json` library, a scheduler for concurrent tasks, and output capture.
 ///
-/// A `LuaVM` is owned by one thread for its whole life (DESIGN.md rule 3); it is not `Sendable`.
+/// A `LuaVM` is owned by one thread for its whole life (docs/architecture.md, rule 3); it is not `Sendable`.
 public final class LuaVM {
     /// The main thread of the Lua state (`lua_State *`).
     public let state: OpaquePointer
@@ -24,6 +24,12 @@ public final class LuaVM {
     var hostFunctions: [HostFunction] = []
     let scheduler = Scheduler()
     private var runStartNanos: UInt64 = 0
+    /// `load` armed the limits for the chunk it compiled, so the `call` that runs it keeps the
+    /// same deadline: compiling counts toward the time limit.
+    private var limitsArmedByLoad = false
+    /// Set once `close()` ran: the state is gone.
+    public private(set) var isClosed = false
+    private var closedStatistics: (memoryBytes: Int, peakMemoryBytes: Int, instructions: UInt64) = (0, 0, 0)
 
     /// Creates a VM. `ignoreEnvironment` is `lua -E`: `LUA_PATH`/`LUA_CPATH` are not read.
     public init(profile: Profile = .standard, limits: Limits = .none, output: OutputCapture = OutputCapture(), ignoreEnvironment: Bool = false) throws {
@@ -37,6 +43,7 @@ public final class LuaVM {
         self.limits = limits
         self.output = output
         kl_getstate(L).pointee.host = Unmanaged.passUnretained(self).toOpaque()
+        createRaisedErrorsTable()
 
         if ignoreEnvironment {
             lua_pushboolean(L, 1)
@@ -62,8 +69,25 @@ public final class LuaVM {
     }
 
     deinit {
+        close()
+    }
+
+    /// Closes the state now: runs the finalizers still pending under the limits of the last run
+    /// (and its watchdog), with host functions refused, then frees everything. Call it before
+    /// reporting a run, so nothing the script left behind can act after the report; the VM
+    /// must not be used afterwards. `deinit` closes a VM that was not closed.
+    public func close() {
+        guard !isClosed else { return }
         scheduler.cancelAll()
+        closedStatistics = statistics
+        // The count hook holds finalizers to the run's deadline; the watchdog, there for one
+        // stuck in a C function, gives freeing a large heap a second even past it.
+        if let watchdogMessage, let deadline = deadlineNanos {
+            Watchdog.arm(deadline: max(deadline, kl_now_ns() + 1_000_000_000), message: watchdogMessage, fd: watchdogFileDescriptor)
+        }
         kl_close(state)
+        if watchdogMessage != nil { Watchdog.disarm() }
+        isClosed = true
     }
 
     static let sandboxLibraries: [(String, lua_CFunction)] = [
@@ -73,8 +97,12 @@ public final class LuaVM {
 
     // MARK: Running code
 
-    /// Compiles `source` (text only in the sandbox) and leaves the function on the stack.
+    /// Compiles `source` (text only in the sandbox) and leaves the function on the stack. The
+    /// limits start now and cover the compile (memory; time and Ctrl-C between pieces of the
+    /// source); the `call` that runs the chunk keeps them.
     public func load(_ source: [UInt8], chunkName: String) throws(RunError) {
+        beginLimits()
+        limitsArmedByLoad = true
         var bytes = source
         // A `#` first line (a shebang) is skipped, as `lua` does for script files.
         if bytes.first == UInt8(ascii: "#") {
@@ -115,7 +143,7 @@ public final class LuaVM {
     /// Calls the function below `argumentCount` arguments on the stack, under the limits, with a
     /// traceback on error. Results are left on the stack.
     public func call(argumentCount: Int32, resultCount: Int32) throws(RunError) {
-        beginLimits()
+        if limitsArmedByLoad { limitsArmedByLoad = false } else { beginLimits() }
         if let watchdogMessage { Watchdog.arm(for: self, message: watchdogMessage, fd: watchdogFileDescriptor) }
         defer { if watchdogMessage != nil { Watchdog.disarm() } }
         let status = kl_pcall(state, argumentCount, resultCount)
@@ -125,7 +153,7 @@ public final class LuaVM {
     /// Arms the limits for a run: the instruction budget and the deadline start now.
     public func beginLimits() {
         runStartNanos = kl_now_ns()
-        let deadline = limits.timeoutSeconds.map { runStartNanos + UInt64(max(0, $0) * 1e9) } ?? 0
+        let deadline = limits.timeoutSeconds.map { runStartNanos + Self.nanoseconds($0) } ?? 0
         kl_set_limits(state, limits.memoryBytes.map { Int($0) } ?? 0, limits.instructions ?? 0, deadline)
     }
 
@@ -152,6 +180,7 @@ public final class LuaVM {
 
     /// Statistics of the state: bytes in use, peak bytes, instructions counted.
     public var statistics: (memoryBytes: Int, peakMemoryBytes: Int, instructions: UInt64) {
+        if isClosed { return closedStatistics }
         let s = kl_getstate(state).pointee
         return (Int(s.used), Int(s.peak), s.instructions)
     }
@@ -181,11 +210,12 @@ public final class LuaVM {
         if status == LUA_ERRMEM { error.kind = .limit }
         error.message = describeValue(at: -1)
         if lua_type(L, -1) == LUA_TTABLE {
-            if lua_getfield_raw(L, -1, "kind") == LUA_TSTRING, let hostKind = stringValue(at: -1) {
+            // Only a table the host raised has a kind of its own; one a script made with
+            // `error{kind = ...}` is a runtime error whatever it says.
+            if let hostKind = raisedKind(at: -1) {
                 error.hostKind = hostKind
                 if error.kind == .runtime { error.kind = .host }
             }
-            kl_pop(L, 1)
             var encoder = LuaToJSON(L: L, vm: self)
             error.errorObject = try? encoder.encode(at: -1)
         }
@@ -239,6 +269,9 @@ public final class LuaVM {
         default:
             var encoder = LuaToJSON(L: state, vm: self)
             do { return .json(try encoder.encode(at: index)) } catch {
+                if error.isMemory, let bytes = limits.memoryBytes {
+                    throw RunError(kind: .limit, message: "not enough memory: the memory limit (\(Self.formatBytes(bytes))) was reached while encoding the result as JSON")
+                }
                 throw RunError(kind: .runtime, message: "cannot return this value as JSON: \(error.message)")
             }
         }
@@ -251,7 +284,16 @@ public final class LuaVM {
     }
 
     static func formatSeconds(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+        seconds == seconds.rounded() && abs(seconds) < 1e15 ? "\(Int64(seconds)) s" : "\(seconds) s"
+    }
+
+    /// `seconds` as nanoseconds for a deadline, saturating: negative or NaN is 0, and anything
+    /// past a century is a century (the flags check their ranges; this keeps the host whole if
+    /// a caller did not).
+    static func nanoseconds(_ seconds: Double) -> UInt64 {
+        let century = 100.0 * 365 * 24 * 3600
+        guard seconds > 0 else { return 0 }
+        return UInt64(min(seconds, century) * 1e9)
     }
 }
 

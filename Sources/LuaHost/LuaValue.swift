@@ -11,7 +11,7 @@ public indirect enum LuaValue: Sendable, Equatable {
     case array([LuaValue])
     /// A table with string keys, in the given order.
     case table([(String, LuaValue)])
-    /// A JSON document decoded straight into Lua values per DESIGN.md's Values table.
+    /// A JSON document decoded straight into Lua values per the Values table of docs/architecture.md.
     case json([UInt8])
     /// The `json.null` sentinel.
     case null

@@ -49,4 +49,21 @@ extension LuaVM {
     func pushMarker(_ marker: Marker, on L: OpaquePointer) {
         lua_getfield_raw(L, kl_registryindex(), marker.rawValue)
     }
+
+    /// Whether the table at `index` of `L` has a protected metatable (one with a `__metatable`
+    /// field) that is not one of the JSON markers.
+    func hasForeignProtectedMetatable(at index: Int32, on L: OpaquePointer) -> Bool {
+        let table = lua_absindex(L, index)
+        guard lua_getmetatable(L, table) != 0 else { return false }
+        defer { kl_pop(L, 1) }
+        for marker in [Marker.array, .object] {
+            pushMarker(marker, on: L)
+            let same = lua_rawequal(L, -1, -2) != 0
+            kl_pop(L, 1)
+            if same { return false }
+        }
+        let protected = lua_getfield_raw(L, -1, "__metatable") != LUA_TNIL
+        kl_pop(L, 1)
+        return protected
+    }
 }

@@ -9,7 +9,9 @@ enum Sandbox {
             throw RunError(kind: .runtime, message: "kosmo-lua was built without lua/_sandbox.lua")
         }
         try vm.load(Array(source.utf8), chunkName: "=[sandbox]")
-        lua_createtable(L, 0, 5)
+        lua_createtable(L, 0, 6)
+        vm.pushRaisedErrors(on: L)
+        lua_setfield_raw(L, -2, "raised")
         kl_pushcfunction(L, kl_sandbox_setmetatable)
         lua_setfield_raw(L, -2, "setmetatable")
         kl_pushcfunction(L, kl_guarded_xpcall)

@@ -144,29 +144,39 @@ extension ReplicateClient {
     public var files: Files { Files(client: self) }
 
     /// Streams `url` (a prediction output, or an API file URL) to `path` on disk, never holding
-    /// the body in memory. The bytes land in a temporary file next to `path`, which is renamed
-    /// over `path` only when the whole body arrived with a success status. The token is sent
-    /// only to the API's origin and Replicate's own HTTPS hosts, never to a CDN or elsewhere.
+    /// the body in memory. `path` must name a file (see `DownloadTarget`: never a directory).
+    /// The bytes land in a temporary file beside it, which is renamed over `path` only when the
+    /// whole body arrived with a success status. The token is sent only to the API's origin and
+    /// Replicate's own HTTPS hosts, never to a CDN or elsewhere.
     public func download(url: URL, to path: String) async throws -> DownloadResult {
-        try await download(url: url, to: path, operation: "download")
+        try await download(url: url, to: DownloadTarget(checking: path), hosts: .any, operation: "download")
     }
 
-    func download(url: URL, to path: String, operation: String) async throws -> DownloadResult {
-        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+    /// Whether `hosts` lets a download fetch `url` (the check every hop of a download gets).
+    public func mayDownload(from url: URL, hosts: DownloadHosts) -> Bool {
+        hosts.allows(url, apiMayReceiveToken: transport.mayReceiveToken)
+    }
+
+    /// Streams `url` to a checked `target`, fetching only from `hosts` (redirects included:
+    /// each hop is checked before it is sent, and gets the token only when it is the API's).
+    /// Throws `DownloadHostRefused` for a host that is not allowed, with nothing sent to it.
+    public func download(url: URL, to target: DownloadTarget, hosts: DownloadHosts, operation: String = "download") async throws -> DownloadResult {
+        guard Self.isHTTP(url) else {
             throw ReplicateError.validation("cannot download '\(url.absoluteString)': not an http(s) URL", operation: operation)
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ReplicateError.validation("cannot download to \(path): directory \(directory) does not exist", operation: operation)
+        guard mayDownload(from: url, hosts: hosts) else {
+            throw DownloadHostRefused(refusing: url)
         }
-        let temp = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).part-\(UUID().uuidString)"
+        let file = try PartialFile(for: target, operation: operation)
+        defer { file.discard() }
+        var current = url
+        var redirects = 0
         var attempt = 0
         while true {
-            defer { try? FileManager.default.removeItem(atPath: temp) }
-            let outcome: (status: Int, headers: HTTPHeaders, bytes: Int)
+            let outcome: DownloadAttempt
             do {
-                outcome = try await downloadOnce(url: url, to: temp)
+                try file.reset()
+                outcome = try await downloadOnce(url: current, into: file, hosts: hosts, operation: operation)
             } catch let error as ReplicateError {
                 if error.kind == .network, attempt < configuration.maxRetries {
                     attempt += 1
@@ -176,13 +186,23 @@ extension ReplicateClient {
                 throw error
             }
             if (200...299).contains(outcome.status) {
-                do {
-                    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-                    try FileManager.default.moveItem(atPath: temp, toPath: path)
-                } catch {
-                    throw ReplicateError.validation("cannot write \(path): \(error.localizedDescription)", operation: operation)
+                try file.commit()
+                return DownloadResult(path: target.path, bytes: file.size, contentType: outcome.headers.first(name: "Content-Type"))
+            }
+            if let next = outcome.redirect {
+                guard redirects < Transport.maxRedirects else {
+                    throw ReplicateError(kind: .http, message: "more than \(Transport.maxRedirects) redirects from \(DownloadHosts.hostAndPort(url))",
+                                         status: outcome.status, operation: operation)
                 }
-                return DownloadResult(path: path, bytes: outcome.bytes, contentType: outcome.headers.first(name: "Content-Type"))
+                guard Self.isHTTP(next) else {
+                    throw ReplicateError.validation("the download was redirected to a URL that is not http(s)", operation: operation)
+                }
+                guard mayDownload(from: next, hosts: hosts) else {
+                    throw DownloadHostRefused(refusing: next, redirectedFrom: current)
+                }
+                redirects += 1
+                current = next
+                continue
             }
             if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: "GET", status: outcome.status) {
                 attempt += 1
@@ -193,27 +213,57 @@ extension ReplicateClient {
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
                 continue
             }
-            // An error body is small: read a little of it for the problem document.
-            let errorBody = (FileManager.default.contents(atPath: temp) ?? Data()).prefix(64 * 1024)
-            throw ReplicateError.http(status: outcome.status, body: Data(errorBody), headers: outcome.headers.map { ($0.name, $0.value) }, operation: operation)
+            guard hosts.revealsErrorBodies else {
+                // What another server answered is not the caller's to read: the status only.
+                let reason = HTTPResponseStatus(statusCode: outcome.status).reasonPhrase
+                throw ReplicateError(kind: .http, message: "HTTP \(outcome.status)\(reason.isEmpty ? "" : " " + reason) from \(DownloadHosts.hostAndPort(current))",
+                                     status: outcome.status, operation: operation)
+            }
+            throw ReplicateError.http(status: outcome.status, body: outcome.errorBody, headers: outcome.headers.map { ($0.name, $0.value) }, operation: operation)
                 .redacting(configuration.token)
         }
     }
 
-    private func downloadOnce(url: URL, to temp: String) async throws -> (status: Int, headers: HTTPHeaders, bytes: Int) {
-        var headers = HTTPHeaders()
-        for (name, value) in transport.standardHeaders(for: url) { headers.add(name: name, value: value) }
-        let exchange = HTTPExchange(method: "GET", url: url, operation: "download")
+    private static func isHTTP(_ url: URL) -> Bool {
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else { return false }
+        return true
+    }
+
+    /// What one request of a download got: a success (its body is in the file), a redirect, or
+    /// an error status with the start of its body.
+    private struct DownloadAttempt {
+        var status: Int
+        var headers: HTTPHeaders
+        var redirect: URL?
+        var errorBody = Data()
+    }
+
+    private func downloadOnce(url: URL, into file: PartialFile, hosts: DownloadHosts, operation: String) async throws -> DownloadAttempt {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .GET
+        for (name, value) in transport.standardHeaders(for: url) { request.headers.add(name: name, value: value) }
+        let exchange = HTTPExchange(method: "GET", url: url, operation: operation)
+        let pool = Transport.pool(connect: configuration.connectTimeout, read: configuration.readTimeout, followRedirects: false)
         do {
-            let request = try HTTPClient.Request(url: url.absoluteString, method: .GET, headers: headers)
-            let delegate = try FileDownloadDelegate(path: temp)
-            let task = transport.httpClient.execute(request: request, delegate: delegate)
-            let progress = try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
+            // No deadline for the whole body (a large output takes as long as it takes); the
+            // pool's read timeout ends a transfer that stalls.
+            let response = try await pool.execute(request, deadline: .distantFuture)
+            let status = Int(response.status.code)
+            var attempt = DownloadAttempt(status: status, headers: response.headers)
+            if (200...299).contains(status) {
+                for try await chunk in response.body { try file.append(chunk) }
+            } else if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
+                attempt.redirect = URL(string: location, relativeTo: url)?.absoluteURL
+            } else if hosts.revealsErrorBodies {
+                // An error body is small: read a little of it for the problem document.
+                for try await chunk in response.body {
+                    attempt.errorBody.append(contentsOf: chunk.readableBytesView.prefix(64 * 1024 - attempt.errorBody.count))
+                    if attempt.errorBody.count >= 64 * 1024 { break }
+                }
             }
-            return (Int(progress.head.status.code), progress.head.headers, progress.receivedBytes)
+            return attempt
+        } catch let error as ReplicateError {
+            throw error
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw Transport.map(error, exchange: exchange).redacting(configuration.token)
@@ -292,7 +342,7 @@ public struct Files: Sendable {
         let exchange = try RequestBuilder(operation: spec, baseURL: client.configuration.baseURL).build([
             "file_id": .string(id), "owner": .string(owner), "expiry": .int(expiry), "signature": .string(signature),
         ])
-        return try await client.download(url: exchange.url, to: path, operation: spec.name)
+        return try await client.download(url: exchange.url, to: DownloadTarget(checking: path, operation: spec.name), hosts: .any, operation: spec.name)
     }
 
     private func readFile(_ path: String) throws -> Data {

@@ -19,9 +19,10 @@ public final class ReplicateClient: Sendable {
 
     /// - Parameters:
     ///   - configuration: token, base URL, timeouts, retries.
-    ///   - httpClient: an AsyncHTTPClient to use (its owner shuts it down). By default the client
-    ///     uses a connection pool shared by every client in the process with the same connect
-    ///     and read timeouts.
+    ///   - httpClient: an AsyncHTTPClient to use for API calls (its owner shuts it down). By
+    ///     default the client uses a connection pool shared by every client in the process with
+    ///     the same connect and read timeouts. Downloads always use a shared pool that hands
+    ///     redirects back, so each hop's host is checked before anything is sent to it.
     public init(configuration: ReplicateConfiguration = .fromEnvironment(), httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.transport = Transport(configuration: configuration, httpClient: httpClient)

@@ -221,12 +221,12 @@ private final class PoolCache: @unchecked Sendable {
     private let lock = NSLock()
     private var pools: [String: HTTPClient] = [:]
 
-    func pool(connect: TimeInterval, read: TimeInterval) -> HTTPClient {
+    func pool(connect: TimeInterval, read: TimeInterval, followRedirects: Bool) -> HTTPClient {
         lock.lock()
         defer { lock.unlock() }
-        let key = "\(connect)/\(read)"
+        let key = "\(connect)/\(read)/\(followRedirects)"
         if let pool = pools[key] { return pool }
-        let pool = Transport.makeHTTPClient(connectTimeout: connect, readTimeout: read)
+        let pool = Transport.makeHTTPClient(connectTimeout: connect, readTimeout: read, followRedirects: followRedirects)
         pools[key] = pool
         return pool
     }
@@ -242,14 +242,23 @@ final class Transport: Sendable {
     static let maxBodyBytes = 256 * 1024 * 1024
 
     /// Connection pools shared by every client in the process, one per (connect, read) timeout
-    /// pair because those live in a pool's configuration. They are never shut down, so a client
-    /// that is simply dropped cannot trip AsyncHTTPClient's "not shut down" check.
+    /// pair and redirect rule because those live in a pool's configuration. They are never shut
+    /// down, so a client that is simply dropped cannot trip AsyncHTTPClient's "not shut down" check.
     private static let pools = PoolCache()
 
-    static func makeHTTPClient(connectTimeout: TimeInterval, readTimeout: TimeInterval) -> HTTPClient {
+    /// Redirects a pool follows at most; downloads, which check every hop, stop at the same count.
+    static let maxRedirects = 5
+
+    /// A pool that follows redirects (API calls), or one that hands them back as responses
+    /// (downloads: `ReplicateClient.download` checks each hop's host before anything is sent).
+    static func pool(connect: TimeInterval, read: TimeInterval, followRedirects: Bool) -> HTTPClient {
+        pools.pool(connect: connect, read: read, followRedirects: followRedirects)
+    }
+
+    static func makeHTTPClient(connectTimeout: TimeInterval, readTimeout: TimeInterval, followRedirects: Bool = true) -> HTTPClient {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
-        config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        config.redirectConfiguration = followRedirects ? .follow(max: maxRedirects, allowCycles: false) : .disallow
         // Scripts fan out (`replicate.map`), and a sync-mode create holds its connection while the
         // model runs; AsyncHTTPClient's default of 8 per host would queue the rest.
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
@@ -261,7 +270,7 @@ final class Transport: Sendable {
 
     init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
         self.configuration = configuration
-        self.httpClient = httpClient ?? Transport.pools.pool(connect: configuration.connectTimeout, read: configuration.readTimeout)
+        self.httpClient = httpClient ?? Transport.pool(connect: configuration.connectTimeout, read: configuration.readTimeout, followRedirects: true)
     }
 
     var token: String? { configuration.token }

@@ -30,13 +30,18 @@ public enum Webhooks {
         let id = try header("webhook-id")
         let timestampText = try header("webhook-timestamp")
         let signatures = try header("webhook-signature")
+        guard tolerance.isFinite, tolerance >= 0 else {
+            throw ReplicateError.validation("the tolerance must be a number of seconds of at least 0, got \(tolerance)", operation: "verify_webhook")
+        }
         guard let timestamp = Int64(timestampText) else {
             throw ReplicateError.validation("webhook-timestamp '\(timestampText)' is not a Unix time in seconds", operation: "verify_webhook")
         }
         let age = now.timeIntervalSince1970 - Double(timestamp)
         guard abs(age) <= tolerance else {
+            // Shown as whole seconds without an integer conversion: the header may hold any Int64.
+            func seconds(_ value: Double) -> String { String(format: "%.0f", value) }
             throw ReplicateError.validation(
-                "webhook-timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future"), beyond the \(Int(tolerance)) s tolerance",
+                "webhook-timestamp is \(seconds(abs(age))) s \(age > 0 ? "old" : "in the future"), beyond the \(seconds(tolerance)) s tolerance",
                 operation: "verify_webhook")
         }
         let key = try secretKey(secret)

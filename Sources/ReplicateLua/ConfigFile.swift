@@ -96,8 +96,15 @@ struct ConfigFile {
             settings.policy.write = PolicySetting(try PermissionMode(parsing: write, source: "\(path): [permissions] write"), source: source)
         }
         if let max = section["max_predictions"] {
-            guard let n = max.int, n >= 0 else { throw SettingsError("\(path): [permissions] max_predictions must be a whole number (0 or more)") }
-            settings.maxPredictions = n
+            let name = "[permissions] max_predictions"
+            let bound = BoundedNumber.maxPredictions
+            // A TOML integer is an Int64, so Double(n) only rounds values far outside the range.
+            guard let n = max.int else {
+                throw SettingsError("\(path): " + bound.error(name: name, shown: max.double.map(BoundedNumber.text(of:)) ?? "a \(max.type)").message)
+            }
+            do { settings.maxPredictions = try bound.integer(Double(n), name: name, shown: String(n)) } catch {
+                throw SettingsError("\(path): " + error.message)
+            }
         }
         if let functions = section["functions"] {
             guard let table = functions.table else { throw SettingsError("\(path): 'functions' must be a section, [permissions.functions]") }

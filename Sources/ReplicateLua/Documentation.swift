@@ -35,7 +35,7 @@ public enum Documentation {
                summary: "Uploads a local file (by path; in the sandbox it needs --allow-read DIR) or a string's bytes (with opts.filename) and returns the file object; use file.urls.get as a model input. opts: filename, content_type, metadata.",
                example: #"local f = replicate.upload("photo.png"); replicate.run("sim/echo", {file = f.urls.get})"#),
         Helper(name: "download", signature: "replicate.download(url_or_file, path) -> {path, bytes, content_type}", access: "read",
-               summary: "Streams a URL (a model output, or a file object's urls.get) to a local path (in the sandbox it needs --allow-write DIR).",
+               summary: "Streams a URL (a model output, or a file object's urls.get) to a local file, replacing one there atomically; never to a directory. In the sandbox the path needs --allow-write DIR and the URL must be on the API's own file hosts (--allow-download-host HOST adds others).",
                example: #"replicate.download(outputs[1], "out.png")"#),
         Helper(name: "webhooks.verify", signature: "replicate.webhooks.verify{headers =, body =, secret =} -> boolean", access: "none",
                summary: "Checks a webhook's signature (webhook-id, webhook-timestamp, webhook-signature headers; HMAC-SHA256). Without secret, the account's default webhook secret is fetched (a read).",

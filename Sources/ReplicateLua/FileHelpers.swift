@@ -70,19 +70,41 @@ enum FileHelpers {
             guard let source, let url = URL(string: source), url.scheme != nil else {
                 throw LuaErrors.validation(function: "download", message: "replicate.download: expected a URL or a file object with urls.get, got \(Helpers.typeName(call, 1))")
             }
-            let target = try Helpers.requireString(call, 2, function: "download", what: "the destination path")
-            let path = try session.checkFileAccess(target, write: true, function: "download")
+            guard ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw LuaErrors.validation(function: "download", message: "replicate.download: cannot download '\(source)': not an http(s) URL")
+            }
+            let text = try Helpers.requireString(call, 2, function: "download", what: "the destination path")
+            let target = try session.checkWriteTarget(text, function: "download")
+            let hosts = session.settings.downloadHosts(sandboxed: session.sandboxed)
+            let client = session.client
+            guard client.mayDownload(from: url, hosts: hosts) else {
+                session.callLog.append(CallRecord(function: "download", access: "read", decision: "denied", status: nil, ms: 0, predictionID: nil, error: "permission"))
+                throw refusal(DownloadHostRefused(refusing: url), client: client)
+            }
             guard let operation = Catalog.operation(named: "download_file") else { return { [] } }
             let decision = try session.authorize("download", operation, arguments: ["url": .string(source)], pausing: call.vm)
-            let client = session.client
             return {
                 [try await session.perform("download", access: .read, decision: decision) {
-                    let result = try await client.download(url: url, to: path)
-                    var fields: [(String, LuaValue)] = [("path", .string(target)), ("bytes", .integer(Int64(result.bytes)))]
+                    let result: DownloadResult
+                    do {
+                        result = try await client.download(url: url, to: target, hosts: hosts)
+                    } catch let refused as DownloadHostRefused {
+                        throw refusal(refused, client: client)
+                    }
+                    var fields: [(String, LuaValue)] = [("path", .string(text)), ("bytes", .integer(Int64(result.bytes)))]
                     if let type = result.contentType { fields.append(("content_type", .string(type))) }
                     return (LuaValue.table(fields), 200, nil)
                 }]
             }
         }
+    }
+
+    /// A host the sandbox does not download from, as the permission error that says how to
+    /// allow it.
+    private static func refusal(_ refused: DownloadHostRefused, client: ReplicateClient) -> LuaRaise {
+        let api = DownloadHosts.hostAndPort(client.configuration.baseURL)
+        return LuaErrors.permission(function: "download", access: "read", message:
+            "\(refused); in the sandbox downloads go only to the API's file hosts (\(api), replicate.delivery); "
+            + "to allow it: --allow-download-host \(refused.host)")
     }
 }

@@ -111,6 +111,9 @@ enum Helpers {
         }
     }
 
+    /// The largest `tolerance` `webhooks.verify` takes: a year, far past any real delivery delay.
+    static let maxWebhookTolerance: Double = 365 * 24 * 3600
+
     /// `webhooks.verify{headers =, body =, secret =}`; without a secret, the account's default
     /// webhook secret is fetched (a read).
     static func verify(_ source: SessionSource) -> HostFunction {
@@ -132,6 +135,9 @@ enum Helpers {
                 throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'body' must be the raw request body as a string")
             }
             let tolerance = args["tolerance"]?.doubleValue ?? 300
+            guard (0...Self.maxWebhookTolerance).contains(tolerance) else {
+                throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'tolerance' must be a number of seconds from 0 to \(Int(Self.maxWebhookTolerance)) (a year), got \(tolerance)")
+            }
             let client = session.client
             var fetchDecision: String?
             var operation: OperationSpec?

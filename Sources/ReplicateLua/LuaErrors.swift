@@ -2,7 +2,7 @@ import Foundation
 import LuaHost
 import Replicate
 
-/// The error tables `replicate.*` raises (DESIGN.md "Errors"): `kind`, `message`, `function`,
+/// The error tables `replicate.*` raises (docs/architecture.md, "Errors"): `kind`, `message`, `function`,
 /// and where they apply `status`, `title`, `detail`, `prediction`, `access`. Their metatable
 /// (`replicate.error`, set up by `lua/replicate.lua`) gives a one-line `tostring`.
 enum LuaErrors {
@@ -53,7 +53,7 @@ enum LuaErrors {
     }
 }
 
-/// Moving values between `JSONValue` (the client) and Lua (per DESIGN.md's Values table).
+/// Moving values between `JSONValue` (the client) and Lua (per the Values table of docs/architecture.md).
 enum LuaJSON {
     /// A JSON value to push into Lua.
     static func value(_ json: JSONValue) -> LuaValue {
@@ -86,14 +86,16 @@ enum LuaJSON {
     }
 }
 
-/// Key arguments on one line for prompts: ids and names first, then `input`'s keys.
+/// Key arguments on one line for prompts: ids and names first, then `input`'s keys. Keys and
+/// strings come from the script, so the line shows them escaped (`PromptText.escaped`, and a
+/// `"` inside a string as `\"`): no value can pass for another key or redraw the prompt.
 enum ArgumentSummary {
     static func line(_ arguments: [String: JSONValue], limit: Int = 160) -> String {
         let keys = arguments.keys.sorted { rank($0) == rank($1) ? $0 < $1 : rank($0) < rank($1) }
         var parts: [String] = []
         for key in keys {
             guard let value = arguments[key] else { continue }
-            parts.append("\(key)=\(short(value))")
+            parts.append("\(PromptText.escaped(key))=\(short(value))")
         }
         let text = parts.joined(separator: " ")
         return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
@@ -106,9 +108,11 @@ enum ArgumentSummary {
 
     private static func short(_ value: JSONValue) -> String {
         switch value {
-        case .string(let s): return "\"" + (s.count > 48 ? String(s.prefix(47)) + "…" : s) + "\""
+        case .string(let s):
+            let shown = PromptText.escaped(s.count > 48 ? String(s.prefix(47)) + "…" : s)
+            return "\"" + shown.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .object(let o):
-            let inner = o.keys.sorted().map { "\($0)=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
+            let inner = o.keys.sorted().map { "\(PromptText.escaped($0))=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
             return "{" + (inner.count > 80 ? String(inner.prefix(79)) + "…" : inner) + "}"
         case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
         default: return (try? value.encodedString()) ?? "?"

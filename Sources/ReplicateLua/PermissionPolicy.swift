@@ -25,7 +25,7 @@ public struct PolicySetting: Sendable, Equatable {
     }
 }
 
-/// DESIGN.md's permission policy: read and write map to allow / ask / deny, with per-function
+/// The permission policy (docs/architecture.md): read and write map to allow / ask / deny, with per-function
 /// overrides; `force` bypasses it (never the sandbox) and is recorded in the call log.
 public struct PermissionPolicy: Sendable, Equatable {
     public var read = PolicySetting(.allow, source: "default")

@@ -5,7 +5,7 @@ import Replicate
 /// permission policy, file grants for the sandbox, the spend guard, tracing and progress.
 ///
 /// Sources, lowest to highest: defaults, the config file, the environment, command-line flags
-/// (DESIGN.md "Permission policy"). Build one with `ReplicateSettings.resolve(flags:…)`.
+/// (docs/architecture.md, "Permission policy"). Build one with `ReplicateSettings.resolve(flags:…)`.
 public struct ReplicateSettings: Sendable {
     public var policy = PermissionPolicy()
     /// Most predictions and trainings one run may create; nil is unlimited.
@@ -19,6 +19,9 @@ public struct ReplicateSettings: Sendable {
     /// Directories the sandbox may read (`upload` from a path) and write (`download` to a path).
     public var allowRead: [String] = []
     public var allowWrite: [String] = []
+    /// Hosts the sandbox may download from besides the API's own file hosts
+    /// (`--allow-download-host`).
+    public var allowDownloadHosts: [HostPattern] = []
     /// The API token and where it came from (for `doctor`); never shown.
     public var token: String?
     public var tokenSource: String?
@@ -34,6 +37,12 @@ public struct ReplicateSettings: Sendable {
     /// The client configuration these settings describe.
     public var clientConfiguration: ReplicateConfiguration {
         ReplicateConfiguration(token: token, baseURL: baseURL)
+    }
+
+    /// Where `replicate.download` may fetch from: anywhere outside the sandbox; in it (agent
+    /// code) only the API's file hosts and `--allow-download-host` ones.
+    public func downloadHosts(sandboxed: Bool) -> DownloadHosts {
+        sandboxed ? .replicateFiles(alsoAllowing: allowDownloadHosts) : .any
     }
 
     /// Resolves settings from the config file, the environment and `flags` (in that order).
@@ -79,11 +88,18 @@ public struct ReplicateSettings: Sendable {
         case "force": policy.force = true
         case "allow-read": allowRead.append(try Self.directory(flag.value ?? "", flag: "--allow-read"))
         case "allow-write": allowWrite.append(try Self.directory(flag.value ?? "", flag: "--allow-write"))
-        case "max-predictions":
-            guard let n = Int(flag.value ?? ""), n >= 0 else {
-                throw SettingsError("--max-predictions needs a whole number (0 or more), got '\(flag.value ?? "")'")
+        case "allow-download-host":
+            guard let host = HostPattern(flag.value ?? "") else {
+                throw SettingsError("--allow-download-host needs a host name, host:port or *.domain (such as cdn.example.com or 127.0.0.1:8080), got '\(flag.value ?? "")'")
             }
-            maxPredictions = n
+            allowDownloadHosts.append(host)
+        case "max-predictions":
+            do {
+                let bound = BoundedNumber.maxPredictions
+                maxPredictions = try bound.integer(try bound.parse(flag.value ?? "", name: "--max-predictions"), name: "--max-predictions")
+            } catch {
+                throw SettingsError(error.message)
+            }
         case "trace": trace = true
         case "quiet": quiet = true
         case "sim": simulate = true
@@ -110,7 +126,7 @@ public struct ReplicateFlags: Sendable {
     }
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
-    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "max-predictions"]
+    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions"]
     /// Flags that stand alone.
     public static let switches: Set<String> = ["force", "trace", "quiet", "sim"]
 
@@ -138,7 +154,10 @@ public struct ReplicateFlags: Sendable {
           --force               bypass the read/write policy (recorded in the call log)
           --allow-read DIR      sandbox: let upload read files under DIR
           --allow-write DIR     sandbox: let download write files under DIR
-          --max-predictions N   create at most N predictions and trainings in this run
+          --allow-download-host HOST
+                                sandbox: let download fetch from HOST (host, host:port or
+                                *.domain) too, besides the API's own file hosts
+          --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)

@@ -2,7 +2,7 @@ import CLua
 import LuaHost
 
 /// The Swift half of `replicate.map` and `replicate.all`: runs Lua functions as scheduler
-/// tasks (DESIGN.md "Concurrency"), so their `replicate.*` calls overlap.
+/// tasks (docs/architecture.md, "Concurrency"), so their `replicate.*` calls overlap.
 enum TaskHelpers {
     /// `tasks(items, fn, concurrency, count)`: with `fn`, task i runs `fn(items[i], i)`; without,
     /// task i runs `items[i]()`. Returns `results, errors, first_failed_index_or_nil`.

@@ -57,12 +57,17 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func duration(_ s: String, part: String) throws -> Duration {
+        // At most a minute: checked before the conversion, which traps on NaN, infinity or a
+        // value beyond Int64.
+        func milliseconds(_ n: Double) -> Duration? {
+            n.isFinite && n >= 0 && n <= 60_000 ? .milliseconds(Int64(n)) : nil
+        }
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1)]
         for (suffix, scale) in units where s.hasSuffix(suffix) {
-            if let n = Double(s.dropLast(suffix.count)), n >= 0 { return .milliseconds(Int64(n * scale * 1000)) }
+            if let n = Double(s.dropLast(suffix.count)), let duration = milliseconds(n * scale * 1000) { return duration }
         }
-        if let n = Double(s), n >= 0 { return .milliseconds(Int64(n)) }
-        throw ParseError(description: "fault '\(part)': latency '\(s)' must look like 20ms or 1.5s")
+        if let n = Double(s), let duration = milliseconds(n) { return duration }
+        throw ParseError(description: "fault '\(part)': latency '\(s)' must look like 20ms or 1.5s (at most 60s)")
     }
 
     public var description: String {

@@ -24,7 +24,9 @@ enum Pagination {
         var offset = 0
         if let c = query["cursor"] {
             guard let o = decode(c) else { throw Problem.badRequest("Invalid cursor.") }
-            offset = o
+            // A cursor is the client's to send: past the end is an empty page, and the offset
+            // arithmetic below stays within the items.
+            offset = min(o, items.count)
         }
         let size = max(1, pageSize)
         let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + size)]) : []

@@ -3,8 +3,8 @@ import Foundation
 /// One hostile snippet for the sandbox and how it must end.
 ///
 /// The list is data so that every way of running sandboxed code goes through the same cases:
-/// `kosmo-lua --sandbox -e` now (AdversarialTests), and `kosmo-lua exec --json` and the MCP
-/// server's `execute_lua` once agent mode lands (issue 6): there `.limit` maps to an envelope
+/// `kosmo-lua --sandbox -e` (AdversarialTests), and `kosmo-lua exec --json` and the MCP
+/// server's `execute_lua`: there `.limit` maps to an envelope
 /// error of kind `limit`, `.permission` to `permission` (or the runtime error naming what the
 /// sandbox lacks), `.luaError` to a runtime error, and `.completes` to a successful result.
 struct AdversarialCase: Sendable {
@@ -38,9 +38,9 @@ enum AdversarialCases {
     static let timeoutSeconds = 2
     static let memoryMB = 32
 
-    static let all: [AdversarialCase] = hostCore + issue7
+    static let all: [AdversarialCase] = hostCore + moreCases
 
-    /// The host-core list (issue 2), as in CommandLineTests and SandboxTests.
+    /// The host-core list, as in CommandLineTests and SandboxTests.
     static let hostCore: [AdversarialCase] = [
         .init(name: "endless loop", code: "while true do end", outcome: .limit, expect: "time limit exceeded"),
         .init(name: "pcall swallowing the limit", code: "while true do pcall(function() while true do end end) end", outcome: .limit, expect: "time limit exceeded"),
@@ -69,8 +69,8 @@ enum AdversarialCases {
         .init(name: "pathological pattern", code: #"print((("a"):rep(1e5)):find(".-.-.-.-b"))"#, outcome: .limit, expect: "the watchdog ended it"),
     ]
 
-    /// Issue 7's additions, and more of the same kind.
-    static let issue7: [AdversarialCase] = [
+    /// More attacks of the same kinds: callbacks, error objects, closers, sizes, tables.
+    static let moreCases: [AdversarialCase] = [
         // Error objects and handlers that loop: the sticky hook stays armed through them.
         .init(name: "error object whose __tostring loops",
               code: "error(setmetatable({}, {__tostring = function() while true do end end}))", outcome: .limit, expect: "time limit exceeded"),

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Issue 7, "Sandbox adversarial suite": every case of `AdversarialCases.all` through the built
+/// The sandbox adversarial suite: every case of `AdversarialCases.all` through the built
 /// binary, as a user runs it: `kosmo-lua --sandbox --timeout 2 --memory 32 [flags] -e CODE`.
 /// Each must end the way its case says, with the process exiting by itself (no signal, no crash
 /// report) within the timeout plus one second.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Issue 7's soak: many `execute_lua` calls in one MCP session, with the server's memory,
+/// The soak: many `execute_lua` calls in one MCP session, with the server's memory,
 /// descriptors and threads staying flat. `make test` runs a short session; `make stress` runs
 /// 10,000 calls (`KOSMO_SOAK_CALLS`) and prints the figures.
 @Suite struct MCPSoakTests {

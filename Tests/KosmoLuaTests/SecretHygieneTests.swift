@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// Issue 7, "Secret hygiene": with a known token, from the environment and from a config file,
+/// Secret hygiene: with a known token, from the environment and from a config file,
 /// every command is run as a user runs it and the token appears in none of what kosmo-lua
 /// prints: stdout, stderr (errors, tracebacks, `--trace`, warnings), the REPL's screen, and the
-/// simulator's request log. DESIGN.md rule 5: the token never enters the Lua state either, which
+/// simulator's request log. docs/architecture.md, rule 8: the token never enters the Lua state either, which
 /// one script checks from inside by walking everything reachable.
 @Suite("Secret hygiene", .serialized)
 struct SecretHygieneTests {
@@ -90,7 +90,7 @@ struct SecretHygieneTests {
         print(("walked %d strings; token in the Lua state: %s"):format(strings, #found == 0 and "no" or table.concat(found, ", ")))
         """
 
-    /// The commands every source of the token is tried with. Agent mode (issue 6) adds `exec`,
+    /// The commands every source of the token is tried with. Agent mode adds `exec`,
     /// `mcp` and `doctor`: see `agentModeCommands`.
     static let commands: [Command] = [
         Command(name: "script: reads and an http error", arguments: ["-e", reads], shows: "error field\tstatus\t404"),
@@ -123,11 +123,8 @@ struct SecretHygieneTests {
         Command(name: "version and usage", arguments: ["-v"], target: .none, shows: "kosmo-lua"),
     ]
 
-    /// HOOK for issue 6 (agent mode): when `exec`, `mcp` and `doctor` land, give them their real
-    /// invocations here (`exec --json -e CODE`; an MCP session on stdin that calls `execute_lua`
-    /// with `reads` and `walker`, including a call that fails; `doctor` with each token source),
-    /// with `shows` set to what proves they ran. Until then they answer that they are not in this
-    /// build, and that answer too must not carry the token.
+    /// Agent mode's commands, each with `shows` set to what proves it ran: `exec --json` with the
+    /// reads script, an MCP session's handshake, and `doctor` with each token source.
     static let agentModeCommands: [Command] = [
         Command(name: "exec (agent mode)", arguments: ["exec", "--json", "--trace", "-"], stdin: reads, shows: "\"calls\":[{"),
         Command(name: "mcp (agent mode): initialize, then end of input", arguments: ["mcp"],
@@ -253,7 +250,7 @@ struct SecretHygieneTests {
             throw error
         }
         // End the REPL with Ctrl-D before closing tmux: a REPL that is sent SIGHUP by
-        // `tmux kill-server` keeps running (reported in issue 7's note).
+        // `tmux kill-server` keeps running (a tmux behaviour, not kosmo-lua's).
         try await s.press("C-d")
         for _ in 0..<50 where await s.isRunning { try await Task.sleep(nanoseconds: 100_000_000) }
         await s.close()

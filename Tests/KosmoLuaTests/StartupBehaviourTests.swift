@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// What the start-up work (issue 2) changed, as a user sees it: the `replicate` table is built
+/// What the start-up work changed, as a user sees it: the `replicate` table is built
 /// on first use, settings are read on the first API call, and a script without limits runs
 /// without the count hook yet still stops on Ctrl-C.
 @Suite struct StartupBehaviourTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LuaHost
 
-/// Issue 7, "Fuzzing": long seeded property tests over `json.decode` / `json.encode`.
+/// Fuzzing: long seeded property tests over `json.decode` / `json.encode`.
 ///
 /// `make test` runs a short run; `make stress` sets `KOSMO_FUZZ_ITERATIONS` (documents per
 /// property) and `KOSMO_FUZZ_SEED`, and each test prints what it covered. A failure prints the
@@ -30,7 +30,7 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// A random JSON document, written as JSON text (with random whitespace and random choices of
-/// escapes) and as a Lua expression for the value `json.decode` must give (DESIGN.md "Values":
+/// escapes) and as a Lua expression for the value `json.decode` must give (docs/architecture.md, "Values":
 /// null members left out, arrays marked, `json.null` in arrays, integer and float subtypes).
 struct JSONCase {
     var text = ""

@@ -1,7 +1,7 @@
 import Testing
 @testable import LuaHost
 
-/// DESIGN.md's Values table, row by row, through `json.decode` / `json.encode` and host results.
+/// The Values table of docs/architecture.md, row by row, through `json.decode` / `json.encode` and host results.
 @Suite struct ValuesTests {
     @Test func objectBecomesTableAndNullMembersAreLeftOut() async throws {
         #expect(text(try await run(#"local t = json.decode('{"a":1,"b":null}') return tostring(t.b) .. "," .. t.a"#)) == "nil,1")

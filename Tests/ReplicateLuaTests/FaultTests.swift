@@ -5,7 +5,7 @@ import Replicate
 @testable import ReplicateSim
 import Testing
 
-/// Issue 7, "Fault tests": a script of 1,000 `replicate.*` calls against a simulator that
+/// Fault tests: a script of 1,000 `replicate.*` calls against a simulator that
 /// refuses (429, 503) and cuts connections after carrying requests out (reset). The script must
 /// finish with no error, and no prediction may be created twice.
 ///

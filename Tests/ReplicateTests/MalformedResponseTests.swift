@@ -3,7 +3,7 @@ import Testing
 
 @testable import Replicate
 
-/// Issue 7, "Fuzzing": malformed answers from a server (the tiny TestServer on loopback) give
+/// Fuzzing: malformed answers from a server (the tiny TestServer on loopback) give
 /// clear `ReplicateError`s and nothing else: no crash, no other error type, one line each.
 @Suite("Malformed server responses", .timeLimit(.minutes(2)))
 struct MalformedResponseTests {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Replicate
 
-/// Issue 7, "Fuzzing": the SSE parser against random streams cut into random chunks.
+/// Fuzzing: the SSE parser against random streams cut into random chunks.
 ///
 /// Each random stream is built together with the events the WHATWG algorithm (plus the parser's
 /// one documented difference: an event with a type and no data is still dispatched) must give.

@@ -764,7 +764,7 @@ function replicate.all(fns, opts) end
 ---@return replicate.File file use file.urls.get as a model input
 function replicate.upload(source, opts) end
 
----Streams a URL (a model output, or a file object's urls.get) to a local path (in the sandbox it needs --allow-write DIR).
+---Streams a URL (a model output, or a file object's urls.get) to a local file, replacing one there atomically; never to a directory. In the sandbox the path needs --allow-write DIR and the URL must be on the API's own file hosts (--allow-download-host HOST adds others).
 ---Example: replicate.download(outputs[1], "out.png")
 ---@param source string|replicate.File a URL (a model output) or a file object
 ---@param path string where to write it (the sandbox needs --allow-write DIR)

@@ -1,5 +1,5 @@
 // CLuaBridge: the only C in kosmo-lua. Everything here exists because Lua raises errors with
-// longjmp, and a longjmp must never cross a Swift frame (DESIGN.md, "Rules that keep the host safe").
+// longjmp, and a longjmp must never cross a Swift frame (docs/architecture.md, "Rules that keep the host safe").
 #ifndef CLUA_BRIDGE_H
 #define CLUA_BRIDGE_H
 
@@ -38,6 +38,7 @@ typedef struct kl_state {
     volatile int interrupt;           // set by a signal handler (Ctrl-C)
     int hook_count;                   // instructions between hook calls
     int hooked;                       // the count hook is installed (see kl_keep_hook)
+    int closing;                      // kl_close is running finalizers: host functions refuse
     void *host;                       // the Swift LuaVM (unretained)
 } kl_state;
 
@@ -47,6 +48,10 @@ lua_State *kl_newstate(void *host, int hooked);
 /// Installs the count hook for good: coroutines created from now on inherit it, so an
 /// interrupt reaches them too (the REPL wants that for Ctrl-C).
 void kl_keep_hook(lua_State *L);
+/// Closes the state. Finalizers that run now run under the limits still set (the allocator
+/// refuses growth past the memory limit, the count hook keeps the deadline and instruction
+/// limit), and host functions called from them raise instead of running: after a run is over
+/// no script code may spend anything the host would not log.
 void kl_close(lua_State *L);
 kl_state *_Nonnull kl_getstate(lua_State *_Nonnull L);
 void kl_set_dispatcher(kl_dispatcher d);
@@ -62,7 +67,10 @@ void kl_push_host_function(lua_State *L, lua_Integer id);
 int kl_pcall(lua_State *L, int nargs, int nresults);
 /// Protected resume of `co` (a thread) from `from`; `*nres` receives the number of results.
 int kl_resume(lua_State *co, lua_State *from, int nargs, int *nres);
-/// Loads a text chunk (binary chunks only when `allow_binary`). Returns a LUA_* status.
+/// Loads a text chunk (binary chunks only when `allow_binary`) under the memory limit, fed to
+/// the parser in pieces so the deadline and Ctrl-C are checked while it compiles. Returns a
+/// LUA_* status; a compile stopped by the deadline or an interrupt returns LUA_ERRRUN with the
+/// limit recorded in `limit_hit` and its message on the stack.
 int kl_load(lua_State *L, const char *buf, size_t len, const char *name, int allow_binary);
 /// luaL_tolstring under protection (it may run __tostring / __name). Leaves one string on the
 /// stack and returns 1, or leaves an error message and returns 0.
@@ -79,9 +87,9 @@ void kl_request_interrupt(lua_State *L);
 void kl_clear_interrupt(lua_State *L);
 
 /// The watchdog ends the process when Lua is stuck inside a C function past the deadline,
-/// where no hook can run. `on_expire` runs on the watchdog thread, then the process exits.
-typedef void (*kl_watchdog_action)(void *ctx);
-int kl_watchdog_start(uint64_t deadline_ns, kl_watchdog_action on_expire, void *ctx);
+/// where no hook can run: it writes `message` (copied; `length` bytes) to `fd` and exits with
+/// status 1. Starting it again or stopping it retires the previous one.
+int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t length);
 void kl_watchdog_stop(void);
 /// Holds the watchdog while the VM waits for a person (an approval prompt), then lets it go on
 /// with its deadline `held_ns` later.
