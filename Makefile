@@ -101,27 +101,25 @@ TSAN_SKIP := --skip ctrlCStopsRunningCodeAndKeepsTheREPL --skip ctrlCStopsAScrip
 
 sanitize: sanitize-address sanitize-thread
 
-sanitize-address: deps
-	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
-	@rm -rf .build-asan/reports && mkdir -p .build-asan/reports
-	$(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) LSAN_OPTIONS=$(LSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-asan/debug/kosmo-lua \
-	  $(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --no-parallel $(ASAN_SKIP) $(SANITIZE_TEST_ARGS)
-	@if ls .build-asan/reports/* >/dev/null 2>&1; then \
-	  echo "AddressSanitizer reports from $$(ls .build-asan/reports | wc -l) processes in .build-asan/reports; the first:"; \
-	  head -60 "$$(ls -d .build-asan/reports/* | head -1)"; grep -h "^SUMMARY" .build-asan/reports/* | sort | uniq -c | sort -rn | head -20; \
+# One sanitized build and run: $(1) the sanitizer (address, thread), $(2) its scratch folder,
+# $(3) its options for the run, $(4) the tests it skips, $(5) its name in messages.
+define sanitized-run
+	$(SWIFT) build --scratch-path $(2) --sanitize=$(1) --build-tests
+	@rm -rf $(2)/reports && mkdir -p $(2)/reports
+	$(SANITIZE_ENV) $(3) KOSMO_LUA_BIN=$(CURDIR)/$(2)/debug/kosmo-lua \
+	  $(SWIFT) test --scratch-path $(2) --sanitize=$(1) --skip-build --no-parallel $(4) $(SANITIZE_TEST_ARGS)
+	@if ls $(2)/reports/* >/dev/null 2>&1; then \
+	  echo "$(5) reports from $$(ls $(2)/reports | wc -l) processes in $(2)/reports; the first:"; \
+	  head -60 "$$(ls -d $(2)/reports/* | head -1)"; grep -h "^SUMMARY" $(2)/reports/* | sort | uniq -c | sort -rn | head -20; \
 	  exit 1; fi
-	@echo "AddressSanitizer: no reports"
+	@echo "$(5): no reports"
+endef
+
+sanitize-address: deps
+	$(call sanitized-run,address,.build-asan,ASAN_OPTIONS=$(ASAN_OPTIONS_ALL) LSAN_OPTIONS=$(LSAN_OPTIONS_ALL),$(ASAN_SKIP),AddressSanitizer)
 
 sanitize-thread: deps
-	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread --build-tests
-	@rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
-	$(SANITIZE_ENV) TSAN_OPTIONS=$(TSAN_OPTIONS_ALL) KOSMO_LUA_BIN=$(CURDIR)/.build-tsan/debug/kosmo-lua \
-	  $(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --no-parallel $(TSAN_SKIP) $(SANITIZE_TEST_ARGS)
-	@if ls .build-tsan/reports/* >/dev/null 2>&1; then \
-	  echo "ThreadSanitizer reports from $$(ls .build-tsan/reports | wc -l) processes in .build-tsan/reports; the first:"; \
-	  head -60 "$$(ls -d .build-tsan/reports/* | head -1)"; grep -h "^SUMMARY" .build-tsan/reports/* | sort | uniq -c | sort -rn | head -20; \
-	  exit 1; fi
-	@echo "ThreadSanitizer: no reports"
+	$(call sanitized-run,thread,.build-tsan,TSAN_OPTIONS=$(TSAN_OPTIONS_ALL),$(TSAN_SKIP),ThreadSanitizer)
 
 # libFuzzer (clang's, from the Swift toolchain) on the JSON <-> Lua round trip and the SSE parser,
 # FUZZ_SECONDS each, under AddressSanitizer (Fuzz/README.md). The targets join the package only
