@@ -23,6 +23,15 @@ enum Binaries {
     static let lua = "/usr/bin/lua5.4"
 }
 
+/// The sanitizer the binaries under test were built with (`make sanitize` sets
+/// `KOSMO_SANITIZER`), if any.
+enum Sanitizer {
+    static var name: String? { ProcessInfo.processInfo.environment["KOSMO_SANITIZER"] }
+    /// Whether a process's peak memory says anything about its own: AddressSanitizer keeps freed
+    /// memory in quarantine and adds shadow memory, so under it a memory bound is not checked.
+    static var boundsMemory: Bool { name != "address" }
+}
+
 /// Runs `executable` with `arguments`, feeding `stdin`, killing it after `timeout` seconds.
 /// Waits on a thread of its own: blocking a cooperative thread would starve the other tests'
 /// async work (two cores, two cooperative threads).
