@@ -86,9 +86,10 @@ stress: debug
 # host is slower but inside them (all pass under both). Skipped, with the reason:
 # - MCPSoakTests under AddressSanitizer: it checks the server's resident memory stays flat over
 #   many calls, and AddressSanitizer keeps freed memory in quarantine (up to 256 MB) so that a
-#   use after free is caught: resident memory grows by design there. For the same reason the
-#   tests that bound a process's peak memory skip that one expectation under AddressSanitizer
-#   (KOSMO_SANITIZER=address; `Sanitizer.boundsMemory` in the tests) and check the rest.
+#   use after free is caught: resident memory grows by design there. For the same reason, and
+#   the shadow memory both sanitizers map, the tests that bound a process's peak memory skip
+#   that one expectation under a sanitizer (KOSMO_SANITIZER; `Sanitizer.boundsMemory` in the
+#   tests) and check the rest.
 # - the two Ctrl-C tests under ThreadSanitizer (ctrlCStopsRunningCodeAndKeepsTheREPL,
 #   ctrlCStopsAScriptThatRunsWithoutTheHook): ThreadSanitizer runs a signal handler only when
 #   the thread next enters its runtime, and a script spinning inside liblua (not instrumented)

@@ -27,9 +27,10 @@ enum Binaries {
 /// `KOSMO_SANITIZER`), if any.
 enum Sanitizer {
     static var name: String? { ProcessInfo.processInfo.environment["KOSMO_SANITIZER"] }
-    /// Whether a process's peak memory says anything about its own: AddressSanitizer keeps freed
-    /// memory in quarantine and adds shadow memory, so under it a memory bound is not checked.
-    static var boundsMemory: Bool { name != "address" }
+    /// Whether a process's peak memory says anything about its own: sanitizers map shadow
+    /// memory (and AddressSanitizer keeps freed memory in quarantine), so under one a memory
+    /// bound is not checked.
+    static var boundsMemory: Bool { name == nil }
 }
 
 /// Runs `executable` with `arguments`, feeding `stdin`, killing it after `timeout` seconds.
