@@ -12,10 +12,10 @@ public enum ApprovalChannel {
     /// A question, as the child sends it.
     public struct Question: Sendable, Equatable {
         public var function: String
-        public var access: String
+        public var access: Access
         public var arguments: String
 
-        public init(function: String, access: String, arguments: String) {
+        public init(function: String, access: Access, arguments: String) {
             self.function = function
             self.access = access
             self.arguments = arguments
@@ -23,14 +23,15 @@ public enum ApprovalChannel {
 
         /// The question as one line (without its newline).
         public var line: String {
-            let object: JSONValue = .object(["function": .string(function), "access": .string(access), "arguments": .string(arguments)])
+            let object: JSONValue = .object(["function": .string(function), "access": .string(access.rawValue), "arguments": .string(arguments)])
             return (try? object.encodedString()) ?? "{}"
         }
 
-        /// Reads a question line; nil when it is not one.
+        /// Reads a question line; nil when it is not one (also when its access is neither
+        /// `read` nor `write`: a question the server cannot put is refused).
         public init?(line: String) {
             guard let json = try? JSONValue(parsing: line), let function = json["function"]?.stringValue,
-                  let access = json["access"]?.stringValue else { return nil }
+                  let access = json["access"]?.stringValue.flatMap(Access.init(rawValue:)) else { return nil }
             self.init(function: function, access: access, arguments: json["arguments"]?.stringValue ?? "")
         }
     }
@@ -76,7 +77,7 @@ public final class SocketApprover: Approver, @unchecked Sendable {
     public func approve(_ request: ApprovalRequest) -> ApprovalAnswer {
         lock.lock()
         defer { lock.unlock() }
-        let question = ApprovalChannel.Question(function: request.function, access: request.access.rawValue, arguments: request.arguments)
+        let question = ApprovalChannel.Question(function: request.function, access: request.access, arguments: request.arguments)
         guard FileDescriptorIO.writeAll(fd, Array((question.line + "\n").utf8)) else {
             return .unavailable("the MCP server that started this run cannot be reached")
         }

@@ -23,8 +23,10 @@ public struct FunctionDoc: Sendable {
 
     public let name: String
     public let kind: Kind
-    /// `read`, `write`, or `none` (a helper that makes no request of its own).
-    public let access: String
+    /// The access class of its request; nil for a helper that makes no request of its own.
+    public let access: Access?
+    /// `read`, `write`, or `none` (`Documentation.accessName`).
+    public var accessName: String { Documentation.accessName(access) }
     public let summary: String
     /// `replicate.get_model{model_owner =, model_name =}` or a helper's signature.
     public let signature: String
@@ -58,7 +60,7 @@ public enum Discovery {
     }
 
     static func apiDoc(_ operation: OperationSpec) -> FunctionDoc {
-        FunctionDoc(name: operation.name, kind: .api, access: operation.access.rawValue, summary: operation.summary,
+        FunctionDoc(name: operation.name, kind: .api, access: operation.access, summary: operation.summary,
                     signature: signature(operation), parameters: parameters(of: operation),
                     example: Documentation.example(for: operation), operation: operation)
     }
@@ -77,7 +79,7 @@ public enum Discovery {
             result.append(FunctionDoc.Parameter(name: spec.name, type: spec.type, required: spec.required,
                                                 description: firstParagraph(spec.description), location: spec.location.rawValue))
         }
-        if operation.createsPrediction {
+        if operation.creates == .prediction {
             result.append(FunctionDoc.Parameter(name: "wait", type: "boolean|integer", required: false,
                 description: "Hold the request open until the prediction finishes: true, or at most this many seconds (1 to 60). Sent as Prefer: wait.",
                 location: "option"))
@@ -230,7 +232,7 @@ public enum Discovery {
         var object: [String: JSONValue] = [
             "name": .string(function.name),
             "kind": .string(function.kind.rawValue),
-            "access": .string(function.access),
+            "access": .string(function.accessName),
             "summary": .string(function.summary),
             "signature": .string(function.signature),
             "example": .string(function.example),
@@ -252,6 +254,6 @@ public enum Discovery {
     /// A function on one line, for lists: `get_model  read  Get a model`.
     public static func line(for function: FunctionDoc) -> String {
         function.name.padding(toLength: 30, withPad: " ", startingAt: 0) + " "
-            + function.access.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + function.summary.prefix(100)
+            + function.accessName.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + function.summary.prefix(100)
     }
 }

@@ -33,9 +33,9 @@ extension ExecEnvelope {
         if kept.count < calls.count { message += ", and only the first \(kept.count) of its \(calls.count) calls are listed" }
         message += "; return less (a summary, a count, file URLs) or split the work across calls"
         if let error {
-            message += ". The run itself failed first (\(error.kind)): \(error.message)"
+            message += ". The run itself failed first (\(error.kind.rawValue)): \(error.message)"
         }
-        fitted.error = Failure(kind: "limit", message: message)
+        fitted.error = Failure(kind: .limit, message: message)
         return (fitted, fitted.jsonText())
     }
 }

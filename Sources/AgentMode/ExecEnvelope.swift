@@ -12,21 +12,21 @@ import ReplicateLua
 ///  "stats":{"ms":20.1,"peak_memory_bytes":412345,"instructions":2000},"permission_bypassed":false}
 /// ```
 public struct ExecEnvelope: Sendable, Equatable {
-    /// Why a run failed: `kind` is `limit`, `permission`, `validation`, `http`, `model`,
-    /// `timeout`, `network`, `runtime`, `syntax`, `interrupted` or `usage`.
+    /// Why a run failed: `kind` is an `ErrorKind` (`limit`, `permission`, `validation`, `http`,
+    /// `model`, `timeout`, `network`, `runtime`, `syntax`, `interrupted`, `usage` or `config`).
     ///
     /// The message and the traceback are capped at `Failure.maxTextBytes` each, here where every
     /// failure is made, so neither `exec` nor the MCP server can be made to print an envelope as
     /// large as a script's `error(huge)` or `__tostring` (the cut is marked in the text).
     public struct Failure: Sendable, Equatable {
-        public private(set) var kind: String
+        public private(set) var kind: ErrorKind
         public private(set) var message: String
         public private(set) var traceback: String?
 
         /// Most UTF-8 bytes kept of a message or a traceback: 16 KiB.
         public static let maxTextBytes = 16 << 10
 
-        public init(kind: String, message: String, traceback: String? = nil) {
+        public init(kind: ErrorKind, message: String, traceback: String? = nil) {
             self.kind = kind
             self.message = ExecEnvelope.capped(message, maxBytes: Self.maxTextBytes, what: "error messages")
             self.traceback = traceback.map { ExecEnvelope.capped($0, maxBytes: Self.maxTextBytes, what: "tracebacks") }
@@ -91,7 +91,7 @@ public struct ExecEnvelope: Sendable, Equatable {
     }
 
     /// An envelope for a run that never started (bad usage, an unreadable file, a bad config).
-    public static func failure(kind: String, message: String) -> ExecEnvelope {
+    public static func failure(kind: ErrorKind, message: String) -> ExecEnvelope {
         ExecEnvelope(ok: false, error: Failure(kind: kind, message: message))
     }
 
@@ -143,7 +143,7 @@ public struct ExecEnvelope: Sendable, Equatable {
         ]
         if let error {
             members.append(("error", Self.object([
-                ("kind", Self.jsonText(of: .string(error.kind))),
+                ("kind", Self.jsonText(of: .string(error.kind.rawValue))),
                 ("message", Self.jsonText(of: .string(error.message))),
                 ("traceback", error.traceback.map { Self.jsonText(of: .string($0)) } ?? "null"),
             ])))
@@ -163,12 +163,12 @@ public struct ExecEnvelope: Sendable, Equatable {
     static func callText(_ call: CallRecord) -> String {
         object([
             ("function", jsonText(of: .string(call.function))),
-            ("access", jsonText(of: .string(call.access))),
-            ("decision", jsonText(of: .string(call.decision))),
+            ("access", jsonText(of: .string(call.access.rawValue))),
+            ("decision", jsonText(of: .string(call.decision.rawValue))),
             ("status", call.status.map { String($0) } ?? "null"),
             ("ms", jsonText(of: .double(tenths(call.ms)))),
             ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
-            ("error", call.error.map { jsonText(of: .string(capped($0, maxBytes: Failure.maxTextBytes, what: "call errors"))) } ?? "null"),
+            ("error", call.error.map { jsonText(of: .string($0.rawValue)) } ?? "null"),
         ])
     }
 
@@ -198,8 +198,9 @@ public struct ExecEnvelope: Sendable, Equatable {
         result = json["result"] ?? .null
         output = json["output"]?.stringValue ?? ""
         outputTruncated = json["output_truncated"]?.boolValue ?? false
+        // A kind this build does not know (another build's child) reads as `runtime`.
         if let error = json["error"], let kind = error["kind"]?.stringValue {
-            self.error = Failure(kind: kind, message: error["message"]?.stringValue ?? "", traceback: error["traceback"]?.stringValue)
+            self.error = Failure(kind: ErrorKind(reading: kind), message: error["message"]?.stringValue ?? "", traceback: error["traceback"]?.stringValue)
         }
         // CallRecord decodes itself (its initializer is the library's own).
         if let calls = json["calls"], let bytes = try? calls.encoded(),

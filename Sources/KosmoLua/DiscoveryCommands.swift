@@ -84,7 +84,7 @@ struct SearchCommand: AsyncParsableCommand {
         if json {
             print(ExecEnvelope.jsonText(of: .array(matches.map { match in
                 .object(["name": .string(match.function.name), "kind": .string(match.function.kind.rawValue),
-                         "access": .string(match.function.access), "summary": .string(match.function.summary),
+                         "access": .string(match.function.accessName), "summary": .string(match.function.summary),
                          "signature": .string(match.function.signature)])
             })))
             return

@@ -10,7 +10,7 @@ import ReplicateLua
 enum ExecCommand {
     static func main(_ arguments: [String]) -> Int32 {
         let wantsJSON = AgentOptions.mentionsJSON(arguments)
-        func usageFailure(_ message: String, kind: String = "usage") -> Int32 {
+        func usageFailure(_ message: String, kind: ErrorKind = .usage) -> Int32 {
             if wantsJSON {
                 emit(ExecEnvelope.failure(kind: kind, message: message))
             } else {
@@ -38,7 +38,7 @@ enum ExecCommand {
         do {
             settings = try resolveSettings(options)
         } catch {
-            return usageFailure(error.message, kind: "config")
+            return usageFailure(error.message, kind: .config)
         }
         return ExecRun(options: options, settings: settings).run(source.bytes, chunkName: source.chunkName)
     }
@@ -110,7 +110,7 @@ struct ExecRun {
         do {
             vm = try LuaVM(profile: .sandbox, limits: limits, output: output)
         } catch {
-            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot start Lua: \(error)"), vm: nil)
+            return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot start Lua: \(error)"), vm: nil)
         }
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
@@ -118,7 +118,7 @@ struct ExecRun {
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {
-            return fail(ExecEnvelope.Failure(kind: "runtime", message: "cannot set up the replicate table: \(error.message)"), vm: vm)
+            return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
 
         let started = DispatchTime.now()
@@ -129,9 +129,9 @@ struct ExecRun {
             let values = try vm.run(code, chunkName: chunkName, arguments: options.scriptArguments)
             result = try ExecEnvelope.result(from: values)
         } catch let error as RunError {
-            failure = ExecEnvelope.Failure(kind: error.kindName, message: error.message, traceback: error.traceback)
+            failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
         } catch {
-            failure = ExecEnvelope.Failure(kind: "runtime", message: "\(error)")
+            failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
         }
         Interrupts.disarm()
         // Finalizers left pending run now, under the run's limits and with host functions
@@ -167,7 +167,7 @@ struct ExecRun {
         if options.json {
             let envelope = ExecEnvelope(
                 ok: false,
-                error: ExecEnvelope.Failure(kind: "limit", message: message + "; the output and calls of this run were lost with it"),
+                error: ExecEnvelope.Failure(kind: .limit, message: message + "; the output and calls of this run were lost with it"),
                 stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: vm.statistics.peakMemoryBytes, instructions: 0),
                 permissionBypassed: settings.policy.force)
             vm.watchdogMessage = envelope.jsonText() + "\n"

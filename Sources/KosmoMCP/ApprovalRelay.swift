@@ -38,14 +38,15 @@ final class ApprovalRelay: @unchecked Sendable {
 
     func ask(_ question: ApprovalChannel.Question) async -> ApprovalAnswer {
         let (remembered, server, elicits) = lock.withLock {
-            (alwaysFunctions.contains(question.function) || (question.access == "write" && allWrites), self.server, clientElicits)
+            (alwaysFunctions.contains(question.function) || (question.access == .write && allWrites), self.server, clientElicits)
         }
         if remembered { return .yes }
         guard let server, elicits else {
             return .unavailable("the MCP client does not support elicitation, so no one can be asked")
         }
-        // What the child sent is shown escaped, as the terminal prompt shows it.
-        let function = PromptText.escaped(question.function), access = PromptText.escaped(question.access)
+        // What the child sent is shown escaped, as the terminal prompt shows it (its access is
+        // one of two words already).
+        let function = PromptText.escaped(question.function), access = question.access.rawValue
         let schema = Elicitation.RequestSchema(
             title: "Allow a Replicate \(access)?",
             description: "A Lua script wants to call replicate.\(function).",
@@ -75,7 +76,7 @@ final class ApprovalRelay: @unchecked Sendable {
             return .alwaysThisFunction
         case 3:
             lock.withLock {
-                if question.access == "write" { allWrites = true } else { alwaysFunctions.insert(question.function) }
+                if question.access == .write { allWrites = true } else { alwaysFunctions.insert(question.function) }
             }
             return .allWrites
         default: return .no

@@ -65,7 +65,7 @@ struct ChildExecution: Sendable {
         }
     }
 
-    private func failure(_ kind: String, _ message: String, started: Date) -> Outcome {
+    private func failure(_ kind: ErrorKind, _ message: String, started: Date) -> Outcome {
         let envelope = ExecEnvelope(ok: false, error: ExecEnvelope.Failure(kind: kind, message: message),
                                     stats: ExecEnvelope.Stats(ms: Date().timeIntervalSince(started) * 1000, peakMemoryBytes: 0, instructions: 0))
         return Outcome(envelope: envelope)
@@ -80,7 +80,7 @@ struct ChildExecution: Sendable {
         let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, kind, 0, &input) == 0, socketpair(AF_UNIX, kind, 0, &output) == 0,
               socketpair(AF_UNIX, kind, 0, &socket) == 0 else {
-            return failure("runtime", "cannot start the execution: \(String(cString: strerror(errno)))", started: started)
+            return failure(.runtime, "cannot start the execution: \(String(cString: strerror(errno)))", started: started)
         }
         // dup2 onto the same number would keep close-on-exec set, so the child's end is never 3.
         let childSocket = fcntl(socket[1], F_DUPFD_CLOEXEC, 10)
@@ -108,7 +108,7 @@ struct ChildExecution: Sendable {
         close(input[0]); close(output[1]); close(childSocket)
         guard rc == 0 else {
             close(input[1]); close(output[0]); close(socket[0])
-            return failure("runtime", "cannot start \(executable): \(String(cString: strerror(rc)))", started: started)
+            return failure(.runtime, "cannot start \(executable): \(String(cString: strerror(rc)))", started: started)
         }
         let reaper = Reaper(pid: pid)
         RunningChildren.shared.add(reaper)
@@ -160,20 +160,20 @@ struct ChildExecution: Sendable {
         group.wait()
 
         if control.cancelled {
-            return failure("interrupted", "the client cancelled the execution, so the server ended its process", started: started)
+            return failure(.interrupted, "the client cancelled the execution, so the server ended its process", started: started)
         }
         if reaper.killed {
-            return failure("limit", "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
+            return failure(.limit, "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
         }
         if collected.dropped > 0 {
-            return failure("limit", "the execution's envelope was more than \(Self.maxChildOutputBytes >> 20) MiB (\(collected.bytes.count + collected.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started)
+            return failure(.limit, "the execution's envelope was more than \(Self.maxChildOutputBytes >> 20) MiB (\(collected.bytes.count + collected.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started)
         }
         let text = String(decoding: collected.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if let envelope = try? ExecEnvelope(parsing: Data(text.utf8)) {
             return Outcome(envelope: envelope, json: text)
         }
         let how = status & 0x7F == 0 ? "exited with status \((status >> 8) & 0xFF)" : "was ended by signal \(status & 0x7F)"
-        return failure("runtime", "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started)
+        return failure(.runtime, "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started)
     }
 
     /// Everything until end of file up to `maxBytes`; what follows is read (so the writer is

@@ -160,12 +160,12 @@ struct KosmoServer: Sendable {
         let matches = Discovery.search(query, limit: limit)
         let items: [Value] = matches.map { match in
             let function = match.function
-            return .object(["name": .string(function.name), "kind": .string(function.kind.rawValue), "access": .string(function.access),
+            return .object(["name": .string(function.name), "kind": .string(function.kind.rawValue), "access": .string(function.accessName),
                             "summary": .string(function.summary), "signature": .string(function.signature)])
         }
         let text = matches.isEmpty
             ? "no replicate function matches '\(query)'; try fewer or other words (search_functions with an empty query lists all)"
-            : matches.map { "\($0.function.name) (\($0.function.access)): \($0.function.summary)" }.joined(separator: "\n")
+            : matches.map { "\($0.function.name) (\($0.function.accessName)): \($0.function.summary)" }.joined(separator: "\n")
         return Tools.text(text, structured: .object(["results": .array(items)]))
     }
 

@@ -180,7 +180,7 @@ enum Tools {
     /// A call whose arguments are wrong, as an envelope of kind `usage` (what `exec --json`
     /// prints for a bad option), so the structured content still matches the output schema.
     static func usage(_ message: String) -> CallTool.Result {
-        result(for: ChildExecution.Outcome(envelope: ExecEnvelope.failure(kind: "usage", message: message)))
+        result(for: ChildExecution.Outcome(envelope: ExecEnvelope.failure(kind: .usage, message: message)))
     }
 
     static func summary(_ envelope: ExecEnvelope) -> String {
@@ -190,7 +190,7 @@ enum Tools {
         let calls = envelope.calls.count == 1 ? "1 replicate call" : "\(envelope.calls.count) replicate calls"
         var lines: [String] = []
         if let error = envelope.error {
-            lines.append("error (\(error.kind)): \(clipped(error.message, 2000))")
+            lines.append("error (\(error.kind.rawValue)): \(clipped(error.message, 2000))")
             lines.append("\(calls), \(String(format: "%.0f", envelope.stats.ms)) ms")
         } else {
             lines.append("ok: \(calls), \(String(format: "%.0f", envelope.stats.ms)) ms")

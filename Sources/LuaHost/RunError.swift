@@ -20,7 +20,9 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
     public var traceback: String?
     /// The error value when it was a table, as JSON (e.g. a `replicate.*` error table).
     public var errorObject: [UInt8]?
-    /// For `.host`: the `kind` field of the error table.
+    /// For `.host`: the kind the host raised the error table with, as the word it recorded
+    /// (`RaisedErrors.swift`). This module knows nothing of Replicate; `ErrorKind(_:)` in
+    /// ReplicateLua reads the word into the shared vocabulary.
     public var hostKind: String?
 
     public init(kind: Kind, message: String, traceback: String? = nil, errorObject: [UInt8]? = nil, hostKind: String? = nil) {
@@ -30,9 +32,6 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
         self.errorObject = errorObject
         self.hostKind = hostKind
     }
-
-    /// The kind name used in envelopes: `limit`, `permission`, `http`, `syntax`, `runtime`, ….
-    public var kindName: String { hostKind ?? kind.rawValue }
 
     /// `message` followed by the traceback, as `lua5.4` prints an uncaught error.
     public var description: String {

@@ -79,17 +79,33 @@ public struct OperationSpec: Sendable, Hashable {
         self.paginated = paginated
     }
 
-    /// Whether this operation creates a prediction (and so takes `wait` and `cancel_after`).
-    public var createsPrediction: Bool {
-        parameters.contains { $0.location == .header && $0.name == "Prefer" }
+    /// What this operation creates that is billed per run, or nil: the one definition of a
+    /// creating call. The spend guard (`--max-predictions`) counts every operation with one;
+    /// those that create a prediction also take `wait` and `cancel_after` (the `Prefer` and
+    /// `Cancel-After` headers), which the client, the docs and discovery offer.
+    public var creates: CreatedRun? {
+        switch operationId {
+        case "predictions.create", "models.predictions.create", "deployments.predictions.create": return .prediction
+        case "trainings.create": return .training
+        default: return nil
+        }
     }
+
+    /// Whether this operation creates a prediction (`creates == .prediction`), and so takes
+    /// `wait` and `cancel_after`.
+    public var createsPrediction: Bool { creates == .prediction }
 
     /// All argument names `ReplicateClient.perform` accepts for this operation.
     public var argumentNames: [String] {
         var names = parameters.map(\.name) + (body?.fields.map(\.name) ?? [])
-        if createsPrediction { names += ["wait", "cancel_after"] }
+        if creates == .prediction { names += ["wait", "cancel_after"] }
         return names
     }
+}
+
+/// What a creating operation starts: a run of a model, billed per run (`OperationSpec.creates`).
+public enum CreatedRun: String, Sendable {
+    case prediction, training
 }
 
 /// The 37 operations of the API, as data (see `CatalogData.swift`).

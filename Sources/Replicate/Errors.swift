@@ -1,5 +1,46 @@
 import Foundation
 
+/// What class of failure an error is: the one vocabulary of error kinds users see, as the
+/// `kind` of a Lua error table, an envelope's `error.kind` and a call log record's `error`.
+///
+/// It lives here, in the module every layer that reports errors depends on (all but `LuaHost`),
+/// so each names kinds with it: the client's own errors are the first five (`ReplicateError.Kind`,
+/// mapped by `errorKind`); the Lua host keeps its VM-level `RunError.Kind` and the word it
+/// recorded for a raised table, which `ErrorKind(_: RunError)` (ReplicateLua) maps once. The raw
+/// values are the words written out, so they never change.
+public enum ErrorKind: String, Sendable, CaseIterable {
+    /// The API answered with a non-success status.
+    case http
+    /// The connection failed (refused, reset, DNS, TLS).
+    case network
+    /// A deadline passed: connect, request, `wait` or stream.
+    case timeout
+    /// A prediction or training ended as failed, canceled or aborted.
+    case model
+    /// Bad input caught before anything was sent, or a response that could not be read.
+    case validation
+    /// The permission policy or the sandbox refused.
+    case permission
+    /// A limit ended the call or the run: memory, instructions, time, output, the spend guard.
+    case limit
+    /// An error raised by the script (or by Lua on its behalf), or one no other kind describes.
+    case runtime
+    /// The chunk did not compile.
+    case syntax
+    /// Ctrl-C, or the client cancelled the execution.
+    case interrupted
+    /// The command was used wrongly (a bad flag or argument, an unreadable file).
+    case usage
+    /// A setting in the environment or the config file is wrong.
+    case config
+
+    /// The kind `text` names; an unknown word (read back from another build's output) is
+    /// `runtime`, the kind of any error this build cannot classify.
+    public init(reading text: String) {
+        self = ErrorKind(rawValue: text) ?? .runtime
+    }
+}
+
 /// The one error type of the client.
 ///
 /// `kind` says what went wrong; for `.http` the RFC 7807 fields of the API's problem document
@@ -18,6 +59,17 @@ public struct ReplicateError: Error, Sendable, CustomStringConvertible, Localize
         case model
         /// Bad input caught before anything was sent, or a response that could not be read.
         case validation
+
+        /// The same kind in the vocabulary every layer shares.
+        public var errorKind: ErrorKind {
+            switch self {
+            case .http: return .http
+            case .network: return .network
+            case .timeout: return .timeout
+            case .model: return .model
+            case .validation: return .validation
+            }
+        }
     }
 
     public var kind: Kind

@@ -50,8 +50,8 @@ public enum PromptText {
     }
 
     /// The question for one call; `arguments` is an `ArgumentSummary` line, escaped already.
-    public static func question(function: String, access: String, arguments: String) -> String {
-        "kosmo-lua: allow \(escaped(access)) call replicate.\(escaped(function))(\(arguments))?"
+    public static func question(function: String, access: Access, arguments: String) -> String {
+        "kosmo-lua: allow \(access.rawValue) call replicate.\(escaped(function))(\(arguments))?"
     }
 
     private static func hex(_ value: UInt32, digits: Int) -> String {
@@ -88,7 +88,7 @@ public struct TerminalApprover: Approver {
         guard fd >= 0 else { return .unavailable("there is no terminal to ask on") }
         defer { close(fd) }
         beforePrompt()
-        let question = PromptText.question(function: request.function, access: request.access.rawValue, arguments: request.arguments) + "\n"
+        let question = PromptText.question(function: request.function, access: request.access, arguments: request.arguments) + "\n"
         let choices = "  [y]es / [n]o / [a]lways \(PromptText.escaped(request.function)) / all [w]rites > "
         send(fd, question)
         for _ in 0..<3 {

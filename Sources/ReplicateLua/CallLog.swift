@@ -1,13 +1,12 @@
 import Foundation
+import Replicate
 
 /// One `replicate.*` call as the call log records it.
 public struct CallRecord: Sendable, Codable, Equatable {
     /// The function called (`get_model`, or a helper such as `run`).
     public var function: String
-    /// `read` or `write`.
-    public var access: String
-    /// `allowed`, `approved` (asked, and yes), `forced` (`--force`) or `denied`.
-    public var decision: String
+    public var access: Access
+    public var decision: Decision
     /// The HTTP status of the last response, when a request was sent.
     public var status: Int?
     /// Wall time of the whole call.
@@ -15,18 +14,53 @@ public struct CallRecord: Sendable, Codable, Equatable {
     /// The prediction or training the call created or read, if any.
     public var predictionID: String?
     /// For a failed call: its error kind (`http`, `model`, `permission`, …).
-    public var error: String?
+    public var error: ErrorKind?
 
     enum CodingKeys: String, CodingKey {
         case function, access, decision, status, ms, error
         case predictionID = "prediction_id"
     }
 
+    init(function: String, access: Access, decision: Decision, status: Int?, ms: Double, predictionID: String?, error: ErrorKind?) {
+        self.function = function
+        self.access = access
+        self.decision = decision
+        self.status = status
+        self.ms = ms
+        self.predictionID = predictionID
+        self.error = error
+    }
+
+    /// Reads a record back (the MCP server reads its child's). A word this build does not know
+    /// (another build's output) does not make the record unreadable: it reads as the cautious
+    /// case — `write`, `denied`, and for an error kind `runtime`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        function = try c.decode(String.self, forKey: .function)
+        access = Access(rawValue: try c.decode(String.self, forKey: .access)) ?? .write
+        decision = Decision(rawValue: try c.decode(String.self, forKey: .decision)) ?? .denied
+        status = try c.decodeIfPresent(Int.self, forKey: .status)
+        ms = try c.decode(Double.self, forKey: .ms)
+        predictionID = try c.decodeIfPresent(String.self, forKey: .predictionID)
+        error = try c.decodeIfPresent(String.self, forKey: .error).map(ErrorKind.init(reading:))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(function, forKey: .function)
+        try c.encode(access.rawValue, forKey: .access)
+        try c.encode(decision.rawValue, forKey: .decision)
+        try c.encodeIfPresent(status, forKey: .status)
+        try c.encode(ms, forKey: .ms)
+        try c.encodeIfPresent(predictionID, forKey: .predictionID)
+        try c.encodeIfPresent(error?.rawValue, forKey: .error)
+    }
+
     /// The record on one line, as `--trace` prints it.
     public var traceLine: String {
-        var line = "kosmo-lua: trace: replicate.\(function) \(access) \(decision)"
+        var line = "kosmo-lua: trace: replicate.\(function) \(access.rawValue) \(decision.rawValue)"
         if let status { line += " → \(status)" }
-        if let error { line += " (\(error) error)" }
+        if let error { line += " (\(error.rawValue) error)" }
         line += String(format: " in %.0f ms", ms)
         if let predictionID { line += " [\(predictionID)]" }
         return line

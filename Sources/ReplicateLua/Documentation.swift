@@ -6,47 +6,54 @@ public enum Documentation {
     public struct Helper: Sendable {
         public let name: String
         public let signature: String
-        /// `read`, `write`, or `none` (no request).
-        public let access: String
+        /// The access class of the request it makes; nil when it makes none of its own
+        /// (`accessName`: `none`).
+        public let access: Access?
         public let summary: String
         public let example: String
     }
 
     public static let helpers: [Helper] = [
-        Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: "write",
+        Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: .write,
                summary: "Runs a model and returns its output. ref is owner/name, owner/name:version or a version id (opts.deployment = true: a deployment). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment.",
                example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"#),
-        Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: "write",
+        Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: .write,
                summary: "Runs a model and iterates over its server-sent events ({event = \"output\"|\"logs\", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.",
                example: #"for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end"#),
-        Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: "read",
+        Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: .read,
                summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.",
                example: #"local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})"#),
-        Helper(name: "paginate", signature: "replicate.paginate(name, args) -> iterator of items", access: "read",
+        Helper(name: "paginate", signature: "replicate.paginate(name, args) -> iterator of items", access: .read,
                summary: "Iterates over every item of a paginated function (list_models, list_predictions, search_models, …), fetching pages as needed.",
                example: #"for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end"#),
-        Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false}) -> results[, errors]", access: "none",
+        Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
                summary: "Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.",
                example: #"local outs = replicate.map({"a", "b"}, function(t) return replicate.run("replicate/hello-world", {text = t}) end, {concurrency = 8})"#),
-        Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false}) -> results[, errors]", access: "none",
+        Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
                summary: "Runs each function as a concurrent task and returns their results in order; errors as in map.",
                example: #"local a, b = table.unpack(replicate.all{function() return replicate.get_account() end, function() return replicate.list_hardware() end})"#),
-        Helper(name: "upload", signature: "replicate.upload(path_or_string, opts) -> file", access: "write",
+        Helper(name: "upload", signature: "replicate.upload(path_or_string, opts) -> file", access: .write,
                summary: "Uploads a local file (by path; in the sandbox it needs --allow-read DIR) or a string's bytes (with opts.filename) and returns the file object; use file.urls.get as a model input. opts: filename, content_type, metadata.",
                example: #"local f = replicate.upload("photo.png"); replicate.run("sim/echo", {file = f.urls.get})"#),
-        Helper(name: "download", signature: "replicate.download(url_or_file, path) -> {path, bytes, content_type}", access: "read",
+        Helper(name: "download", signature: "replicate.download(url_or_file, path) -> {path, bytes, content_type}", access: .read,
                summary: "Streams a URL (a model output, or a file object's urls.get) to a local file, replacing one there atomically; never to a directory. In the sandbox the path needs --allow-write DIR and the URL must be on the API's own file hosts (--allow-download-host HOST adds others).",
                example: #"replicate.download(outputs[1], "out.png")"#),
-        Helper(name: "webhooks.verify", signature: "replicate.webhooks.verify{headers =, body =, secret =} -> boolean", access: "none",
+        Helper(name: "webhooks.verify", signature: "replicate.webhooks.verify{headers =, body =, secret =} -> boolean", access: nil,
                summary: "Checks a webhook's signature (webhook-id, webhook-timestamp, webhook-signature headers; HMAC-SHA256). Without secret, the account's default webhook secret is fetched (a read).",
                example: #"local ok = replicate.webhooks.verify{headers = req.headers, body = req.body, secret = "whsec_…"}"#),
-        Helper(name: "webhooks.sign", signature: "replicate.webhooks.sign{id =, timestamp =, body =, secret =} -> string", access: "none",
+        Helper(name: "webhooks.sign", signature: "replicate.webhooks.sign{id =, timestamp =, body =, secret =} -> string", access: nil,
                summary: "The webhook-signature header value Replicate would send for this delivery; for testing a webhook handler offline.",
                example: #"local sig = replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = body, secret = secret}"#),
-        Helper(name: "help", signature: "replicate.help(name)", access: "none",
+        Helper(name: "help", signature: "replicate.help(name)", access: nil,
                summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",
                example: #"replicate.help("create_prediction")"#),
     ]
+
+    /// How docs and discovery name an access: `read`, `write`, or `none` for a helper that
+    /// makes no request of its own.
+    public static func accessName(_ access: Access?) -> String {
+        access?.rawValue ?? "none"
+    }
 
     /// Every name of the `replicate` table a script may call.
     public static var allNames: [String] {
@@ -63,7 +70,7 @@ public enum Documentation {
     public static func helpText(for name: String?) -> String {
         guard let name, !name.isEmpty else { return overview }
         if let helper = helpers.first(where: { $0.name == name }) {
-            return "\(helper.signature)  (\(helper.access == "none" ? "no request of its own" : helper.access))\n\(helper.summary)\nExample:\n  \(helper.example)"
+            return "\(helper.signature)  (\(helper.access?.rawValue ?? "no request of its own"))\n\(helper.summary)\nExample:\n  \(helper.example)"
         }
         guard let operation = Catalog.operation(named: name) else {
             var text = "replicate.\(name) does not exist"
@@ -85,7 +92,7 @@ public enum Documentation {
                 lines.append("  \(spec.name) (\(spec.type)\(spec.required ? ", required" : ""))  \(firstLine)")
             }
         }
-        if operation.createsPrediction {
+        if operation.creates == .prediction {
             lines.append("  wait (true or 1..60)  hold the request until the prediction finishes (Prefer: wait)")
             lines.append("  cancel_after (seconds or \"5m\")  cancel the prediction after this long")
         }

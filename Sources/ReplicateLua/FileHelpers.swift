@@ -78,7 +78,7 @@ enum FileHelpers {
             let hosts = session.settings.downloadHosts(sandboxed: session.sandboxed)
             let client = session.client
             guard client.mayDownload(from: url, hosts: hosts) else {
-                session.callLog.append(CallRecord(function: "download", access: "read", decision: "denied", status: nil, ms: 0, predictionID: nil, error: "permission"))
+                session.callLog.append(CallRecord(function: "download", access: .read, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .permission))
                 throw refusal(DownloadHostRefused(refusing: url), client: client)
             }
             guard let operation = Catalog.operation(named: "download_file") else { return { [] } }
@@ -103,7 +103,7 @@ enum FileHelpers {
     /// allow it.
     private static func refusal(_ refused: DownloadHostRefused, client: ReplicateClient) -> LuaRaise {
         let api = DownloadHosts.hostAndPort(client.configuration.baseURL)
-        return LuaErrors.permission(function: "download", access: "read", message:
+        return LuaErrors.permission(function: "download", access: .read, message:
             "\(refused); in the sandbox downloads go only to the API's file hosts (\(api), replicate.delivery); "
             + "to allow it: --allow-download-host \(refused.host)")
     }

@@ -139,7 +139,7 @@ enum Helpers {
                 throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'tolerance' must be a number of seconds from 0 to \(Int(Self.maxWebhookTolerance)) (a year), got \(tolerance)")
             }
             let client = session.client
-            var fetchDecision: String?
+            var fetchDecision: Decision?
             var operation: OperationSpec?
             if args["secret"] == nil, let op = Catalog.operation(named: "get_default_webhook_secret") {
                 fetchDecision = try session.authorize(op.name, op, arguments: [:], pausing: call.vm)

@@ -8,33 +8,34 @@ import Replicate
 enum LuaErrors {
     static let metatable = "replicate.error"
 
-    static func table(kind: String, function: String, message: String, extra: [(String, LuaValue)] = []) -> LuaRaise {
+    static func table(kind: ErrorKind, function: String, message: String, extra: [(String, LuaValue)] = []) -> LuaRaise {
         // `tostring` names the function; a message that starts with it would say it twice.
         var message = message
         if message.hasPrefix("replicate.\(function): ") { message.removeFirst("replicate.\(function): ".count) }
-        return LuaRaise(value: .table([("kind", .string(kind)), ("message", .string(message)), ("function", .string(function))] + extra),
+        return LuaRaise(value: .table([("kind", .string(kind.rawValue)), ("message", .string(message)), ("function", .string(function))] + extra),
                  metatable: metatable)
     }
 
-    static func permission(function: String, access: String, message: String) -> LuaRaise {
-        table(kind: "permission", function: function, message: message, extra: [("access", .string(access))])
+    static func permission(function: String, access: Access, message: String) -> LuaRaise {
+        table(kind: .permission, function: function, message: message, extra: [("access", .string(access.rawValue))])
     }
 
     static func limit(function: String, message: String) -> LuaRaise {
-        table(kind: "limit", function: function, message: message)
+        table(kind: .limit, function: function, message: message)
     }
 
     static func validation(function: String, message: String) -> LuaRaise {
-        table(kind: "validation", function: function, message: message)
+        table(kind: .validation, function: function, message: message)
     }
 
     /// Any failure of a call as a `replicate` error table, with its kind for the call log.
-    static func from(_ error: any Error, function: String) -> (raise: LuaRaise, kind: String) {
+    static func from(_ error: any Error, function: String) -> (raise: LuaRaise, kind: ErrorKind) {
         if let raise = error as? LuaRaise {
+            // Tables made by `table(kind:…)` above, so the word is always one of the vocabulary's.
             if case .table(let fields) = raise.value, case .string(let kind)? = fields.first(where: { $0.0 == "kind" })?.1 {
-                return (raise, kind)
+                return (raise, ErrorKind(reading: kind))
             }
-            return (raise, "runtime")
+            return (raise, .runtime)
         }
         if let e = error as? ReplicateError {
             var extra: [(String, LuaValue)] = []
@@ -44,12 +45,12 @@ enum LuaErrors {
             if let type = e.type { extra.append(("type", .string(type))) }
             if let retryAfter = e.retryAfter { extra.append(("retry_after", .number(retryAfter))) }
             if let prediction = e.prediction { extra.append(("prediction", LuaJSON.value(prediction))) }
-            return (table(kind: e.kind.rawValue, function: function, message: e.message, extra: extra), e.kind.rawValue)
+            return (table(kind: e.kind.errorKind, function: function, message: e.message, extra: extra), e.kind.errorKind)
         }
         if error is CancellationError {
-            return (table(kind: "limit", function: function, message: "the call was cancelled because the run stopped"), "limit")
+            return (table(kind: .limit, function: function, message: "the call was cancelled because the run stopped"), .limit)
         }
-        return (table(kind: "runtime", function: function, message: String(describing: error)), "runtime")
+        return (table(kind: .runtime, function: function, message: String(describing: error)), .runtime)
     }
 }
 

@@ -6,11 +6,6 @@ import Replicate
 /// Installs the global `replicate` table: the 37 catalog functions (and their `replicate_`
 /// aliases) as Swift host functions, and the helpers, which `lua/_replicate.lua` assembles.
 public enum ReplicateLibrary {
-    /// Operations that create something billed per run; the spend guard counts them.
-    static let creatingOperations: Set<String> = [
-        "create_prediction", "create_model_prediction", "create_deployment_prediction", "create_training",
-    ]
-
     /// Adds `replicate` to `vm`'s globals (and to `package.loaded` where there is one).
     public static func install(in vm: LuaVM, session: ReplicateSession) throws(RunError) {
         try install(in: vm, session: SessionSource(session))
@@ -104,7 +99,7 @@ public enum ReplicateLibrary {
             let client = session.client
             let prepared = try mapper.prepare(arguments, client: client)
             let decision = try session.authorize(operation.name, operation, arguments: arguments, pausing: call.vm)
-            if creatingOperations.contains(operation.name) { try session.reserveCreate(operation.name) }
+            try session.reserveCreate(operation.name, operation)
             let frozen = arguments
             let pageCursor = cursor
             let run: AsyncHostWork = {

@@ -73,12 +73,12 @@ public final class ReplicateSession: @unchecked Sendable {
     /// says `ask`. Returns the decision for the call log; throws a `permission` error (and logs
     /// the denial) otherwise. Runs on the VM thread, before any request; the time a person takes
     /// to answer does not count toward `vm`'s time limit.
-    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue], pausing vm: LuaVM) throws -> String {
-        if settings.policy.force { return "forced" }
+    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue], pausing vm: LuaVM) throws -> Decision {
+        if settings.policy.force { return .forced }
         let setting = settings.policy.setting(for: function, operation: operation)
         switch setting.mode {
         case .allow:
-            return "allowed"
+            return .allowed
         case .deny:
             let own = settings.policy.functions[function] != nil || settings.policy.functions[operation.name] != nil
             throw deny(function, operation, own ? "it is denied (\(setting.source))" : "\(operation.access.rawValue)s are denied (\(setting.source))")
@@ -86,22 +86,22 @@ public final class ReplicateSession: @unchecked Sendable {
             lock.lock()
             let remembered = approvedFunctions.contains(function) || (operation.access == .write && allWritesApproved)
             lock.unlock()
-            if remembered { return "approved" }
+            if remembered { return .approved }
             let request = ApprovalRequest(function: function, access: operation.access, arguments: ArgumentSummary.line(arguments))
             progress?.clear()
             switch vm.withTimeLimitPaused({ approver.approve(request) }) {
             case .yes:
-                return "approved"
+                return .approved
             case .alwaysThisFunction:
                 lock.lock()
                 approvedFunctions.insert(function)
                 lock.unlock()
-                return "approved"
+                return .approved
             case .allWrites:
                 lock.lock()
                 if operation.access == .write { allWritesApproved = true } else { approvedFunctions.insert(function) }
                 lock.unlock()
-                return "approved"
+                return .approved
             case .no:
                 throw deny(function, operation, "refused at the prompt")
             case .unavailable(let reason):
@@ -111,20 +111,21 @@ public final class ReplicateSession: @unchecked Sendable {
     }
 
     private func deny(_ function: String, _ operation: OperationSpec, _ why: String) -> LuaRaise {
-        let access = operation.access.rawValue
-        let fix = "to allow it: --allow \(function), --\(access) allow or --force"
-        callLog.append(CallRecord(function: function, access: access, decision: "denied", status: nil, ms: 0, predictionID: nil, error: "permission"))
-        return LuaErrors.permission(function: function, access: access, message: "\(why); \(fix)")
+        let fix = "to allow it: --allow \(function), --\(operation.access.rawValue) allow or --force"
+        callLog.append(CallRecord(function: function, access: operation.access, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .permission))
+        return LuaErrors.permission(function: function, access: operation.access, message: "\(why); \(fix)")
     }
 
-    /// The spend guard: counts one more prediction or training, or raises a `limit` error
-    /// before any request when the run already made `maxPredictions`.
-    func reserveCreate(_ function: String) throws {
-        guard let max = settings.maxPredictions else { return }
+    /// The spend guard: when `operation` creates a prediction or training (`OperationSpec.creates`,
+    /// the one definition of a creating call), counts one more, or raises a `limit` error before
+    /// any request when the run already made `maxPredictions`. `function` is what the script
+    /// called (`run`, `stream`, or the operation itself).
+    func reserveCreate(_ function: String, _ operation: OperationSpec) throws {
+        guard operation.creates != nil, let max = settings.maxPredictions else { return }
         lock.lock()
         defer { lock.unlock() }
         guard creates < max else {
-            callLog.append(CallRecord(function: function, access: "write", decision: "denied", status: nil, ms: 0, predictionID: nil, error: "limit"))
+            callLog.append(CallRecord(function: function, access: .write, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .limit))
             throw LuaErrors.limit(function: function, message:
                 "this would create prediction number \(max + 1), but this run may create at most \(max) (--max-predictions \(max))")
         }
@@ -176,7 +177,7 @@ public final class ReplicateSession: @unchecked Sendable {
     private func fileDenied(_ path: String, write: Bool, function: String) -> LuaRaise {
         let flag = write ? "--allow-write" : "--allow-read"
         let verb = write ? "writing" : "reading"
-        return LuaErrors.permission(function: function, access: write ? "write" : "read",
+        return LuaErrors.permission(function: function, access: write ? .write : .read,
             message: "replicate.\(function): \(verb) \(path) is not allowed in the sandbox; grant its directory with \(flag) DIR")
     }
 
@@ -184,7 +185,7 @@ public final class ReplicateSession: @unchecked Sendable {
 
     /// Runs `body` as one logged call: waits for a request slot (sandbox), measures it, records
     /// it, and turns failures into `replicate` error tables.
-    func perform<T: Sendable>(_ function: String, access: Access, decision: String,
+    func perform<T: Sendable>(_ function: String, access: Access, decision: Decision,
                               _ body: () async throws -> (value: T, status: Int?, predictionID: String?)) async throws -> T {
         let started = DispatchTime.now().uptimeNanoseconds
         await gate?.acquire()
@@ -201,7 +202,7 @@ public final class ReplicateSession: @unchecked Sendable {
     /// `perform` on the calling thread, for work done in place: nil — with nothing logged — when
     /// `body` cannot do the call that way, or when the sandbox's request slots are all taken
     /// (`perform` waits for one). A call that `Stopped` is logged as cancelled.
-    func performInPlace<T>(_ function: String, access: Access, decision: String,
+    func performInPlace<T>(_ function: String, access: Access, decision: Decision,
                            _ body: () throws -> (value: T, status: Int?, predictionID: String?)?) throws -> T? {
         let started = DispatchTime.now().uptimeNanoseconds
         if let gate, !gate.tryAcquire() { return nil }
@@ -218,16 +219,16 @@ public final class ReplicateSession: @unchecked Sendable {
         }
     }
 
-    private func record(_ function: String, _ access: Access, _ decision: String, started: UInt64, status: Int?, predictionID: String?) {
-        callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: status,
+    private func record(_ function: String, _ access: Access, _ decision: Decision, started: UInt64, status: Int?, predictionID: String?) {
+        callLog.append(CallRecord(function: function, access: access, decision: decision, status: status,
                                   ms: Self.milliseconds(since: started), predictionID: predictionID, error: nil))
     }
 
     /// Logs a failed call; returns the error to raise in Lua.
-    private func recordFailure(_ function: String, _ access: Access, _ decision: String, started: UInt64, error: any Error) -> LuaRaise {
+    private func recordFailure(_ function: String, _ access: Access, _ decision: Decision, started: UInt64, error: any Error) -> LuaRaise {
         let (raise, kind) = LuaErrors.from(error, function: function)
         let failure = error as? ReplicateError
-        callLog.append(CallRecord(function: function, access: access.rawValue, decision: decision, status: failure?.status,
+        callLog.append(CallRecord(function: function, access: access, decision: decision, status: failure?.status,
                                   ms: Self.milliseconds(since: started), predictionID: failure?.prediction?["id"]?.stringValue, error: kind))
         return raise
     }

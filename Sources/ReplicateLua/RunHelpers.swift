@@ -74,7 +74,7 @@ enum RunHelpers {
             let (creation, options) = try creation(call, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
             let decision = try session.authorize("run", creation.operation, arguments: creation.arguments, pausing: call.vm)
-            try session.reserveCreate("run")
+            try session.reserveCreate("run", creation.operation)
             let client = session.client
             let label = creation.target.description
             return {

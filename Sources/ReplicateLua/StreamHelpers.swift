@@ -87,7 +87,7 @@ enum StreamHelpers {
             let session = try source.get(for: "stream")
             let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
             let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments, pausing: call.vm)
-            try session.reserveCreate("stream")
+            try session.reserveCreate("stream", creation.operation)
             let client = session.client
             let label = creation.target.description
             return {

@@ -361,8 +361,8 @@ private extension Array where Element == UInt8 {
         #expect(PromptText.escaped("evil\u{202E}txt.exe\u{200B}\u{2028}\u{FFFD}") == #"evil\u{202e}txt.exe\u{200b}\u{2028}\u{fffd}"#)
         #expect(PromptText.escaped("plain \"text\" é 画像") == "plain \"text\" é 画像")
         // The arguments come as an ArgumentSummary line, escaped already (the end-to-end tests
-        // below go through it); the function and access are escaped here.
-        #expect(PromptText.question(function: "run\u{1B}[2J", access: "write", arguments: "x=1")
+        // below go through it); the function is escaped here (the access is a typed word).
+        #expect(PromptText.question(function: "run\u{1B}[2J", access: .write, arguments: "x=1")
                 == #"kosmo-lua: allow write call replicate.run\x1b[2J(x=1)?"#)
     }
 

@@ -87,7 +87,7 @@ struct CallTests {
             #expect(v[5].stringValue?.hasPrefix("model error in replicate.run: prediction ") == true)
             #expect(outcome.calls.map(\.function) == ["run", "run"])
             #expect(outcome.calls[0].predictionID != nil && outcome.calls[0].status == 201 || outcome.calls[0].status == 200)
-            #expect(outcome.calls[1].error == "model")
+            #expect(outcome.calls[1].error == .model)
         }
     }
 
@@ -200,7 +200,7 @@ struct CallTests {
             #expect(outcome.output.contains("did you mean replicate.get_model?"))
             #expect(outcome.calls.map(\.function) == ["get_account", "get_model"])
             #expect(outcome.calls.map(\.status) == [200, 404])
-            #expect(outcome.calls[1].error == "http" && outcome.calls[0].decision == "allowed" && outcome.calls[0].ms > 0)
+            #expect(outcome.calls[1].error == .http && outcome.calls[0].decision == .allowed && outcome.calls[0].ms > 0)
         }
     }
 }

@@ -160,7 +160,7 @@ struct FaultTests {
             let counts = Self.createdPerText(sim)
             #expect(counts.count == 60 && counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
             // The error the script saw is the honest one: kind network, naming the doubt.
-            let cut = outcome.calls.filter { $0.function == "create_model_prediction" && $0.error == "network" }
+            let cut = outcome.calls.filter { $0.function == "create_model_prediction" && $0.error == .network }
             #expect(cut.count == resets, "the call log records each cut create as a network error")
         }
     }

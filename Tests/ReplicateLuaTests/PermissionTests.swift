@@ -37,7 +37,7 @@ struct PermissionTests {
             }
             #expect(sim.requests().isEmpty, "requests reached the simulator: \(sim.requests().map(\.path))")
             #expect(outcome.calls.count == 15)
-            #expect(outcome.calls.allSatisfy { $0.decision == "denied" && $0.access == "write" && $0.status == nil })
+            #expect(outcome.calls.allSatisfy { $0.decision == .denied && $0.access == .write && $0.status == nil })
         }
     }
 
@@ -59,7 +59,7 @@ struct PermissionTests {
         try await withSim { sim in
             let outcome = try await runLua(#"return replicate.create_model{owner = "sim", name = "x", visibility = "private", hardware = "cpu"}"#, sim: sim)
             let error = try #require(outcome.error)
-            #expect(error.kindName == "permission")
+            #expect(ErrorKind(error) == .permission)
             #expect(error.message.contains("there is no terminal to ask on"))
             #expect(error.message.contains("--allow create_model") && error.message.contains("--write allow") && error.message.contains("--force"))
             #expect(sim.requests().isEmpty)
@@ -78,12 +78,12 @@ struct PermissionTests {
             #expect(performed.error == nil && performed.text != nil)
             #expect(yes.asked.first?.function == "create_prediction")
             #expect(yes.asked.first?.arguments.contains(#"version="5c7d"#) == true)
-            #expect(performed.calls.first?.decision == "approved")
+            #expect(performed.calls.first?.decision == .approved)
 
             sim.clearRequests()
             let no = ScriptedApprover([.no])
             let refused = try await runLua("return \(create).id", sim: sim, approver: no)
-            #expect(refused.error?.kindName == "permission")
+            #expect(refused.error.map(ErrorKind.init) == .permission)
             #expect(refused.error?.message.contains("refused at the prompt") == true)
             #expect(sim.requests().isEmpty)
 
@@ -111,7 +111,7 @@ struct PermissionTests {
                 $0.policy.force = true
             }
             #expect(outcome.text == "forced")
-            #expect(outcome.calls.map(\.decision) == ["forced"])
+            #expect(outcome.calls.map(\.decision) == [.forced])
             #expect(sim.requests().contains { $0.method == "POST" && $0.path == "/v1/models" })
         }
     }
