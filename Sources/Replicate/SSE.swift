@@ -152,9 +152,10 @@ public struct SSEParser: Sendable {
 public struct StreamOptions: Sendable {
     /// Reconnections allowed in a row without receiving an event in between.
     public var maxReconnects: Int
-    /// Delay before reconnecting, unless the server set `retry:`.
+    /// Delay before reconnecting, unless the server asked for another (`Retry-After` on a
+    /// refusal or server error, else the stream's `retry:`).
     public var reconnectDelay: TimeInterval
-    /// Upper bound on a server-requested `retry:` delay.
+    /// Upper bound on a server-requested delay (`Retry-After` or `retry:`).
     public var maxReconnectDelay: TimeInterval
 
     public init(maxReconnects: Int = 5, reconnectDelay: TimeInterval = 0.25, maxReconnectDelay: TimeInterval = 10) {
@@ -229,12 +230,8 @@ extension ReplicateClient {
                     // 5xx and 429 are worth a reconnection (after the server's `Retry-After`); other statuses will not change.
                     verdict = retries.verdict(status: status, retryAfter: response.headers.first(name: "Retry-After"), serverDelay: parser.reconnectionSeconds)
                 }
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
-                if Task.isCancelled { throw CancellationError() }
-                ended = (error as? ReplicateError)
-                    ?? Transport.map(error, exchange: HTTPExchange(method: "GET", url: url, operation: "stream")).redacting(transport.token)
+                ended = try transport.failure(of: error, exchange: HTTPExchange(method: "GET", url: url, operation: "stream"))
                 verdict = retries.verdict(failure: ended, serverDelay: parser.reconnectionSeconds)
             }
             switch verdict {

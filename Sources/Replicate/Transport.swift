@@ -235,14 +235,19 @@ final class Transport: Sendable {
                 try await RetryEngine.pause(delay)
             } catch let error as ReplicateError {
                 throw error.redacting(token)
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
-                if Task.isCancelled { throw CancellationError() }
-                let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
-                try await RetryEngine.pause(try retries.delay(after: mapped))
+                let failure = try failure(of: error, exchange: exchange, timeout: effectiveTimeout(exchange))
+                try await RetryEngine.pause(try retries.delay(after: failure))
             }
         }
+    }
+
+    /// What an attempt that threw `error` failed with, for a retry loop to weigh: a
+    /// `ReplicateError` as it is, anything else mapped (`map`), always redacted. A cancellation
+    /// is thrown again, also when the task was cancelled and the library said something else.
+    func failure(of error: Error, exchange: HTTPExchange, timeout: TimeInterval? = nil) throws -> ReplicateError {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
+        return ((error as? ReplicateError) ?? Transport.map(error, exchange: exchange, timeout: timeout)).redacting(token)
     }
 
     func effectiveTimeout(_ exchange: HTTPExchange) -> TimeInterval {
