@@ -171,19 +171,16 @@ extension ReplicateClient {
         defer { file.discard() }
         var current = url
         var redirects = 0
-        var attempt = 0
+        // One budget for the whole download, redirects included (they are not retries).
+        var retries = RetryEngine(.requests(configuration), method: "GET", url: url, logger: configuration.logger)
         while true {
             let outcome: DownloadAttempt
             do {
                 try file.reset()
                 outcome = try await downloadOnce(url: current, into: file, hosts: hosts, operation: operation)
-            } catch let error as ReplicateError {
-                if error.kind == .network, attempt < configuration.maxRetries {
-                    attempt += 1
-                    try await Task.sleep(nanoseconds: UInt64(RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay) * 1e9))
-                    continue
-                }
-                throw error
+            } catch let failure as ReplicateError {
+                try await RetryEngine.pause(try retries.delay(after: failure))
+                continue
             }
             if (200...299).contains(outcome.status) {
                 try file.commit()
@@ -202,15 +199,11 @@ extension ReplicateClient {
                 }
                 redirects += 1
                 current = next
+                retries.url = next
                 continue
             }
-            if attempt < configuration.maxRetries, RetryPolicy.shouldRetry(method: "GET", status: outcome.status) {
-                attempt += 1
-                var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
-                if let ra = outcome.headers.first(name: "Retry-After"), let s = RetryPolicy.parseRetryAfter(ra, now: Date()) {
-                    delay = min(s, configuration.maxRetryDelay)
-                }
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            if case .retry(let delay) = retries.verdict(status: outcome.status, retryAfter: outcome.headers.first(name: "Retry-After")) {
+                try await RetryEngine.pause(delay)
                 continue
             }
             guard hosts.revealsErrorBodies else {

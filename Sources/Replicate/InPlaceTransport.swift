@@ -30,8 +30,8 @@ public struct Stopped: Error, CustomStringConvertible {
 // thread, as with Python's or Ruby's blocking clients. Calls from scheduler tasks
 // (`replicate.map`, …) keep AsyncHTTPClient: they must run side by side.
 extension Transport {
-    /// `send`, on the calling thread, blocking it: the same retries, timeouts, error kinds and
-    /// redaction. Returns nil when it cannot send this way — libcurl is not installed, or another
+    /// `send`, on the calling thread, blocking it: the same retries (`RetryEngine`), timeouts,
+    /// error kinds and redaction. Returns nil when it cannot send this way — libcurl is not installed, or another
     /// thread is using this transport's connection — and the caller uses `send`.
     /// - Throws: `ReplicateError` like `send`, or `Stopped` when `stop` ended it.
     func sendInPlace(_ exchange: HTTPExchange, stop: StopCheck) throws -> RawResponse? {
@@ -41,15 +41,15 @@ extension Transport {
         // prediction twice, which `RetryPolicy` promises never to do — those go through `send`.
         guard RetryPolicy.isIdempotent(exchange.method), let connection = inPlace.acquire() else { return nil }
         defer { inPlace.release(connection) }
-        var retries = RetryState(configuration: configuration, method: exchange.method)
+        var retries = RetryEngine(for: exchange, configuration: configuration)
         while true {
             let started = Date()
             do {
                 let response = try executeInPlace(exchange, on: connection, stop: stop)
-                guard let delay = retries.delay(after: response, exchange: exchange, started: started) else { return response }
+                guard let delay = retries.delay(after: response, started: started) else { return response }
                 try Self.sleep(delay, stop: stop)
             } catch let failure as ReplicateError {
-                try Self.sleep(try retries.delay(after: failure.redacting(token), exchange: exchange), stop: stop)
+                try Self.sleep(try retries.delay(after: failure.redacting(token)), stop: stop)
             }
         }
     }
@@ -81,7 +81,7 @@ extension Transport {
 
     /// Waits `seconds` before a retry, giving up as soon as `stop` says so.
     private static func sleep(_ seconds: TimeInterval, stop: StopCheck) throws {
-        let end = Date().addingTimeInterval(seconds)
+        let end = Date().addingTimeInterval(min(max(0, seconds.isNaN ? 0 : seconds), 9e9))
         while true {
             if stop.shouldStop() { throw Stopped() }
             let left = end.timeIntervalSinceNow
@@ -98,17 +98,22 @@ struct CurlFailure: Error {
 }
 
 /// The in-place connections of one transport: a libcurl handle, which keeps its connections
-/// (and TLS sessions) open from one request to the next, used by one thread at a time.
+/// (and TLS sessions) open from one request to the next, used by one thread at a time. The
+/// client that owns the transport closes it (`ReplicateClient.shutdown()`), or it is cleaned up
+/// when the client goes.
 final class InPlaceConnections: @unchecked Sendable {
-    // Guards `idle`; held only to take or return the handle.
+    // Guards `idle`, `made` and `closed`; held only to take, return or close the handle.
     private let lock = NSLock()
     private var idle: CurlConnection?
     private var made = false
+    private var closed = false
 
-    /// The handle, or nil when libcurl is missing or the handle is in use on another thread.
+    /// The handle, or nil when libcurl is missing, the handle is in use on another thread, or
+    /// the connections were closed.
     func acquire() -> CurlConnection? {
         lock.lock()
         defer { lock.unlock() }
+        guard !closed else { return nil }
         if let connection = idle {
             idle = nil
             return connection
@@ -118,10 +123,24 @@ final class InPlaceConnections: @unchecked Sendable {
         return connection
     }
 
+    /// Gives the handle back for the next request; after `close()` it is cleaned up instead.
     func release(_ connection: CurlConnection) {
         lock.lock()
-        idle = connection
+        if !closed { idle = connection }
         lock.unlock()
+    }
+
+    /// Closes the handle and the connections it keeps open, and makes no other: a request
+    /// still using it (on another thread) finishes, and its handle is closed when it is given
+    /// back. Closing twice does nothing more.
+    func close() {
+        lock.lock()
+        closed = true
+        let connection = idle
+        idle = nil
+        lock.unlock()
+        // The last reference: libcurl cleans the handle up here, outside the lock.
+        withExtendedLifetime(connection) {}
     }
 }
 

@@ -28,10 +28,19 @@ public final class ReplicateClient: Sendable {
         self.transport = Transport(configuration: configuration, httpClient: httpClient)
     }
 
-    /// Ends this client's use of the network. The shared pools outlive any one client and a
-    /// given `HTTPClient` belongs to its creator, so nothing needs closing today; call it anyway
-    /// so a future per-client resource is released.
-    public func shutdown() async throws {}
+    /// Closes what this client owns: the libcurl handle of calls sent in place
+    /// (`performInPlace`) and the connections it keeps open. Afterwards `performInPlace`
+    /// returns nil (it cannot send that way), so a caller sends with `perform` as it does when
+    /// libcurl is missing; a call in place still running on another thread finishes first, and
+    /// its handle is closed when it ends. Calling it again does nothing more.
+    ///
+    /// It does not shut down AsyncHTTPClient: the connection pools that `perform`, streams and
+    /// downloads use are shared by every client in the process and never shut down (a client
+    /// that is simply dropped cannot trip AsyncHTTPClient's "not shut down" check), and an
+    /// `HTTPClient` given to `init` belongs to whoever made it, who shuts it down.
+    public func shutdown() async throws {
+        transport.inPlace.close()
+    }
 
     // MARK: Generic, catalog-driven calls
 

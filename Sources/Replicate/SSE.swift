@@ -152,9 +152,10 @@ public struct SSEParser: Sendable {
 public struct StreamOptions: Sendable {
     /// Reconnections allowed in a row without receiving an event in between.
     public var maxReconnects: Int
-    /// Delay before reconnecting, unless the server set `retry:`.
+    /// Delay before reconnecting, unless the server asked for another (`Retry-After` on a
+    /// refusal or server error, else the stream's `retry:`).
     public var reconnectDelay: TimeInterval
-    /// Upper bound on a server-requested `retry:` delay.
+    /// Upper bound on a server-requested delay (`Retry-After` or `retry:`).
     public var maxReconnectDelay: TimeInterval
 
     public init(maxReconnects: Int = 5, reconnectDelay: TimeInterval = 0.25, maxReconnectDelay: TimeInterval = 10) {
@@ -200,49 +201,54 @@ extension ReplicateClient {
 
     private func runStream(url: URL, options: StreamOptions, emit: (ServerSentEvent) -> Void) async throws {
         var parser = SSEParser()
-        var failuresInARow = 0
+        // Reconnections in a row: every event received starts the budget again.
+        var retries = RetryEngine(.stream(options), method: "GET", url: url, logger: configuration.logger)
         while true {
             var headers: [(String, String)] = [("Accept", "text/event-stream"), ("Cache-Control", "no-store")]
             if let id = parser.lastEventID { headers.append(("Last-Event-ID", id)) }
-            var lastError: ReplicateError?
+            let ended: ReplicateError
+            let verdict: RetryVerdict
             do {
                 let response = try await transport.openStream(url: url, headers: headers)
                 let status = Int(response.status.code)
-                guard (200...299).contains(status) else {
-                    let body = try await response.body.collect(upTo: 64 * 1024)
-                    let error = ReplicateError.http(status: status, body: Data(buffer: body), headers: response.headers.map { ($0.name, $0.value) }, operation: "stream")
-                    // 5xx and 429 are worth a reconnection; other statuses will not change.
-                    guard status == 429 || status >= 500 else { throw error.redacting(transport.token) }
-                    throw error
-                }
-                // A fresh connection starts a fresh line buffer; the last id carries over.
-                parser.finish()
-                for try await chunk in response.body {
-                    for event in parser.feed(chunk.readableBytesView) {
-                        failuresInARow = 0
-                        emit(event)
-                        if event.event == "done" { return }
+                if (200...299).contains(status) {
+                    // A fresh connection starts a fresh line buffer; the last id carries over.
+                    parser.finish()
+                    for try await chunk in response.body {
+                        for event in parser.feed(chunk.readableBytesView) {
+                            retries.progressed()
+                            emit(event)
+                            if event.event == "done" { return }
+                        }
                     }
+                    ended = ReplicateError(kind: .network, message: "stream ended before its done event", operation: "stream")
+                    verdict = retries.verdict(failure: ended, serverDelay: parser.reconnectionSeconds)
+                } else {
+                    let body = try await response.body.collect(upTo: 64 * 1024)
+                    ended = ReplicateError.http(status: status, body: Data(buffer: body), headers: response.headers.map { ($0.name, $0.value) }, operation: "stream")
+                        .redacting(transport.token)
+                    // 5xx and 429 are worth a reconnection (after the server's `Retry-After`); other statuses will not change.
+                    verdict = retries.verdict(status: status, retryAfter: response.headers.first(name: "Retry-After"), serverDelay: parser.reconnectionSeconds)
                 }
-                lastError = ReplicateError(kind: .network, message: "stream ended before its done event", operation: "stream")
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let error as ReplicateError where error.kind == .http && !(error.status == 429 || (error.status ?? 0) >= 500) {
-                throw error
-            } catch let error as ReplicateError {
-                lastError = error
             } catch {
-                if Task.isCancelled { throw CancellationError() }
-                lastError = Transport.map(error, exchange: HTTPExchange(method: "GET", url: url, operation: "stream")).redacting(transport.token)
+                ended = try transport.failure(of: error, exchange: HTTPExchange(method: "GET", url: url, operation: "stream"))
+                verdict = retries.verdict(failure: ended, serverDelay: parser.reconnectionSeconds)
             }
-            failuresInARow += 1
-            if failuresInARow > options.maxReconnects {
-                var e = lastError ?? ReplicateError(kind: .network, message: "stream failed", operation: "stream")
+            switch verdict {
+            case .retry(let delay):
+                try await RetryEngine.pause(delay)
+            case .final:
+                throw retries.surfaced(ended)
+            case .spent:
+                var e = ended
                 e.message += " (gave up after \(options.maxReconnects) reconnections)"
                 throw e
             }
-            let delay = parser.reconnectionDelay.map { min(Double($0) / 1000, options.maxReconnectDelay) } ?? options.reconnectDelay
-            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         }
     }
+}
+
+extension SSEParser {
+    /// The reconnection delay the server set (`retry:`), in seconds.
+    var reconnectionSeconds: TimeInterval? { reconnectionDelay.map { Double($0) / 1000 } }
 }

@@ -115,106 +115,6 @@ struct RawResponse: Sendable {
     }
 }
 
-/// Which failures are worth another attempt, and how long to wait.
-enum RetryPolicy {
-    /// Methods that are safe to repeat: the server state is the same whether they ran once or twice.
-    static func isIdempotent(_ method: String) -> Bool {
-        ["GET", "HEAD", "DELETE", "QUERY", "OPTIONS"].contains(method.uppercased())
-    }
-
-    /// A 429 or a 503 means the request was refused before it ran (RFC 9110 §15.5.30 and
-    /// §15.6.4: the server "is currently unable to handle the request"), so any method may repeat
-    /// it. Other server errors only for idempotent methods: a POST that got a 500, 502 or 504 may
-    /// have created a prediction already.
-    static func shouldRetry(method: String, status: Int) -> Bool {
-        if isRefusal(status) { return true }
-        return isIdempotent(method) && (500...599).contains(status)
-    }
-
-    /// Statuses that say the server did not run the request and asks to come back later.
-    static func isRefusal(_ status: Int) -> Bool { status == 429 || status == 503 }
-
-    /// Exponential backoff with "equal jitter": half fixed, half random, capped.
-    static func backoff(attempt: Int, base: TimeInterval, cap: TimeInterval) -> TimeInterval {
-        let exp = min(cap, base * pow(2, Double(attempt)))
-        return exp / 2 + Double.random(in: 0...(exp / 2))
-    }
-
-    /// `Retry-After` as delta-seconds or an HTTP date; nil when absent or unreadable.
-    static func parseRetryAfter(_ value: String, now: Date) -> TimeInterval? {
-        let v = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(v), seconds >= 0, seconds.isFinite { return seconds }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: v) { return max(0, date.timeIntervalSince(now)) }
-        }
-        return nil
-    }
-}
-
-/// The retry budget of one `send`: after each attempt it says how long to wait before the next,
-/// or that the attempt's outcome is final. Both ways of sending (`send`, `sendInPlace`) use it.
-struct RetryState {
-    let configuration: ReplicateConfiguration
-    let method: String
-    // `attempt` drives the backoff; the two budgets are apart because a refusal (429, 503) is the
-    // server asking to come back, which a busy service does often, while a connection failure
-    // or a 5xx more likely means it is down, where a user wants the error soon.
-    private var attempt = 0
-    private var refusals = 0
-    private var failures = 0
-
-    init(configuration: ReplicateConfiguration, method: String) {
-        self.configuration = configuration
-        self.method = method
-    }
-
-    /// The wait before another attempt after `response` arrived (`started` when it was sent), or
-    /// nil when the response is the answer.
-    mutating func delay(after response: RawResponse, exchange: HTTPExchange, started: Date) -> TimeInterval? {
-        let logger = configuration.logger
-        let ms = Int(Date().timeIntervalSince(started) * 1000)
-        logger.debug("\(exchange.method) \(exchange.url.path) -> \(response.status) in \(ms) ms")
-        let refused = RetryPolicy.isRefusal(response.status)
-        guard refused ? refusals < configuration.maxRefusedRetries : failures < configuration.maxRetries,
-            RetryPolicy.shouldRetry(method: method, status: response.status)
-        else { return nil }
-        if refused { refusals += 1 } else { failures += 1 }
-        var delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
-        if let ra = response.header("Retry-After"), let seconds = RetryPolicy.parseRetryAfter(ra, now: Date()) {
-            delay = min(seconds, configuration.maxRetryDelay)
-        }
-        logger.debug("retrying \(exchange.method) \(exchange.url.path) after \(response.status) in \(delay) s")
-        attempt += 1
-        return delay
-    }
-
-    /// The wait before another attempt after `failure` (no response came), or throws the error
-    /// the caller should see.
-    mutating func delay(after failure: ReplicateError, exchange: HTTPExchange) throws -> TimeInterval {
-        configuration.logger.debug("\(exchange.method) \(exchange.url.path) failed: \(failure.message)")
-        // Only a connection that never carried the request may be retried for a POST or PATCH; we
-        // cannot tell that apart reliably, so those are never retried here: the server may have
-        // run it (a create whose answer was lost), and Replicate's API has no idempotency key
-        // that would make a second attempt safe.
-        if failure.kind == .network, RetryPolicy.isIdempotent(method), failures < configuration.maxRetries {
-            let delay = RetryPolicy.backoff(attempt: attempt, base: configuration.retryBaseDelay, cap: configuration.maxRetryDelay)
-            attempt += 1
-            failures += 1
-            return delay
-        }
-        if failure.kind == .network, !RetryPolicy.isIdempotent(method) {
-            var unsure = failure
-            unsure.message += " (not retried: the server may have carried out this \(method.uppercased()) before the connection failed)"
-            throw unsure
-        }
-        throw failure
-    }
-}
-
 /// The process-wide pools, created on first use.
 private final class PoolCache: @unchecked Sendable {
     // Guards `pools`; held only to look up or insert.
@@ -262,7 +162,7 @@ final class Transport: Sendable {
         // Scripts fan out (`replicate.map`), and a sync-mode create holds its connection while the
         // model runs; AsyncHTTPClient's default of 8 per host would queue the rest.
         config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
-        // Failed connects are retried by `RetryPolicy` with backoff; AsyncHTTPClient's own retries
+        // Failed connects are retried by `RetryEngine` with backoff; AsyncHTTPClient's own retries
         // would keep each attempt going for the whole connect timeout first (46 s for a refused port).
         config.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
@@ -322,30 +222,32 @@ final class Transport: Sendable {
         return request
     }
 
-    /// Sends with retries and reads the whole body. Non-2xx statuses are returned, not thrown.
+    /// Sends with retries (`RetryEngine`) and reads the whole body. Non-2xx statuses are
+    /// returned, not thrown.
     func send(_ exchange: HTTPExchange) async throws -> RawResponse {
-        var retries = RetryState(configuration: configuration, method: exchange.method)
+        var retries = RetryEngine(for: exchange, configuration: configuration)
         while true {
             let started = Date()
             do {
                 try Task.checkCancellation()
                 let response = try await executeOnce(exchange)
-                if let delay = retries.delay(after: response, exchange: exchange, started: started) {
-                    try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1_000_000_000))
-                    continue
-                }
-                return response
+                guard let delay = retries.delay(after: response, started: started) else { return response }
+                try await RetryEngine.pause(delay)
             } catch let error as ReplicateError {
                 throw error.redacting(token)
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
-                if Task.isCancelled { throw CancellationError() }
-                let mapped = Transport.map(error, exchange: exchange, timeout: effectiveTimeout(exchange)).redacting(token)
-                let delay = try retries.delay(after: mapped, exchange: exchange)
-                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                let failure = try failure(of: error, exchange: exchange, timeout: effectiveTimeout(exchange))
+                try await RetryEngine.pause(try retries.delay(after: failure))
             }
         }
+    }
+
+    /// What an attempt that threw `error` failed with, for a retry loop to weigh: a
+    /// `ReplicateError` as it is, anything else mapped (`map`), always redacted. A cancellation
+    /// is thrown again, also when the task was cancelled and the library said something else.
+    func failure(of error: Error, exchange: HTTPExchange, timeout: TimeInterval? = nil) throws -> ReplicateError {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
+        return ((error as? ReplicateError) ?? Transport.map(error, exchange: exchange, timeout: timeout)).redacting(token)
     }
 
     func effectiveTimeout(_ exchange: HTTPExchange) -> TimeInterval {
