@@ -91,10 +91,6 @@ public struct OperationSpec: Sendable, Hashable {
         }
     }
 
-    /// Whether this operation creates a prediction (`creates == .prediction`), and so takes
-    /// `wait` and `cancel_after`.
-    public var createsPrediction: Bool { creates == .prediction }
-
     /// All argument names `ReplicateClient.perform` accepts for this operation.
     public var argumentNames: [String] {
         var names = parameters.map(\.name) + (body?.fields.map(\.name) ?? [])

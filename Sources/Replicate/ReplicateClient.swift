@@ -199,7 +199,7 @@ struct RequestBuilder {
         exchange.headers.append(("Accept", "application/json"))
 
         // Headers, including the friendly `wait` and `cancel_after` spellings.
-        if operation.createsPrediction {
+        if operation.creates == .prediction {
             if arguments["wait"] != nil && arguments["Prefer"] != nil { throw fail("give either 'wait' or 'Prefer', not both") }
             if arguments["cancel_after"] != nil && arguments["Cancel-After"] != nil {
                 throw fail("give either 'cancel_after' or 'Cancel-After', not both")

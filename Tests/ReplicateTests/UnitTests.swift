@@ -127,7 +127,7 @@ import Testing
         }
         let search = try #require(Catalog.operation(named: "search_models"))
         #expect(search.method == "QUERY" && search.body?.contentType == "text/plain" && search.body?.fields.map(\.name) == ["query"])
-        #expect(Catalog.operations.filter(\.createsPrediction).map(\.name).sorted() == ["create_deployment_prediction", "create_model_prediction", "create_prediction"])
+        #expect(Catalog.operations.filter { $0.creates == .prediction }.map(\.name).sorted() == ["create_deployment_prediction", "create_model_prediction", "create_prediction"])
     }
 }
 
