@@ -46,86 +46,34 @@ public struct PredictionURLs: ReplicateObject {
     }
 }
 
-/// A prediction: one run of a model version.
-public struct Prediction: ReplicateObject {
-    public let id: String
-    /// `owner/name` of the model.
-    public let model: String?
-    /// Version id (64 hex, or an opaque id for official models, or `hidden`).
-    public let version: String?
-    public let status: PredictionStatus
-    public let input: JSONValue?
-    /// Model output: any JSON; nil until there is some.
-    public let output: JSONValue?
-    public let logs: String?
-    /// The failure reason; usually a string.
-    public let error: JSONValue?
-    public let source: String?
+/// A prediction: one run of a model version. The fields it shares with a training are in
+/// `runFields` and read through `RunRecord` (`prediction.status`, `.output`, …).
+public struct Prediction: RunRecord {
+    public let runFields: RunFields
     public let deployment: String?
     public let dataRemoved: Bool?
     public let stream: Bool?
-    /// ISO 8601 timestamps, kept as sent (nanosecond precision varies); see `createdDate`.
-    public let createdAt: String?
-    public let startedAt: String?
-    public let completedAt: String?
+    /// ISO 8601, kept as sent.
     public let deadline: String?
-    /// `predict_time`, `total_time` and any other metric.
-    public let metrics: [String: JSONValue]?
-    public let urls: PredictionURLs?
-    public let webhook: String?
-    public let webhookEventsFilter: [String]?
-    public let webhookCompleted: JSONValue?
     public let raw: JSONValue
 
     public init(json: JSONValue) throws {
         let r = try FieldReader(json, as: "Prediction")
-        id = try r.string("id")
-        model = try r.optString("model")
-        version = try r.optString("version")
-        status = PredictionStatus(rawValue: try r.string("status"))
-        input = r.value("input")
-        output = r.value("output")
-        logs = try r.optString("logs")
-        error = r.value("error")
-        source = try r.optString("source")
+        runFields = try RunFields(r)
         deployment = try r.optString("deployment")
         dataRemoved = try r.optBool("data_removed")
         stream = try r.optBool("stream")
-        createdAt = try r.optString("created_at")
-        startedAt = try r.optString("started_at")
-        completedAt = try r.optString("completed_at")
         deadline = try r.optString("deadline")
-        metrics = r.value("metrics")?.objectValue
-        urls = try r.optObject("urls", as: PredictionURLs.self)
-        webhook = try r.optString("webhook")
-        webhookEventsFilter = try r.optStringArray("webhook_events_filter")
-        webhookCompleted = r.value("webhook_completed")
         raw = json
     }
 
     public func toJSON() -> JSONValue {
         var w = FieldWriter(raw: raw)
-        w.set("id", id)
-        w.set("model", model)
-        w.set("version", version)
-        w.set("status", status.rawValue)
-        w.set("input", input)
-        w.set("output", output)
-        w.set("logs", logs)
-        w.set("error", error)
-        w.set("source", source)
+        runFields.write(into: &w)
         w.set("deployment", deployment)
         w.set("data_removed", dataRemoved)
         w.set("stream", stream)
-        w.set("created_at", createdAt)
-        w.set("started_at", startedAt)
-        w.set("completed_at", completedAt)
         w.set("deadline", deadline)
-        w.set("metrics", metrics.map(JSONValue.object))
-        w.set("urls", urls)
-        w.set("webhook", webhook)
-        w.set("webhook_events_filter", webhookEventsFilter)
-        w.set("webhook_completed", webhookCompleted)
         return w.json
     }
 
@@ -279,7 +227,7 @@ extension ReplicateClient {
         onUpdate: (@Sendable (Prediction) -> Void)? = nil
     ) async throws -> Prediction {
         try await poll(
-            prediction, id: prediction.id, kind: "prediction", status: \.status, raw: \.raw,
+            prediction, kind: "prediction",
             timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
             fetch: { id in
                 let next = try await self.predictions.get(id)
@@ -294,26 +242,27 @@ extension ReplicateClient {
         maxPollInterval: TimeInterval = 10, cancelOnTaskCancellation: Bool = false
     ) async throws -> Training {
         try await poll(
-            training, id: training.id, kind: "training", status: \.status, raw: \.raw,
+            training, kind: "training",
             timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
             fetch: { try await self.trainings.get($0) }, cancel: { _ = try await self.trainings.cancel($0) })
     }
 
-    private func poll<T: Sendable>(
-        _ initial: T, id: String, kind: String, status: (T) -> PredictionStatus, raw: (T) -> JSONValue,
+    private func poll<T: RunRecord>(
+        _ initial: T, kind: String,
         timing: (timeout: TimeInterval, first: TimeInterval, max: TimeInterval), cancelOnTaskCancellation: Bool,
         fetch: (String) async throws -> T, cancel: @escaping @Sendable (String) async throws -> Void
     ) async throws -> T {
+        let id = initial.id
         var current = initial
         let deadline = Date().addingTimeInterval(timing.timeout)
         var interval = timing.first
         do {
-            while !status(current).isTerminal {
+            while !current.status.isTerminal {
                 let remaining = deadline.timeIntervalSinceNow
                 guard remaining > 0 else {
                     throw ReplicateError(
-                        kind: .timeout, message: "\(kind) \(id) still \(status(current)) after \(Int(timing.timeout)) s",
-                        prediction: raw(current), operation: "wait")
+                        kind: .timeout, message: "\(kind) \(id) still \(current.status) after \(Int(timing.timeout)) s",
+                        prediction: current.raw, operation: "wait")
                 }
                 try await Task.sleep(nanoseconds: UInt64(min(interval, remaining) * 1_000_000_000))
                 interval = min(timing.max, interval * 1.5)
