@@ -51,42 +51,35 @@ struct FieldReader {
         return v
     }
 
-    func optString(_ key: String) throws -> String? {
+    /// The value of `key` as `convert` reads it, or nil when missing or null; a value of
+    /// another type is an error naming the field and the `expected` type. The readers below
+    /// all check a value's type here, so they report a mismatch the same way.
+    private func typed<T>(_ key: String, _ expected: String, _ convert: (JSONValue) -> T?) throws -> T? {
         guard let v = value(key) else { return nil }
-        guard let s = v.stringValue else { throw mismatch(key, "a string", v) }
-        return s
+        guard let typed = convert(v) else { throw mismatch(key, expected, v) }
+        return typed
     }
 
+    func optString(_ key: String) throws -> String? { try typed(key, "a string", \.stringValue) }
+
+    /// Only an integer literal: a fractional number is a mismatch, not a rounded value.
     func optInt(_ key: String) throws -> Int64? {
-        guard let v = value(key) else { return nil }
-        guard case .int(let i) = v else { throw mismatch(key, "an integer", v) }
-        return i
+        try typed(key, "an integer") { if case .int(let i) = $0 { i } else { nil } }
     }
 
-    func optDouble(_ key: String) throws -> Double? {
-        guard let v = value(key) else { return nil }
-        guard let d = v.doubleValue else { throw mismatch(key, "a number", v) }
-        return d
-    }
+    func optDouble(_ key: String) throws -> Double? { try typed(key, "a number", \.doubleValue) }
 
-    func optBool(_ key: String) throws -> Bool? {
-        guard let v = value(key) else { return nil }
-        guard let b = v.boolValue else { throw mismatch(key, "a boolean", v) }
-        return b
-    }
+    func optBool(_ key: String) throws -> Bool? { try typed(key, "a boolean", \.boolValue) }
 
     func optStringArray(_ key: String) throws -> [String]? {
-        guard let v = value(key) else { return nil }
-        guard let items = v.arrayValue else { throw mismatch(key, "an array", v) }
-        return try items.map { item in
+        try typed(key, "an array", \.arrayValue)?.map { item in
             guard let s = item.stringValue else { throw mismatch(key, "an array of strings", item) }
             return s
         }
     }
 
     func optStringMap(_ key: String) throws -> [String: String]? {
-        guard let v = value(key) else { return nil }
-        guard let members = v.objectValue else { throw mismatch(key, "an object", v) }
+        guard let members = try typed(key, "an object", \.objectValue) else { return nil }
         var out: [String: String] = [:]
         for (k, item) in members {
             guard let s = item.stringValue else { throw mismatch("\(key).\(k)", "a string", item) }
@@ -101,9 +94,7 @@ struct FieldReader {
     }
 
     func optArray<T: ReplicateObject>(_ key: String, of: T.Type) throws -> [T]? {
-        guard let v = value(key) else { return nil }
-        guard let items = v.arrayValue else { throw mismatch(key, "an array", v) }
-        return try items.map { try T(json: $0) }
+        try typed(key, "an array", \.arrayValue)?.map { try T(json: $0) }
     }
 }
 
