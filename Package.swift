@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // kosmo-lua: a Swift host for Lua 5.4 with Replicate's HTTP API as a Lua table.
-// Layout and dependency direction: docs/architecture.md (KosmoLua → AgentMode → ReplicateLua →
-// {LuaHost, Replicate}; ReplicateSim → Replicate).
+// Layout and dependency direction: docs/architecture.md (KosmoLua → AgentMode → KosmoCommandLine
+// → ReplicateLua → {LuaHost, Replicate}; ReplicateSim → Replicate).
 
 import PackageDescription
 
@@ -85,15 +85,21 @@ let package = Package(
         ),
         .target(
             name: "ReplicateLua",
-            dependencies: ["LuaHost", "Replicate", "CLua", "CLuaBridge", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["LuaHost", "Replicate", "CLua", "CLuaBridge"]
+        ),
+        // What the command line gives a `replicate` table: settings from the TOML config file,
+        // the environment and the flags; the terminal approver; the progress line.
+        .target(
+            name: "KosmoCommandLine",
+            dependencies: ["ReplicateLua", "Replicate", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // Agent code mode shared by `exec`, `mcp` and discovery: the envelope, options, the
         // approval socket protocol, search and schemas, LuaLS stubs.
-        .target(name: "AgentMode", dependencies: ["LuaHost", "Replicate", "ReplicateLua"]),
+        .target(name: "AgentMode", dependencies: ["LuaHost", "Replicate", "ReplicateLua", "KosmoCommandLine"]),
         .executableTarget(
             name: "KosmoLua",
             dependencies: [
-                "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim", "AgentMode", "CLibEdit", "CLua",
+                "LuaHost", "ReplicateLua", "KosmoCommandLine", "Replicate", "ReplicateSim", "AgentMode", "CLibEdit", "CLua",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "KosmoMCP",
             dependencies: [
-                "AgentMode", "LuaHost", "ReplicateLua", "Replicate", "ReplicateSim",
+                "AgentMode", "LuaHost", "ReplicateLua", "KosmoCommandLine", "Replicate", "ReplicateSim",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -149,7 +155,7 @@ let package = Package(
             ],
             resources: [.copy("Interop")]
         ),
-        .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "LuaHost", "Replicate", "ReplicateSim"]),
+        .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "KosmoCommandLine", "LuaHost", "Replicate", "ReplicateSim"]),
         .testTarget(name: "KosmoLuaTests", dependencies: ["LuaHost", "AgentMode", "ReplicateLua", "Replicate"]),
     ]
 )

@@ -1,5 +1,6 @@
 import AgentMode
 import Foundation
+import KosmoCommandLine
 import LuaHost
 import Replicate
 import ReplicateLua
@@ -114,7 +115,8 @@ struct ExecRun {
         }
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
-                                       maxRequestsInFlight: 64, showProgress: !json)
+                                       maxRequestsInFlight: 64,
+                                       progress: json ? nil : ProgressLine.forStandardError(quiet: settings.quiet))
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {

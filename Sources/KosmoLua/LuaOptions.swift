@@ -1,4 +1,5 @@
 import Foundation
+import KosmoCommandLine
 import LuaHost
 import ReplicateLua
 

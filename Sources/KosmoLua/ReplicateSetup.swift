@@ -1,4 +1,5 @@
 import Foundation
+import KosmoCommandLine
 import LuaHost
 import Replicate
 import ReplicateLua
@@ -41,7 +42,8 @@ enum ReplicateSetup {
     static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
             ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
-                             maxRequestsInFlight: sandboxed ? 64 : nil, showProgress: true)
+                             maxRequestsInFlight: sandboxed ? 64 : nil,
+                             progress: ProgressLine.forStandardError(quiet: settings.quiet))
         }
         let source = flags.entries.isEmpty
             ? SessionSource(sandboxed: sandboxed) { session(try settings(flags: flags)) }

@@ -1,5 +1,6 @@
 import AgentMode
 import Foundation
+import KosmoCommandLine
 import ReplicateLua
 import ReplicateSim
 

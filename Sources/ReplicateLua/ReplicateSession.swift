@@ -3,7 +3,7 @@ import LuaHost
 import Replicate
 
 /// The state one host shares with every `replicate.*` call of a run: settings, the client,
-/// the approver, the call log, the spend guard and the progress line.
+/// the approver, the call log, the spend guard and the progress reporter.
 ///
 /// Calls arrive on the VM thread (authorization, which may prompt) and finish on Swift's
 /// concurrency pool (logging), so mutable state is behind a lock.
@@ -24,7 +24,7 @@ public final class ReplicateSession: @unchecked Sendable {
     /// Whether the sandbox's file grants apply to `upload` and `download`.
     public let sandboxed: Bool
     let approver: any Approver
-    let progress: ProgressLine?
+    let progress: (any ProgressReporter)?
     let gate: RequestGate?
     let streams = OpenStreams()
 
@@ -37,15 +37,15 @@ public final class ReplicateSession: @unchecked Sendable {
     ///   - approver: who answers `ask` (a terminal prompt, an MCP elicitation, or nobody).
     ///   - sandboxed: apply `--allow-read` / `--allow-write` to local files.
     ///   - maxRequestsInFlight: the sandbox's cap on concurrent HTTP requests.
-    ///   - showProgress: draw the progress line (the CLI on a terminal; never `--json`).
+    ///   - progress: shows the calls a run waits on (the command line's progress line on a
+    ///     terminal; never with `--json`); nil shows nothing.
     public init(settings: ReplicateSettings, client: ReplicateClient? = nil, approver: any Approver,
-                sandboxed: Bool, maxRequestsInFlight: Int? = nil, showProgress: Bool) {
+                sandboxed: Bool, maxRequestsInFlight: Int? = nil, progress: (any ProgressReporter)? = nil) {
         self.settings = settings
         self.madeClient = client
         self.approver = approver
         self.sandboxed = sandboxed
         self.gate = maxRequestsInFlight.map(RequestGate.init)
-        let progress = showProgress ? ProgressLine.forStandardError(quiet: settings.quiet) : nil
         self.progress = progress
         var trace: (@Sendable (String) -> Void)?
         if settings.trace {

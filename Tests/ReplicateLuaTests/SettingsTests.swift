@@ -1,4 +1,5 @@
 import Foundation
+import KosmoCommandLine
 @testable import ReplicateLua
 import Testing
 

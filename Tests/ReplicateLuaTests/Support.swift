@@ -81,7 +81,7 @@ func runLua(_ code: String, sim: Simulator, profile: Profile = .standard, approv
         let limits = profile == .sandbox ? Limits.sandboxDefaults : Limits.none
         let vm = try LuaVM(profile: profile, limits: limits, output: OutputCapture(keep: true, passthrough: false, limit: limits.outputBytes))
         let session = ReplicateSession(settings: frozen, approver: approver, sandboxed: profile == .sandbox,
-                                       maxRequestsInFlight: profile == .sandbox ? 64 : nil, showProgress: false)
+                                       maxRequestsInFlight: profile == .sandbox ? 64 : nil, progress: nil)
         try ReplicateLibrary.install(in: vm, session: session)
         var outcome = Outcome(results: [], error: nil, calls: [], output: "")
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import ReplicateLua
 import TOMLKit
 
 /// `~/.config/kosmo-lua/config.toml` (or `KOSMO_LUA_CONFIG`):

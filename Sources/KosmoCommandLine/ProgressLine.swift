@@ -1,9 +1,11 @@
 import Foundation
+import ReplicateLua
 
 /// The one status line shown on a terminal's stderr while `run`, `wait` or `stream` waits:
 /// spinner, model, status, elapsed time and a percentage when the logs show one. It is
 /// redrawn by its own thread (never a Swift concurrency thread) and cleared when nothing waits.
-final class ProgressLine: @unchecked Sendable {
+/// The command line gives it to a `ReplicateSession` as the session's `ProgressReporter`.
+public final class ProgressLine: ProgressReporter, @unchecked Sendable {
     private struct Item {
         let label: String
         let started: Date
@@ -27,13 +29,13 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     /// A progress line on stderr when it is a terminal and `quiet` is off; otherwise nil.
-    static func forStandardError(quiet: Bool) -> ProgressLine? {
+    public static func forStandardError(quiet: Bool) -> ProgressLine? {
         guard !quiet, isatty(2) != 0 else { return nil }
         return ProgressLine { text in FileHandle.standardError.write(Data(text.utf8)) }
     }
 
     /// Starts showing one waiting call; returns its id for `update` and `end`.
-    func begin(_ label: String) -> Int {
+    public func begin(_ label: String) -> Int {
         lock.lock()
         let id = nextID
         nextID += 1
@@ -50,14 +52,14 @@ final class ProgressLine: @unchecked Sendable {
         return id
     }
 
-    func update(_ id: Int, status: String, logs: String?) {
+    public func update(_ id: Int, status: String, logs: String?) {
         lock.lock()
         items[id]?.status = status
         if let logs, let percent = Self.lastPercent(in: logs) { items[id]?.percent = percent }
         lock.unlock()
     }
 
-    func end(_ id: Int) {
+    public func end(_ id: Int) {
         lock.lock()
         defer { lock.unlock() }
         items[id] = nil
@@ -71,7 +73,7 @@ final class ProgressLine: @unchecked Sendable {
 
     /// Clears the line so other text (a prompt, a trace line) starts at column 0; the next
     /// tick draws it again.
-    func clear() {
+    public func clear() {
         lock.lock()
         defer { lock.unlock() }
         if shown {
