@@ -151,5 +151,6 @@ struct LuaOptions {
           kosmo-lua search QUERY                         find functions by what they do
           kosmo-lua doctor [--json]                      check the token, the API, the policy and the limits
           kosmo-lua sim [options]                        a local Replicate API simulator
+        More: README.md; agent mode in docs/agent-mode.md; the design in docs/architecture.md.
         """
 }
