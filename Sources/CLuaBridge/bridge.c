@@ -142,7 +142,8 @@ lua_State *kl_newstate(void *host, int hooked) {
 void kl_close(lua_State *L) {
     kl_state *s = kl_getstate(L);
     // Finalizers are Lua code: they run as Lua code runs, with growth past the memory limit
-    // refused; the count hook stays, so the deadline and the instruction limit hold too.
+    // refused. Lua runs no hooks inside a finalizer, so the deadline is the watchdog's, which
+    // the host arms for the close (LuaVM.close).
     s->closing = 1;
     s->in_lua = 1;
     lua_close(L);

@@ -80,8 +80,8 @@ public final class LuaVM {
         guard !isClosed else { return }
         scheduler.cancelAll()
         closedStatistics = statistics
-        // The count hook holds finalizers to the run's deadline; the watchdog, there for one
-        // stuck in a C function, gives freeing a large heap a second even past it.
+        // Lua runs no hooks inside a finalizer, so the watchdog holds finalizers to the run's
+        // deadline; it gives freeing a large heap at least a second, even past the deadline.
         if let watchdogMessage, let deadline = deadlineNanos {
             Watchdog.arm(deadline: max(deadline, kl_now_ns() + 1_000_000_000), message: watchdogMessage, fd: watchdogFileDescriptor)
         }

@@ -48,10 +48,10 @@ lua_State *kl_newstate(void *host, int hooked);
 /// Installs the count hook for good: coroutines created from now on inherit it, so an
 /// interrupt reaches them too (the REPL wants that for Ctrl-C).
 void kl_keep_hook(lua_State *L);
-/// Closes the state. Finalizers that run now run under the limits still set (the allocator
-/// refuses growth past the memory limit, the count hook keeps the deadline and instruction
-/// limit), and host functions called from them raise instead of running: after a run is over
-/// no script code may spend anything the host would not log.
+/// Closes the state. Finalizers that run now run under the memory limit still set (the
+/// allocator refuses growth past it; Lua runs no hooks inside finalizers, so their deadline is
+/// the watchdog's), and host functions called from them raise instead of running: after a run
+/// is over no script code may spend anything the host would not log.
 void kl_close(lua_State *L);
 kl_state *_Nonnull kl_getstate(lua_State *_Nonnull L);
 void kl_set_dispatcher(kl_dispatcher d);
