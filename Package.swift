@@ -129,11 +129,13 @@ let package = Package(
         .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),
         // Recorded API traffic, one copy for the client's and the simulator's tests.
         .target(name: "RecordedFixtures", path: "Tests/RecordedFixtures", resources: [.copy("recorded")]),
-        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua"]),
+        // What several test targets share (the seeded generator of the property tests).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua", "TestSupport"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [
-                "Replicate", "RecordedFixtures",
+                "Replicate", "RecordedFixtures", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

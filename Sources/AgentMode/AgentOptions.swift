@@ -87,21 +87,11 @@ public struct AgentOptions: Sendable {
     }
 
     private mutating func parseLong(_ argument: String, _ arguments: [String], _ i: inout Int) throws(UsageError) {
-        var name = String(argument.dropFirst(2))
-        var inlineValue: String?
-        if let equals = name.firstIndex(of: "=") {
-            inlineValue = String(name[name.index(after: equals)...])
-            name = String(name[..<equals])
-        }
-        func value() throws(UsageError) -> String {
-            if let inlineValue { return inlineValue }
-            i += 1
-            guard i < arguments.count else { throw UsageError("'--\(name)' needs a value") }
-            return arguments[i]
-        }
+        let option = LongOption(argument)
+        let name = option.name
+        func value() throws(UsageError) -> String { try option.value(arguments, &i, orThrow: UsageError.init) }
         func bounded(_ bound: BoundedNumber) throws(UsageError) -> Double {
-            let text = try value()
-            do { return try bound.parse(text, name: "--\(name)") } catch { throw UsageError(error.message) }
+            try option.number(bound, arguments, &i, orThrow: UsageError.init)
         }
         let limitsAllowed = command != .doctor
         switch name {

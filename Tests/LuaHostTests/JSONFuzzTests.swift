@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import LuaHost
 
 /// Fuzzing: long seeded property tests over `json.decode` / `json.encode`.
@@ -13,19 +14,6 @@ enum Fuzz {
     }
     static var seed: UInt64 {
         ProcessInfo.processInfo.environment["KOSMO_FUZZ_SEED"].flatMap(UInt64.init) ?? 20261122
-    }
-}
-
-/// SplitMix64: small, seedable, the same sequence on every platform.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -12,16 +12,7 @@ func withSim<T>(speed: Double = 20, pageSize: Int = 100, configure: (inout Simul
     options.speed = speed
     options.pageSize = pageSize
     try configure(&options)
-    let sim = Simulator(options: options)
-    try await sim.start()
-    do {
-        let result = try await body(sim)
-        await sim.shutdown()
-        return result
-    } catch {
-        await sim.shutdown()
-        throw error
-    }
+    return try await Simulator.withRunning(options, body)
 }
 
 /// An approver that answers from a script and counts the questions.

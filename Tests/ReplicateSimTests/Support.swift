@@ -23,16 +23,7 @@ func withSim<T>(_ configure: (inout SimulatorOptions) -> Void = { _ in }, _ body
     var options = SimulatorOptions()
     options.speed = 20
     configure(&options)
-    let sim = Simulator(options: options)
-    try await sim.start()
-    do {
-        let result = try await body(sim)
-        await sim.shutdown()
-        return result
-    } catch {
-        await sim.shutdown()
-        throw error
-    }
+    return try await Simulator.withRunning(options, body)
 }
 
 extension Simulator {

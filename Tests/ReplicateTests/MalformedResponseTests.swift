@@ -125,7 +125,7 @@ struct MalformedResponseTests {
     func randomResponses() async throws {
         let iterations = max(50, (ProcessInfo.processInfo.environment["KOSMO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1500) / 5)
         let seed = ProcessInfo.processInfo.environment["KOSMO_FUZZ_SEED"].flatMap(UInt64.init) ?? 20261122
-        var rng = SSEFuzzTests.Rng(state: seed &+ 3)
+        var rng = SSEFuzzTests.Rng(seed: seed &+ 3)
         let good = Data(prediction("p1", "succeeded", output: #"["a", {"b": [1, 2.5, null]}]"#).utf8)
         var responses: [TestResponse] = []
         for _ in 0..<iterations {

@@ -12,7 +12,7 @@ struct PercentEncodingTests {
         pathSet.insert(charactersIn: "-._~:@!$&'()*+,;=")
         var querySet = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         querySet.insert(charactersIn: "-._~")
-        var rng = SSEFuzzTests.Rng(state: 7)
+        var rng = SSEFuzzTests.Rng(seed: 7)
         var samples = ["", "meta", "meta-llama-3-8b-instruct", "a b/c?d#e%f&g=h+i", "é😀", "5c7d:x@y", "\u{0}\u{7F}"]
         for _ in 0..<2000 {
             var s = ""

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Replicate
 
@@ -15,18 +16,7 @@ struct SSEFuzzTests {
     static var iterations: Int { ProcessInfo.processInfo.environment["KOSMO_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 1500 }
     static var seed: UInt64 { ProcessInfo.processInfo.environment["KOSMO_FUZZ_SEED"].flatMap(UInt64.init) ?? 20261122 }
 
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
-        mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-    }
+    typealias Rng = SeededGenerator
 
     /// A random stream and what parsing it must give.
     struct Stream {
@@ -130,7 +120,7 @@ struct SSEFuzzTests {
 
     @Test("Random streams in random chunks give the events the spec says, whatever the chunking")
     func chunkingDoesNotMatter() {
-        var rng = Rng(state: Self.seed)
+        var rng = Rng(seed: Self.seed)
         let started = Date()
         var events = 0, bytes = 0, chunkings = 0
         for iteration in 0..<Self.iterations {
@@ -166,7 +156,7 @@ struct SSEFuzzTests {
 
     @Test("Random bytes never trap the parser, and chunking still does not matter")
     func arbitraryBytes() {
-        var rng = Rng(state: Self.seed &+ 2)
+        var rng = Rng(seed: Self.seed &+ 2)
         var total = 0
         for _ in 0..<Self.iterations {
             // Mostly the bytes that matter to the parser, plus invalid UTF-8.

@@ -44,7 +44,7 @@ import Testing
         var documents = try files.map { Array(try Data(contentsOf: $0)) }
         documents += [#"{"id": "caf\u00e9", "x": [1, {"id": 2}]}"#, #"[{"id": "nested"}]"#, #"{"id": 5}"#, "\"id\""].map { Array($0.utf8) }
         try #require(documents.count > 5)
-        var rng = SSEFuzzTests.Rng(state: 20261130)
+        var rng = SSEFuzzTests.Rng(seed: 20261130)
         var checked = 0
         for document in documents {
             for round in 0..<40 {
