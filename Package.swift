@@ -52,14 +52,18 @@ let package = Package(
         // Turns lua/*.lua into Swift string constants so the binary carries its Lua modules.
         .executableTarget(name: "EmbedLuaTool", path: "Sources/EmbedLuaTool"),
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["EmbedLuaTool"]),
+        // What the Lua host and the API client share and neither owns: the stop check a call
+        // made in place asks.
+        .target(name: "KosmoCore"),
         .target(
             name: "LuaHost",
-            dependencies: ["CLuaBridge", "CLua"],
+            dependencies: ["KosmoCore", "CLuaBridge", "CLua"],
             plugins: ["EmbedLua"]
         ),
         .target(
             name: "Replicate",
             dependencies: [
+                "KosmoCore",
                 "CCurl",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

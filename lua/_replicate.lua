@@ -64,7 +64,11 @@ end
 
 local task_options = { concurrency = true, return_errors = true }
 
-local function finish(results, errors, first, opts)
+-- map and all: check the options, run the tasks, return (or raise) as the options say.
+local function run_tasks(list, fn, opts, fname)
+  opts = check_options(opts, fname, task_options)
+  local n = #list
+  local results, errors, first = host.tasks(list, fn, concurrency_of(opts, n, fname), n)
   if opts.return_errors then return results, errors end
   if first then error(errors[first], 0) end
   return results
@@ -78,10 +82,7 @@ function replicate.map(items, fn, opts)
   if type(fn) ~= "function" then
     error("bad argument #2 to 'replicate.map' (function expected, got " .. type(fn) .. ")", 2)
   end
-  opts = check_options(opts, "map", task_options)
-  local n = #items
-  local results, errors, first = host.tasks(items, fn, concurrency_of(opts, n, "map"), n)
-  return finish(results, errors, first, opts)
+  return run_tasks(items, fn, opts, "map")
 end
 
 --- Runs each function as a concurrent task; results in order.
@@ -89,15 +90,12 @@ function replicate.all(fns, opts)
   if type(fns) ~= "table" then
     error("bad argument #1 to 'replicate.all' (table of functions expected, got " .. type(fns) .. ")", 2)
   end
-  local n = #fns
-  for i = 1, n do
+  for i = 1, #fns do
     if type(fns[i]) ~= "function" then
       error("replicate.all: item " .. i .. " is a " .. type(fns[i]) .. ", not a function", 2)
     end
   end
-  opts = check_options(opts, "all", task_options)
-  local results, errors, first = host.tasks(fns, nil, concurrency_of(opts, n, "all"), n)
-  return finish(results, errors, first, opts)
+  return run_tasks(fns, nil, opts, "all")
 end
 
 --- Every item of a paginated function, fetching pages as the loop goes.

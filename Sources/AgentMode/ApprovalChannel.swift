@@ -9,32 +9,8 @@ import ReplicateLua
 /// The child writes one JSON object per question, `{"function":…,"access":…,"arguments":…}`,
 /// and reads one line back: `yes`, `no`, `always`, `all-writes`, or `unavailable REASON`.
 public enum ApprovalChannel {
-    /// A question, as the child sends it.
-    public struct Question: Sendable, Equatable {
-        public var function: String
-        public var access: Access
-        public var arguments: String
-
-        public init(function: String, access: Access, arguments: String) {
-            self.function = function
-            self.access = access
-            self.arguments = arguments
-        }
-
-        /// The question as one line (without its newline).
-        public var line: String {
-            let object: JSONValue = .object(["function": .string(function), "access": .string(access.rawValue), "arguments": .string(arguments)])
-            return (try? object.encodedString()) ?? "{}"
-        }
-
-        /// Reads a question line; nil when it is not one (also when its access is neither
-        /// `read` nor `write`: a question the server cannot put is refused).
-        public init?(line: String) {
-            guard let json = try? JSONValue(parsing: line), let function = json["function"]?.stringValue,
-                  let access = json["access"]?.stringValue.flatMap(Access.init(rawValue:)) else { return nil }
-            self.init(function: function, access: access, arguments: json["arguments"]?.stringValue ?? "")
-        }
-    }
+    /// A question, as the child sends it: the approval request itself.
+    public typealias Question = ApprovalRequest
 
     /// An answer as one line (without its newline).
     public static func line(for answer: ApprovalAnswer) -> String {
@@ -62,6 +38,22 @@ public enum ApprovalChannel {
     }
 }
 
+extension ApprovalRequest {
+    /// The question as one line (without its newline).
+    public var line: String {
+        let object: JSONValue = .object(["function": .string(function), "access": .string(access.rawValue), "arguments": .string(arguments)])
+        return (try? object.encodedString()) ?? "{}"
+    }
+
+    /// Reads a question line; nil when it is not one (also when its access is neither
+    /// `read` nor `write`: a question the server cannot put is refused).
+    public init?(line: String) {
+        guard let json = try? JSONValue(parsing: line), let function = json["function"]?.stringValue,
+              let access = json["access"]?.stringValue.flatMap(Access.init(rawValue:)) else { return nil }
+        self.init(function: function, access: access, arguments: json["arguments"]?.stringValue ?? "")
+    }
+}
+
 /// The child's side: asks the MCP server over the inherited socket and waits for its answer.
 /// Blocking is right here: the approver runs on the VM thread, which waits for the answer anyway.
 public final class SocketApprover: Approver, @unchecked Sendable {
@@ -77,8 +69,7 @@ public final class SocketApprover: Approver, @unchecked Sendable {
     public func approve(_ request: ApprovalRequest) -> ApprovalAnswer {
         lock.lock()
         defer { lock.unlock() }
-        let question = ApprovalChannel.Question(function: request.function, access: request.access, arguments: request.arguments)
-        guard FileDescriptorIO.writeAll(fd, Array((question.line + "\n").utf8)) else {
+        guard FileDescriptorIO.writeAll(fd, Array((request.line + "\n").utf8)) else {
             return .unavailable("the MCP server that started this run cannot be reached")
         }
         guard let line = FileDescriptorIO.readLine(fd) else {

@@ -1,6 +1,7 @@
 import CLua
 import CLuaBridge
 import Foundation
+import KosmoCore
 
 /// Work an async host function hands off: runs on Swift's concurrency pool, returns values to
 /// push (on the VM thread) or throws an error to raise.
@@ -10,15 +11,18 @@ public typealias AsyncHostWork = @Sendable () async throws -> [LuaValue]
 public enum HostFunction {
     /// Reads its arguments, pushes its results and returns how many it pushed.
     case sync((LuaCall) throws -> Int32)
-    /// Reads its arguments on the VM thread, then returns work that runs without the VM.
-    /// From a scheduler task the call yields the task; elsewhere it waits in place.
-    case async((LuaCall) throws -> AsyncHostWork)
-    /// Like `async`, for work that waits on I/O (an HTTP request): where its task starts, and
-    /// a way to do the same work in place when the caller would wait anyway (`HostWork`).
+    /// Reads its arguments on the VM thread, then returns work that runs without the VM
+    /// (`HostWork`): from a scheduler task the call yields the task while the work runs;
+    /// elsewhere the caller waits, in place when the work can be done that way.
     case work((LuaCall) throws -> HostWork)
+
+    /// `work` with only a task form: the call's work always runs as a Swift task.
+    public static func async(_ body: @escaping (LuaCall) throws -> AsyncHostWork) -> HostFunction {
+        .work { call in HostWork(run: try body(call)) }
+    }
 }
 
-/// What a host function that waits on I/O hands back after reading its arguments.
+/// What a host function that waits (on I/O, a timer) hands back after reading its arguments.
 public struct HostWork {
     /// The work as a Swift task: a scheduler task yields while it runs; other callers wait.
     public var run: AsyncHostWork
@@ -28,32 +32,30 @@ public struct HostWork {
     public var executor: (any TaskExecutor)?
     /// The same work done on the VM thread, blocking it, used when the caller would wait anyway
     /// (the main chunk, a user's own coroutine); it returns nil to have `run` do it instead.
-    /// When it ends because `HostWait.shouldStop()` said so, the call raises the VM's own error
-    /// ("interrupted!", "time limit exceeded") whatever it threw.
-    public var inPlace: ((HostWait) throws -> [LuaValue]?)?
+    /// The work asks the `StopCheck` it is given while it blocks; when it ends because the
+    /// check said stop, the call raises the VM's own error ("interrupted!", "time limit
+    /// exceeded") whatever it threw.
+    public var inPlace: ((StopCheck) throws -> [LuaValue]?)?
 
-    public init(run: @escaping AsyncHostWork, executor: (any TaskExecutor)? = nil, inPlace: ((HostWait) throws -> [LuaValue]?)? = nil) {
+    public init(run: @escaping AsyncHostWork, executor: (any TaskExecutor)? = nil, inPlace: ((StopCheck) throws -> [LuaValue]?)? = nil) {
         self.run = run
         self.executor = executor
         self.inPlace = inPlace
     }
 }
 
-/// What work done in place on the VM thread (`HostWork.inPlace`) may ask while it blocks.
-public struct HostWait {
-    unowned(unsafe) let vm: LuaVM
-
-    /// True once Ctrl-C was pressed, the run's time limit passed or its instruction limit was
-    /// hit: the work should give up (the call then raises that stop's own error).
-    public func shouldStop() -> Bool {
-        vm.dueStop() != nil
-    }
-
-    /// Seconds until the run's time limit, nil without one.
-    public func secondsLeft() -> Double? {
-        guard let deadline = vm.deadlineNanos else { return nil }
-        let now = kl_now_ns()
-        return deadline > now ? Double(deadline - now) / 1e9 : 0
+extension LuaVM {
+    /// The stop check of work done in place on the VM thread: it says stop once Ctrl-C was
+    /// pressed, the run's time limit passed or its instruction limit was hit (the call then
+    /// raises that stop's own error), and gives the seconds left until the time limit.
+    var inPlaceStopCheck: StopCheck {
+        StopCheck(
+            shouldStop: { [unowned(unsafe) self] in self.dueStop() != nil },
+            secondsLeft: { [unowned(unsafe) self] in
+                guard let deadline = self.deadlineNanos else { return nil }
+                let now = kl_now_ns()
+                return deadline > now ? Double(deadline - now) / 1e9 : 0
+            })
     }
 }
 
@@ -111,9 +113,6 @@ extension LuaVM {
             switch hostFunctions[id] {
             case .sync(let body):
                 return try body(call)
-            case .async(let body):
-                let work = try body(call)
-                return startAsync(L, work)
             case .work(let body):
                 let work = try body(call)
                 return startWork(L, work)

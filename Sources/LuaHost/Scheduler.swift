@@ -62,20 +62,15 @@ public struct TaskFailure: Sendable {
 }
 
 extension LuaVM {
-    /// Starts async work for a host call on thread `L`: yields when `L` is a scheduler task,
-    /// otherwise waits in place (a user's own coroutine or the main chunk).
-    func startAsync(_ L: OpaquePointer, _ work: @escaping AsyncHostWork) -> Int32 {
-        startWork(L, HostWork(run: work))
-    }
-
-    /// `startAsync` for `HostWork`: in place when the caller would wait and the work can be done
-    /// that way, else as a task on the work's executor.
+    /// Starts a host call's work on thread `L`: yields when `L` is a scheduler task; otherwise
+    /// (a user's own coroutine or the main chunk) waits, in place when the work can be done that
+    /// way, else for a task on the work's executor.
     func startWork(_ L: OpaquePointer, _ work: HostWork) -> Int32 {
         let taskID = scheduler.taskIDs[L]
         let yields = taskID != nil && kl_yieldable(L) != 0
         if !yields, let inPlace = work.inPlace {
             do {
-                if let values = try inPlace(HostWait(vm: self)) {
+                if let values = try inPlace(inPlaceStopCheck) {
                     _ = lua_checkstack(L, Int32(values.count) + 2)
                     for value in values { push(value, on: L) }
                     return Int32(values.count)

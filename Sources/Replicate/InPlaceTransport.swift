@@ -1,27 +1,6 @@
 import CCurl
 import Foundation
 
-/// How a request made in place (`ReplicateClient.performInPlace`) learns that its caller must
-/// stop — Ctrl-C, a script's time limit. Asked while the request waits on the network and
-/// between retries, on the calling thread.
-public struct StopCheck {
-    /// True when the caller must give up now.
-    public var shouldStop: () -> Bool
-    /// Seconds until the caller's own deadline, nil for none: no exchange is given longer.
-    public var secondsLeft: () -> Double?
-
-    public init(shouldStop: @escaping () -> Bool, secondsLeft: @escaping () -> Double?) {
-        self.shouldStop = shouldStop
-        self.secondsLeft = secondsLeft
-    }
-}
-
-/// Thrown by in-place calls that `StopCheck` ended (its check said stop, or its deadline came);
-/// the caller knows why.
-public struct Stopped: Error, CustomStringConvertible {
-    public var description: String { "the call was stopped" }
-}
-
 // Why in place: a Lua script's main chunk waits for each `replicate.*` call's answer anyway. Sent
 // through AsyncHTTPClient, a call crosses threads at least twice (script → NIO event loop →
 // script), and on a small machine each crossing is a scheduler wake-up costing tens of
@@ -47,9 +26,9 @@ extension Transport {
             do {
                 let response = try executeInPlace(exchange, on: connection, stop: stop)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
-                try Self.sleep(delay, stop: stop)
+                try stop.sleep(delay)
             } catch let failure as ReplicateError {
-                try Self.sleep(try retries.delay(after: failure.redacting(token)), stop: stop)
+                try stop.sleep(try retries.delay(after: failure.redacting(token)))
             }
         }
     }
@@ -76,17 +55,6 @@ extension Transport {
             let target = "\(exchange.method) \(exchange.url.path)"
             let kind: ReplicateError.Kind = failure.timedOut ? .timeout : .network
             throw ReplicateError(kind: kind, message: "\(target): \(failure.message)", operation: exchange.operation).redacting(token)
-        }
-    }
-
-    /// Waits `seconds` before a retry, giving up as soon as `stop` says so.
-    private static func sleep(_ seconds: TimeInterval, stop: StopCheck) throws {
-        let end = Date().addingTimeInterval(min(max(0, seconds.isNaN ? 0 : seconds), 9e9))
-        while true {
-            if stop.shouldStop() { throw Stopped() }
-            let left = end.timeIntervalSinceNow
-            if left <= 0 { return }
-            usleep(useconds_t(min(left, 0.05) * 1_000_000))
         }
     }
 }

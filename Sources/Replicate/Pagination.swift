@@ -25,34 +25,45 @@ extension ReplicateClient {
     /// the `next` (or `previous`) URL an earlier page gave. A `QUERY` operation
     /// (`search_models`) sends its text body again, since the body is the query.
     public func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], next: String?) async throws -> JSONValue {
-        guard let next else { return try await perform(operation, arguments: arguments).body }
-        if operation.method == "QUERY" {
-            // A QUERY is answered by its body, so the next page needs the same body again.
-            let query = arguments["query"]?.stringValue ?? ""
-            return try await follow(next, method: "QUERY", body: Data(query.utf8), contentType: "text/plain", operation: operation.name)
-        }
-        return try await follow(next, operation: operation.name)
+        let first = try prepare(operation, arguments: arguments)
+        return try await perform(next.map(first.following) ?? first).body
     }
-}
 
-extension ReplicateClient {
     /// The page of a paginated operation at `cursor`: either a `next`/`previous` URL an earlier
     /// page gave, or the bare `cursor` value from such a URL.
     public func fetchPage(operation: OperationSpec, arguments: [String: JSONValue], cursor: String) async throws -> JSONValue {
-        if cursor.hasPrefix("https://") || cursor.hasPrefix("http://") {
-            return try await fetchPage(operation: operation, arguments: arguments, next: cursor)
+        try await perform(try prepare(operation, arguments: arguments).page(at: cursor)).body
+    }
+}
+
+extension PreparedRequest {
+    /// This request for another page: at the `next` (or `previous`) URL an earlier page gave.
+    /// Method, headers and body stay — a `QUERY` (`search_models`) is answered by its body, so
+    /// every page needs it again. The URL must be absolute; whether the token goes with it is
+    /// decided per URL when it is sent, as for every request.
+    public func following(_ next: String) throws -> PreparedRequest {
+        guard let target = URL(string: next), target.scheme != nil, target.host != nil else {
+            throw ReplicateError.validation("not an absolute URL: \(next)", operation: operation.name)
         }
-        var exchange = try RequestBuilder(operation: operation, baseURL: configuration.baseURL).build(arguments)
+        var moved = exchange
+        moved.url = target
+        return PreparedRequest(operation: operation, exchange: moved)
+    }
+
+    /// This request for the page at `cursor`: a `next`/`previous` URL an earlier page gave
+    /// (`following`), or the bare `cursor` value from such a URL, added to this request's query.
+    public func page(at cursor: String) throws -> PreparedRequest {
+        if cursor.hasPrefix("https://") || cursor.hasPrefix("http://") { return try following(cursor) }
         guard var components = URLComponents(url: exchange.url, resolvingAgainstBaseURL: false) else {
             throw ReplicateError.validation("cannot add a cursor to \(exchange.url)", operation: operation.name)
         }
-        let items = components.queryItems ?? []
-        components.queryItems = items + [URLQueryItem(name: "cursor", value: cursor)]
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "cursor", value: cursor)]
         guard let url = components.url else {
             throw ReplicateError.validation("cursor '\(cursor)' does not fit in a URL", operation: operation.name)
         }
-        exchange.url = url
-        return try await execute(exchange, operation: operation.name, decodeNow: true).body
+        var moved = exchange
+        moved.url = url
+        return PreparedRequest(operation: operation, exchange: moved)
     }
 }
 

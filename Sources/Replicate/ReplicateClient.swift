@@ -42,6 +42,12 @@ public final class ReplicateClient: Sendable {
         transport.inPlace.close()
     }
 
+    /// Where a task that waits on this client's answers should run: one event loop of its
+    /// connection pool, so a request made from the task is sent and answered on that loop
+    /// without crossing threads (see `EventLoopExecutor`). The client picks it; its callers
+    /// pass it on (`Task(executorPreference:)`).
+    public var executor: any TaskExecutor { transport.executor }
+
     // MARK: Generic, catalog-driven calls
 
     /// Calls the operation named `name` (a catalog name, alias or operationId).
@@ -80,9 +86,10 @@ public final class ReplicateClient: Sendable {
 
     /// Sends a request made by `prepare` from the calling thread, blocking it until the answer
     /// (with retries) is in: for a caller that waits anyway, this saves the hand-offs between
-    /// threads that `perform` makes. Returns nil when it cannot send this way — libcurl is not
-    /// installed, or another thread is using this client's in-place connection — and the caller
-    /// uses `perform`.
+    /// threads that `perform` makes. The client decides whether it can send this way: only an
+    /// idempotent request (a POST could be sent twice by libcurl's silent re-send), only with
+    /// libcurl installed and its in-place connection free. Otherwise it returns nil and the
+    /// caller uses `perform` — the same request, retries and errors.
     /// - Throws: what `perform` throws, or `Stopped` when `stop` ended the call.
     public func performInPlace(_ request: PreparedRequest, stop: StopCheck) throws -> APIResponse? {
         guard let raw = try transport.sendInPlace(request.exchange, stop: stop) else { return nil }

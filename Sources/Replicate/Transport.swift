@@ -168,9 +168,15 @@ final class Transport: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 
+    /// Where tasks that send through this transport run: a loop of its own connection pool.
+    let executor: EventLoopExecutor
+
     init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
         self.configuration = configuration
         self.httpClient = httpClient ?? Transport.pool(connect: configuration.connectTimeout, read: configuration.readTimeout, followRedirects: true)
+        // The shared pools run on AsyncHTTPClient's default group: every client's tasks share one
+        // loop of it, so all of a script's connections live there.
+        self.executor = httpClient.map { EventLoopExecutor(loop: $0.eventLoopGroup.next()) } ?? .shared
     }
 
     var token: String? { configuration.token }

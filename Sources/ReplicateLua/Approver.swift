@@ -2,12 +2,18 @@ import Foundation
 import Replicate
 
 /// A call the policy says to ask about.
-public struct ApprovalRequest: Sendable {
+public struct ApprovalRequest: Sendable, Equatable {
     /// The function the script called (`create_prediction`, or a helper such as `run`).
     public let function: String
     public let access: Access
     /// The key arguments on one line (`model_owner="replicate" input={text="hi"}`).
     public let arguments: String
+
+    public init(function: String, access: Access, arguments: String) {
+        self.function = function
+        self.access = access
+        self.arguments = arguments
+    }
 }
 
 /// What the person (or MCP client) answered.

@@ -8,8 +8,9 @@ import Replicate
 enum FileHelpers {
     /// `upload(path_or_string, opts)`: uploads a file (by path) or a string's bytes (with
     /// `opts.filename`), returning the file object (`id`, `urls.get`, …).
+    /// One `create_file` call whose steps send the file's bytes as the upload's body.
     static func upload(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "upload")
             guard let bytes = call.bytes(1) else {
                 throw LuaErrors.validation(function: "upload", message: "replicate.upload: expected a file path or the content as a string, got \(Helpers.typeName(call, 1))")
@@ -37,27 +38,27 @@ enum FileHelpers {
             } else {
                 data = Data(bytes)
             }
-            guard let operation = Catalog.operation(named: "create_file") else { return { [] } }
+            let operation = try Helpers.operation("create_file", function: "upload")
             let name = filename ?? "file"
-            let arguments: [String: JSONValue] = ["filename": .string(name)]
-            let decision = try session.authorize("upload", operation, arguments: arguments, pausing: call.vm)
             let contentType = options["content_type"]?.stringValue ?? MIMEType.guess(name)
             let metadata = options["metadata"]
-            let client = session.client
-            return {
-                [try await session.perform("upload", access: .write, decision: decision) {
-                    let file = try await client.files.upload(data, filename: name, contentType: contentType, metadata: metadata)
-                    return (LuaJSON.value(file.raw), 201, nil)
-                }]
-            }
+            let pipeline = session.pipeline
+            // The body is the file's bytes, not JSON arguments: the steps build the request.
+            let admitted = try pipeline.admit(ReplicateCall(function: "upload", operation: operation, arguments: ["filename": .string(name)]),
+                                              prepare: false, pausing: call.vm)
+            return pipeline.execute(admitted, .steps { steps in
+                let file = try await steps.client.files.upload(data, filename: name, contentType: contentType, metadata: metadata)
+                return CallResult([LuaJSON.value(file.raw)], status: 201)
+            })
         }
     }
 
     /// `download(url_or_file, path)`: streams a URL (or a file object's signed `urls.download`,
     /// else its `urls.get`) to `path`;
     /// returns `{path =, bytes =, content_type =}`.
+    /// One `download_file` call whose steps stream the URL to the checked target file.
     static func download(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "download")
             var source: String?
             if let text = call.string(1) {
@@ -81,21 +82,21 @@ enum FileHelpers {
                 session.callLog.append(CallRecord(function: "download", access: .read, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .permission))
                 throw refusal(DownloadHostRefused(refusing: url), client: client)
             }
-            guard let operation = Catalog.operation(named: "download_file") else { return { [] } }
-            let decision = try session.authorize("download", operation, arguments: ["url": .string(source)], pausing: call.vm)
-            return {
-                [try await session.perform("download", access: .read, decision: decision) {
-                    let result: DownloadResult
-                    do {
-                        result = try await client.download(url: url, to: target, hosts: hosts)
-                    } catch let refused as DownloadHostRefused {
-                        throw refusal(refused, client: client)
-                    }
-                    var fields: [(String, LuaValue)] = [("path", .string(text)), ("bytes", .integer(Int64(result.bytes)))]
-                    if let type = result.contentType { fields.append(("content_type", .string(type))) }
-                    return (LuaValue.table(fields), 200, nil)
-                }]
-            }
+            let operation = try Helpers.operation("download_file", function: "download")
+            let pipeline = session.pipeline
+            let admitted = try pipeline.admit(ReplicateCall(function: "download", operation: operation, arguments: ["url": .string(source)]),
+                                              prepare: false, pausing: call.vm)
+            return pipeline.execute(admitted, .steps { steps in
+                let result: DownloadResult
+                do {
+                    result = try await steps.client.download(url: url, to: target, hosts: hosts)
+                } catch let refused as DownloadHostRefused {
+                    throw refusal(refused, client: steps.client)
+                }
+                var fields: [(String, LuaValue)] = [("path", .string(text)), ("bytes", .integer(Int64(result.bytes)))]
+                if let type = result.contentType { fields.append(("content_type", .string(type))) }
+                return CallResult([.table(fields)], status: 200)
+            })
         }
     }
 

@@ -47,6 +47,15 @@ enum Helpers {
         return object
     }
 
+    /// The catalog operation a helper performs (its policy, prompt and log entry are that
+    /// operation's); a catalog without it is a build defect, reported rather than trapped.
+    static func operation(_ name: String, function: String) throws -> OperationSpec {
+        guard let operation = Catalog.operation(named: name) else {
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): \(name) is missing from the catalog")
+        }
+        return operation
+    }
+
     static func typeName(_ call: LuaCall, _ index: Int32) -> String {
         call.type(index) == LUA_TNONE ? "no value" : String(cString: lua_typename(call.L, call.type(index)))
     }
@@ -58,9 +67,10 @@ enum Helpers {
         return text
     }
 
-    /// `page(name, args, next)`: one page of any paginated function (for `replicate.paginate`).
+    /// `page(name, args, next)`: one page of any paginated function (for `replicate.paginate`):
+    /// that function's pipeline call, at the `next` URL an earlier page gave.
     static func page(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "paginate")
             let name = try requireString(call, 1, function: "paginate", what: "the function name")
             guard let operation = Catalog.operation(named: name) else {
@@ -81,17 +91,12 @@ enum Helpers {
                     arguments = try options(call, 2, function: operation.name, allowed: operation.argumentNames)
                 }
             }
-            try mapper.validate(arguments)
-            let next = call.string(3)
-            let decision = try session.authorize(operation.name, operation, arguments: arguments, pausing: call.vm)
-            let client = session.client
-            let frozen = arguments
-            return {
-                [try await session.perform(operation.name, access: operation.access, decision: decision) {
-                    let body = try await client.fetchPage(operation: operation, arguments: frozen, next: next)
-                    return (LuaJSON.value(body), 200, nil)
-                }]
-            }
+            let pipeline = session.pipeline
+            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: arguments),
+                                              page: call.string(3), pausing: call.vm)
+            return pipeline.execute(admitted, .exchange(decode: { response in
+                CallResult([LuaJSON.value(response)], status: response.status)
+            }))
         }
     }
 
@@ -114,10 +119,10 @@ enum Helpers {
     /// The largest `tolerance` `webhooks.verify` takes: a year, far past any real delivery delay.
     static let maxWebhookTolerance: Double = 365 * 24 * 3600
 
-    /// `webhooks.verify{headers =, body =, secret =}`; without a secret, the account's default
-    /// webhook secret is fetched (a read).
+    /// `webhooks.verify{headers =, body =, secret =}`; without a secret, it is one
+    /// `get_default_webhook_secret` call (a read) whose answer the signature is checked with.
     static func verify(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "webhooks.verify")
             let function = "webhooks.verify"
             let args = try options(call, 1, function: function, allowed: ["headers", "body", "secret", "tolerance"])
@@ -138,33 +143,29 @@ enum Helpers {
             guard (0...Self.maxWebhookTolerance).contains(tolerance) else {
                 throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'tolerance' must be a number of seconds from 0 to \(Int(Self.maxWebhookTolerance)) (a year), got \(tolerance)")
             }
-            let client = session.client
-            var fetchDecision: Decision?
-            var operation: OperationSpec?
-            if args["secret"] == nil, let op = Catalog.operation(named: "get_default_webhook_secret") {
-                fetchDecision = try session.authorize(op.name, op, arguments: [:], pausing: call.vm)
-                operation = op
-            }
-            let secret = args["secret"]?.stringValue
-            let fetch = operation.flatMap { op in fetchDecision.map { (op, $0) } }
             let frozenHeaders = headers
-            return {
-                var key = secret
-                if key == nil, let (operation, decision) = fetch {
-                    key = try await session.perform(operation.name, access: .read, decision: decision) {
-                        let response = try await client.perform(operation, arguments: [:])
-                        return (response.body["key"]?.stringValue, response.status, nil)
-                    }
-                }
-                guard let key else {
-                    throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: no secret given and none could be fetched")
-                }
+            let check: @Sendable (String) throws -> [LuaValue] = { key in
                 do {
                     return [.boolean(try Webhooks.verify(headers: frozenHeaders, body: body, secret: key, tolerance: tolerance))]
                 } catch {
                     throw LuaErrors.from(error, function: function).raise
                 }
             }
+            if let given = args["secret"] {
+                guard let secret = given.stringValue else {
+                    throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: 'secret' must be the webhook secret as a string (whsec_…); leave it out to fetch the account's")
+                }
+                return HostWork(run: { try check(secret) })
+            }
+            let pipeline = session.pipeline
+            let operation = try operation("get_default_webhook_secret", function: function)
+            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: [:]), pausing: call.vm)
+            return pipeline.execute(admitted, .exchange(decode: { response in
+                guard let key = response.body["key"]?.stringValue else {
+                    throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: no secret given and none could be fetched")
+                }
+                return CallResult(try check(key), status: response.status)
+            }))
         }
     }
 }

@@ -80,15 +80,17 @@ public enum ReplicateLibrary {
         }
     }
 
-    /// One catalog function: map and check the arguments, authorize, then call the API — in
-    /// place on the VM thread when the caller waits for the answer anyway, else as a task on the
-    /// HTTP client's event loop.
+    /// One catalog function: resolve its Lua arguments (`ArgumentMapper`), then the pipeline's
+    /// stages (`CallPipeline`) with the call's one request; its answer decoded into Lua.
     static func catalogFunction(_ operation: OperationSpec, _ source: SessionSource) -> HostFunction {
         let namesRun = operation.name.contains("prediction") || operation.name.contains("training")
+        let decode: @Sendable (APIResponse) throws -> CallResult = { response in
+            let value: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
+            return CallResult([value], status: response.status, runID: namesRun ? response.id : nil)
+        }
         return .work { call in
             let session = try source.get(for: operation.name)
-            let mapper = ArgumentMapper(operation: operation, function: operation.name)
-            var arguments = try mapper.map(call)
+            var arguments = try ArgumentMapper(operation: operation, function: operation.name).map(call)
             var cursor: String?
             if operation.paginated, let value = arguments.removeValue(forKey: "cursor") {
                 guard let text = value.stringValue, !text.isEmpty else {
@@ -96,38 +98,10 @@ public enum ReplicateLibrary {
                 }
                 cursor = text
             }
-            let client = session.client
-            let prepared = try mapper.prepare(arguments, client: client)
-            let decision = try session.authorize(operation.name, operation, arguments: arguments, pausing: call.vm)
-            try session.reserveCreate(operation.name, operation)
-            let frozen = arguments
-            let pageCursor = cursor
-            let run: AsyncHostWork = {
-                let value = try await session.perform(operation.name, access: operation.access, decision: decision) {
-                    if let cursor = pageCursor {
-                        let body = try await client.fetchPage(operation: operation, arguments: frozen, cursor: cursor)
-                        return (LuaJSON.value(body), 200, nil)
-                    }
-                    return result(of: operation, namesRun: namesRun, try await client.perform(prepared))
-                }
-                return [value]
-            }
-            // A page by cursor goes through the client's pagination, which has no in-place form.
-            guard pageCursor == nil else { return HostWork(run: run, executor: EventLoopExecutor.shared) }
-            return HostWork(run: run, executor: EventLoopExecutor.shared) { wait in
-                let stop = StopCheck(shouldStop: wait.shouldStop, secondsLeft: wait.secondsLeft)
-                let value = try session.performInPlace(operation.name, access: operation.access, decision: decision) {
-                    try client.performInPlace(prepared, stop: stop).map { result(of: operation, namesRun: namesRun, $0) }
-                }
-                return value.map { [$0] }
-            }
+            let pipeline = session.pipeline
+            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: arguments),
+                                              page: cursor, pausing: call.vm)
+            return pipeline.execute(admitted, .exchange(decode: decode))
         }
-    }
-
-    /// A catalog call's Lua value, status and, for the log, the prediction or training it names
-    /// when `namesRun` (the operation is about one).
-    private static func result(of operation: OperationSpec, namesRun: Bool, _ response: APIResponse) -> (LuaValue, Int?, String?) {
-        let value: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
-        return (value, response.status, namesRun ? response.id : nil)
     }
 }

@@ -3,7 +3,8 @@ import LuaHost
 import Replicate
 
 /// The state one host shares with every `replicate.*` call of a run: settings, the client,
-/// the approver, the call log, the spend guard and the progress reporter.
+/// the approver, the call log, the spend guard and the progress reporter. Its calls pass the
+/// stages of `CallPipeline`; the policy's two (authorize, budget) are here.
 ///
 /// Calls arrive on the VM thread (authorization, which may prompt) and finish on Swift's
 /// concurrency pool (logging), so mutable state is behind a lock.
@@ -27,6 +28,9 @@ public final class ReplicateSession: @unchecked Sendable {
     let progress: (any ProgressReporter)?
     let gate: RequestGate?
     let streams = OpenStreams()
+    /// The stages later capabilities plug into every call (`CallStages`); none by default. Set
+    /// before the first call.
+    var stages = CallStages()
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []
@@ -130,160 +134,5 @@ public final class ReplicateSession: @unchecked Sendable {
                 "this would create prediction number \(max + 1), but this run may create at most \(max) (--max-predictions \(max))")
         }
         creates += 1
-    }
-
-    /// Checks a local path against the sandbox's grants (`--allow-read` / `--allow-write`). A
-    /// path to write is checked as `checkWriteTarget` does.
-    func checkFileAccess(_ path: String, write: Bool, function: String) throws -> String {
-        if write { return try checkWriteTarget(path, function: function).path }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL
-        guard sandboxed else { return absolute.path }
-        // Resolve links in the directory part, so `granted/link -> /etc` does not escape.
-        let resolved = absolute.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(absolute.lastPathComponent).path
-        let target = URL(fileURLWithPath: resolved).resolvingSymlinksInPath().path
-        if Self.isWithin(target, settings.allowRead, orEqual: true) { return target }
-        throw fileDenied(path, write: false, function: function)
-    }
-
-    /// Where a download to `path` may write: a file (never a directory, a FIFO or a device; see
-    /// `DownloadTarget`) and, in the sandbox, one strictly inside an `--allow-write` grant after
-    /// every link is resolved — so the temporary file, made in the target's own directory, is
-    /// inside the grant too. The one check for every file a `replicate` function writes.
-    func checkWriteTarget(_ path: String, function: String) throws -> DownloadTarget {
-        if sandboxed {
-            // Before looking at the file itself, so a script cannot probe what exists outside
-            // its grants: the directory part with its links resolved must be granted.
-            let absolute = URL(fileURLWithPath: path).standardizedFileURL
-            let lexical = absolute.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(absolute.lastPathComponent).path
-            guard Self.isWithin(lexical, settings.allowWrite, orEqual: true) else { throw fileDenied(path, write: true, function: function) }
-        }
-        let target: DownloadTarget
-        do {
-            target = try DownloadTarget(checking: path, operation: function)
-        } catch {
-            throw LuaErrors.from(error, function: function).raise
-        }
-        guard !sandboxed || Self.isWithin(target.path, settings.allowWrite, orEqual: false) else {
-            throw fileDenied(path, write: true, function: function)
-        }
-        return target
-    }
-
-    /// Whether `path` is inside one of `grants` (or is one, when `orEqual`).
-    private static func isWithin(_ path: String, _ grants: [String], orEqual: Bool) -> Bool {
-        grants.contains { (orEqual && path == $0) || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
-    }
-
-    private func fileDenied(_ path: String, write: Bool, function: String) -> LuaRaise {
-        let flag = write ? "--allow-write" : "--allow-read"
-        let verb = write ? "writing" : "reading"
-        return LuaErrors.permission(function: function, access: write ? .write : .read,
-            message: "replicate.\(function): \(verb) \(path) is not allowed in the sandbox; grant its directory with \(flag) DIR")
-    }
-
-    // MARK: Performing calls
-
-    /// Runs `body` as one logged call: waits for a request slot (sandbox), measures it, records
-    /// it, and turns failures into `replicate` error tables.
-    func perform<T: Sendable>(_ function: String, access: Access, decision: Decision,
-                              _ body: () async throws -> (value: T, status: Int?, predictionID: String?)) async throws -> T {
-        let started = DispatchTime.now().uptimeNanoseconds
-        await gate?.acquire()
-        defer { gate?.release() }
-        do {
-            let (value, status, id) = try await body()
-            record(function, access, decision, started: started, status: status, predictionID: id)
-            return value
-        } catch {
-            throw recordFailure(function, access, decision, started: started, error: error)
-        }
-    }
-
-    /// `perform` on the calling thread, for work done in place: nil — with nothing logged — when
-    /// `body` cannot do the call that way, or when the sandbox's request slots are all taken
-    /// (`perform` waits for one). A call that `Stopped` is logged as cancelled.
-    func performInPlace<T>(_ function: String, access: Access, decision: Decision,
-                           _ body: () throws -> (value: T, status: Int?, predictionID: String?)?) throws -> T? {
-        let started = DispatchTime.now().uptimeNanoseconds
-        if let gate, !gate.tryAcquire() { return nil }
-        defer { gate?.release() }
-        do {
-            guard let (value, status, id) = try body() else { return nil }
-            record(function, access, decision, started: started, status: status, predictionID: id)
-            return value
-        } catch let stopped as Stopped {
-            _ = recordFailure(function, access, decision, started: started, error: CancellationError())
-            throw stopped
-        } catch {
-            throw recordFailure(function, access, decision, started: started, error: error)
-        }
-    }
-
-    private func record(_ function: String, _ access: Access, _ decision: Decision, started: UInt64, status: Int?, predictionID: String?) {
-        callLog.append(CallRecord(function: function, access: access, decision: decision, status: status,
-                                  ms: Self.milliseconds(since: started), predictionID: predictionID, error: nil))
-    }
-
-    /// Logs a failed call; returns the error to raise in Lua.
-    private func recordFailure(_ function: String, _ access: Access, _ decision: Decision, started: UInt64, error: any Error) -> LuaRaise {
-        let (raise, kind) = LuaErrors.from(error, function: function)
-        let failure = error as? ReplicateError
-        callLog.append(CallRecord(function: function, access: access, decision: decision, status: failure?.status,
-                                  ms: Self.milliseconds(since: started), predictionID: failure?.prediction?["id"]?.stringValue, error: kind))
-        return raise
-    }
-
-    private static func milliseconds(since started: UInt64) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-    }
-}
-
-/// At most `limit` requests in flight at once (the sandbox's limit); later ones wait their turn.
-/// A lock rather than an actor: a request sent in place takes its slot without a task.
-final class RequestGate: @unchecked Sendable {
-    // Guards `inFlight` and `waiting`; never held across a wait.
-    private let lock = NSLock()
-    private let limit: Int
-    private var inFlight = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) { self.limit = max(1, limit) }
-
-    /// Takes a slot, waiting for one when all are taken.
-    func acquire() async {
-        if tryAcquire() { return }
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if inFlight < limit {
-                inFlight += 1
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiting.append(continuation)
-                lock.unlock()
-            }
-        }
-    }
-
-    /// Takes a slot if one is free.
-    func tryAcquire() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard inFlight < limit else { return false }
-        inFlight += 1
-        return true
-    }
-
-    /// Gives a slot back, to the longest waiter if any (its slot passes on, `inFlight` unchanged).
-    func release() {
-        lock.lock()
-        if waiting.isEmpty {
-            inFlight -= 1
-            lock.unlock()
-        } else {
-            let next = waiting.removeFirst()
-            lock.unlock()
-            next.resume()
-        }
     }
 }

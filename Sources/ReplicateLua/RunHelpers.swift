@@ -7,15 +7,10 @@ import Replicate
 enum RunHelpers {
     static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment"]
 
-    /// What a model reference asks to create, as a catalog call.
-    struct Creation {
-        let target: RunTarget
-        let operation: OperationSpec
-        let arguments: [String: JSONValue]
-    }
-
-    /// Reads `(ref, input, opts)` for `run` and `stream`, checks it and returns the create call.
-    static func creation(_ call: LuaCall, function: String, waitByDefault: Bool) throws -> (Creation, [String: JSONValue]) {
+    /// The resolve stage of `run` and `stream`: reads `(ref, input, opts)` and returns the create
+    /// it asks for (`create_prediction`, or its model or deployment form) as a pipeline call
+    /// labelled with the model, and the options. The pipeline's `check` checks the arguments.
+    static func creation(_ call: LuaCall, function: String, waitByDefault: Bool) throws -> (ReplicateCall, [String: JSONValue]) {
         let reference = try Helpers.requireString(call, 1, function: function, what: "the model (owner/name, owner/name:version or a version id)")
         var input: [String: JSONValue] = [:]
         if !call.isNil(2) {
@@ -54,8 +49,7 @@ enum RunHelpers {
         guard let operation = Catalog.operation(named: operationName) else {
             throw LuaErrors.validation(function: function, message: "replicate.\(function): \(operationName) is missing from the catalog")
         }
-        try ArgumentMapper(operation: operation, function: function).validate(arguments)
-        return (Creation(target: target, operation: operation, arguments: arguments), options)
+        return (ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description), options)
     }
 
     static func timeout(_ options: [String: JSONValue], function: String) throws -> TimeInterval {
@@ -66,42 +60,34 @@ enum RunHelpers {
         return seconds
     }
 
-    /// `run(ref, input, opts)`: create (in sync mode by default, as the official clients do),
-    /// wait, and return the output; a failed run raises a `model` error with the prediction.
+    /// `run(ref, input, opts)`: one create call (in sync mode by default, as the official
+    /// clients do) whose steps then wait and return the output; a failed run raises a `model`
+    /// error with the prediction.
     static func run(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "run")
             let (creation, options) = try creation(call, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
-            let decision = try session.authorize("run", creation.operation, arguments: creation.arguments, pausing: call.vm)
-            try session.reserveCreate("run", creation.operation)
-            let client = session.client
-            let label = creation.target.description
-            return {
-                let output = try await session.perform("run", access: .write, decision: decision) {
-                    let progress = session.progress
-                    let line = progress?.begin(label)
-                    defer { if let line { progress?.end(line) } }
-                    let response = try await client.perform(creation.operation, arguments: creation.arguments)
-                    var prediction = try Prediction(json: response.body)
-                    if !prediction.status.isTerminal {
-                        if let line { progress?.update(line, status: prediction.status.rawValue, logs: prediction.logs) }
-                        prediction = try await client.wait(for: prediction, timeout: timeout, onUpdate: { update in
-                            if let line { progress?.update(line, status: update.status.rawValue, logs: update.logs) }
-                        })
-                    }
-                    guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
-                    return (LuaJSON.value(prediction.output ?? .null), response.status, prediction.id)
+            let pipeline = session.pipeline
+            return pipeline.execute(try pipeline.admit(creation, pausing: call.vm), .steps { steps in
+                let response = try await steps.send()
+                var prediction = try Prediction(json: response.body)
+                if !prediction.status.isTerminal {
+                    steps.update(status: prediction.status.rawValue, logs: prediction.logs)
+                    prediction = try await steps.client.wait(for: prediction, timeout: timeout, onUpdate: { update in
+                        steps.update(status: update.status.rawValue, logs: update.logs)
+                    })
                 }
-                return [output]
-            }
+                guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
+                return CallResult([LuaJSON.value(prediction.output ?? .null)], status: response.status, runID: prediction.id)
+            })
         }
     }
 
-    /// `wait(prediction_or_id, opts)`: polls until the prediction (or training) is done and
-    /// returns it, whatever its final status.
+    /// `wait(prediction_or_id, opts)`: one `get_prediction` (or `get_training`) call whose steps
+    /// poll until the prediction is done and return it, whatever its final status.
     static func wait(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "wait")
             var id: String
             var isTraining = false
@@ -120,28 +106,23 @@ enum RunHelpers {
             let options = try Helpers.options(call, 2, function: "wait", allowed: ["timeout", "training"])
             if options["training"]?.boolValue == true { isTraining = true }
             let timeout = try timeout(options, function: "wait")
-            let operationName = isTraining ? "get_training" : "get_prediction"
-            guard let operation = Catalog.operation(named: operationName) else { return { [] } }
-            let decision = try session.authorize("wait", operation, arguments: [isTraining ? "training_id" : "prediction_id": .string(id)], pausing: call.vm)
-            let client = session.client
-            let waitID = id
+            let operation = try Helpers.operation(isTraining ? "get_training" : "get_prediction", function: "wait")
             let training = isTraining
-            return {
-                let result = try await session.perform("wait", access: .read, decision: decision) {
-                    let progress = session.progress
-                    let line = progress?.begin(waitID)
-                    defer { if let line { progress?.end(line) } }
-                    if training {
-                        let done = try await client.wait(for: try await client.trainings.get(waitID), timeout: timeout)
-                        return (LuaJSON.value(done.raw), 200, done.id)
-                    }
-                    let prediction = try await client.wait(for: try await client.predictions.get(waitID), timeout: timeout, onUpdate: { update in
-                        if let line { progress?.update(line, status: update.status.rawValue, logs: update.logs) }
-                    })
-                    return (LuaJSON.value(prediction.raw), 200, prediction.id)
+            let pipeline = session.pipeline
+            let admitted = try pipeline.admit(ReplicateCall(function: "wait", operation: operation,
+                                                            arguments: [isTraining ? "training_id" : "prediction_id": .string(id)], label: id),
+                                              pausing: call.vm)
+            return pipeline.execute(admitted, .steps { steps in
+                let response = try await steps.send()
+                if training {
+                    let done = try await steps.client.wait(for: try Training(json: response.body), timeout: timeout)
+                    return CallResult([LuaJSON.value(done.raw)], status: response.status, runID: done.id)
                 }
-                return [result]
-            }
+                let prediction = try await steps.client.wait(for: try Prediction(json: response.body), timeout: timeout, onUpdate: { update in
+                    steps.update(status: update.status.rawValue, logs: update.logs)
+                })
+                return CallResult([LuaJSON.value(prediction.raw)], status: response.status, runID: prediction.id)
+            })
         }
     }
 }

@@ -82,29 +82,29 @@ final class OpenStreams: @unchecked Sendable {
 /// `stream_next` returns the next event (`output`, `logs`) or nil after `done`, and an `error`
 /// event raises a `model` error.
 enum StreamHelpers {
+    /// `stream_open`: one create call (as `run` makes it, without sync mode) whose steps then
+    /// connect to the prediction's stream; the stream's progress line lasts until it closes.
     static func open(_ source: SessionSource) -> HostFunction {
-        .async { call in
+        .work { call in
             let session = try source.get(for: "stream")
             let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
-            let decision = try session.authorize("stream", creation.operation, arguments: creation.arguments, pausing: call.vm)
-            try session.reserveCreate("stream", creation.operation)
-            let client = session.client
-            let label = creation.target.description
-            return {
-                let (id, prediction) = try await session.perform("stream", access: .write, decision: decision) {
-                    let response = try await client.perform(creation.operation, arguments: creation.arguments)
-                    let prediction = try Prediction(json: response.body)
-                    let events = try client.stream(prediction)
-                    let line = session.progress?.begin(label)
-                    if let line { session.progress?.update(line, status: "streaming", logs: nil) }
-                    let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line))
-                    return ((id, prediction.raw), response.status, prediction.id)
-                }
-                return [.integer(Int64(id)), LuaJSON.value(prediction)]
-            }
+            let pipeline = session.pipeline
+            // The call itself ends once connected; the stream's own line shows it from then on.
+            let admitted = try pipeline.admit(creation.unlabelled, pausing: call.vm)
+            let label = creation.label
+            return pipeline.execute(admitted, .steps { steps in
+                let response = try await steps.send()
+                let prediction = try Prediction(json: response.body)
+                let events = try steps.client.stream(prediction)
+                let line = label.flatMap { session.progress?.begin($0) }
+                if let line { session.progress?.update(line, status: "streaming", logs: nil) }
+                let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line))
+                return CallResult([.integer(Int64(id)), LuaJSON.value(prediction.raw)], status: response.status, runID: prediction.id)
+            })
         }
     }
 
+    /// `stream_next`: the next event of an open stream — not an API call, so not a pipeline one.
     static func next(_ source: SessionSource) -> HostFunction {
         .async { call in
             let session = try source.get(for: "stream")

@@ -3,14 +3,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 struct FileRecord: Sendable {
-    var id: String
-    var name: String
-    var contentType: String
+    var id, name, contentType: String
     var data: Data
     var metadata: JSON
     var createdAt: Date
-    var md5: String
-    var sha256: String
+    /// Hex digests of `data`.
+    var md5, sha256: String
 
     func json(api: String) -> JSON {
         [
@@ -26,13 +24,11 @@ struct FileRecord: Sendable {
 }
 
 struct DeploymentRecord: Sendable {
-    var owner: String
-    var name: String
-    var model: String
-    var version: String
-    var hardware: String
-    var minInstances: Int
-    var maxInstances: Int
+    var owner, name: String
+    /// The model it serves (`owner/name`), at `version`, on `hardware`.
+    var model, version, hardware: String
+    var minInstances, maxInstances: Int
+    /// The release number, counting from 1, and when it was made.
     var release: Int
     var releasedAt: Date
 

@@ -60,9 +60,11 @@ struct Outcome {
     var json: JSONValue? { text.flatMap { try? JSONValue(parsing: $0) } }
 }
 
-/// Runs `code` with a `replicate` table pointed at `sim`, on a VM thread of its own.
+/// Runs `code` with a `replicate` table pointed at `sim`, on a VM thread of its own;
+/// `prepare` sees the session before the first call (to plug stages in).
 func runLua(_ code: String, sim: Simulator, profile: Profile = .standard, approver: any Approver = NoApprover(),
-            configure: (inout ReplicateSettings) -> Void = { _ in }) async throws -> Outcome {
+            configure: (inout ReplicateSettings) -> Void = { _ in },
+            prepare: @escaping @Sendable (ReplicateSession) -> Void = { _ in }) async throws -> Outcome {
     var settings = ReplicateSettings()
     settings.baseURL = sim.baseURL
     settings.token = "r8_test_token"
@@ -73,6 +75,7 @@ func runLua(_ code: String, sim: Simulator, profile: Profile = .standard, approv
         let vm = try LuaVM(profile: profile, limits: limits, output: OutputCapture(keep: true, passthrough: false, limit: limits.outputBytes))
         let session = ReplicateSession(settings: frozen, approver: approver, sandboxed: profile == .sandbox,
                                        maxRequestsInFlight: profile == .sandbox ? 64 : nil, progress: nil)
+        prepare(session)
         try ReplicateLibrary.install(in: vm, session: session)
         var outcome = Outcome(results: [], error: nil, calls: [], output: "")
         do {

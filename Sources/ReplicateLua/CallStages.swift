@@ -1,0 +1,42 @@
+import Replicate
+
+/// Where later stages plug into every call's pipeline. Each is empty by default: with none set,
+/// a call passes check → authorize → budget → send → decode → log and nothing else runs.
+struct CallStages: Sendable {
+    /// Runs after `check` and before `authorize`: a model-input check, so a call that cannot
+    /// succeed is refused before anyone is asked to approve it or anything is spent.
+    var inputCheck: (any CallCheck)?
+    /// Runs before every `send`: a shared pacer that holds calls back under rate limits.
+    var pacer: (any CallPacer)?
+    /// Wraps `send` of the calls that create something: a journal that records the create, and
+    /// on a rerun may answer it from its record instead of sending it again.
+    var journal: (any CallJournal)?
+
+    init(inputCheck: (any CallCheck)? = nil, pacer: (any CallPacer)? = nil, journal: (any CallJournal)? = nil) {
+        self.inputCheck = inputCheck
+        self.pacer = pacer
+        self.journal = journal
+    }
+}
+
+/// A check of a call's arguments beyond the catalog's (a model's input schema). Runs on the VM
+/// thread; throws the `validation` error to raise.
+protocol CallCheck: Sendable {
+    func check(_ call: ReplicateCall) throws
+}
+
+/// Holds calls back before they are sent.
+protocol CallPacer: Sendable {
+    /// Waits until `call` may be sent (from a task).
+    func waitTurn(for call: ReplicateCall) async throws
+    /// Takes a turn for `call` if one is free now, without waiting (a call sent in place); false
+    /// has the call sent from a task instead, which waits with `waitTurn`.
+    func takeTurnNow(for call: ReplicateCall) -> Bool
+}
+
+/// Records the calls that create something around their send. Creates are POSTs, which are
+/// never sent in place, so a journal sees every one from a task.
+protocol CallJournal: Sendable {
+    /// Sends `call` with `send`, or answers it from the journal without sending.
+    func send(_ call: ReplicateCall, _ send: @Sendable () async throws -> APIResponse) async throws -> APIResponse
+}

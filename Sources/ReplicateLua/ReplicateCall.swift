@@ -1,0 +1,71 @@
+import LuaHost
+import Replicate
+
+/// One `replicate.*` call as a value on its way through the pipeline (`CallPipeline`): what the
+/// script called, the operation it performs, its arguments, and what the stages add — the
+/// request `check` built and the decision `authorize` made.
+///
+/// A helper is a composition of such calls: `run` is one `create_prediction` call (or its model
+/// or deployment form) whose work also waits for the prediction; `download` is a
+/// `download_file` call. Whatever the script called, the policy, the prompt, the spend guard
+/// and the call log see the same value.
+struct ReplicateCall: Sendable {
+    /// What the script called (`get_model`, `run`, `download`): the name the policy, the prompt
+    /// and the call log use.
+    let function: String
+    /// The API operation the call performs (for a helper, the one its policy is decided by).
+    let operation: OperationSpec
+    /// The operation's arguments by their API names (`model_owner`, `input`, …).
+    let arguments: [String: JSONValue]
+    /// What the progress line shows while the call waits (a model, a prediction id); nil shows
+    /// nothing (a call answered at once).
+    let label: String?
+    /// The request `check` built from the arguments, the one `send` sends.
+    internal(set) var request: PreparedRequest?
+    /// How `authorize` decided the call.
+    internal(set) var decision: Decision = .allowed
+
+    init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
+        self.function = function
+        self.operation = operation
+        self.arguments = arguments
+        self.label = label
+    }
+
+    var access: Access { operation.access }
+
+    /// The same call without a progress line (one that shows its own).
+    var unlabelled: ReplicateCall {
+        var copy = ReplicateCall(function: function, operation: operation, arguments: arguments)
+        copy.request = request
+        copy.decision = decision
+        return copy
+    }
+}
+
+/// What a call's work returns: the values for Lua and, for the call log, the last HTTP status
+/// and the prediction or training the call is about.
+struct CallResult: Sendable {
+    var values: [LuaValue]
+    var status: Int?
+    var runID: String?
+
+    init(_ values: [LuaValue], status: Int?, runID: String? = nil) {
+        self.values = values
+        self.status = status
+        self.runID = runID
+    }
+}
+
+/// What a call does once admitted, written once; `CallPipeline.execute` makes both the form that
+/// waits in place and the form that runs as a task from it.
+enum CallBody: Sendable {
+    /// The call is its one request: `send` sends `ReplicateCall.request` — in place on the VM
+    /// thread when the caller waits and the client can send that way, else from a task — and
+    /// `decode` turns the answer into the call's result (the decode stage).
+    case exchange(decode: @Sendable (APIResponse) throws -> CallResult)
+    /// The call is several steps (a run's create and then its polling; a stream's create and its
+    /// connection; an upload's body; a download to a file), run as a task. The steps send the
+    /// call's own request through `CallSteps.send`, so it passes the same send stage.
+    case steps(@Sendable (CallSteps) async throws -> CallResult)
+}
