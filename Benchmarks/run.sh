@@ -14,7 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 BIN="${1:-$ROOT/.build/release/kosmo-lua}"
 WORK="$HERE/.work"
-OUT="$HERE/results/latest.md"
+OUT="${BENCH_OUT:-$HERE/results/latest.md}"   # where the report goes (compare.sh sets it)
 
 HOSTCALL_N="${HOSTCALL_N:-5000000}"          # calls per timed loop (kosmo-lua, lua5.4)
 LUPA_N="${LUPA_N:-500000}"                    # calls per timed loop (lupa; each call is ~20x dearer)
