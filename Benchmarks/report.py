@@ -51,6 +51,12 @@ def verdict(met: bool) -> str:
     return "**met**" if met else "**not met**"
 
 
+def header(w, *cells: str) -> None:
+    """A Markdown table's header row and its rule."""
+    w("| " + " | ".join(cells) + " |")
+    w("|" + "---|" * len(cells))
+
+
 def main() -> None:
     work, out_path = Path(sys.argv[1]), Path(sys.argv[2])
     notes = Path(sys.argv[3]) if len(sys.argv) > 3 else None
@@ -116,8 +122,7 @@ def main() -> None:
     w("")
     w("## Goals")
     w("")
-    w("| benchmark | goal | measured | result |")
-    w("|---|---|---|---|")
+    header(w, "benchmark", "goal", "measured", "result")
     w(f"| start-up, `kosmo-lua -e ''` vs `lua5.4 -e ''` | at most {STARTUP_GOAL:g}x | "
       f"{startup_ratio:.2f}x ({k['median'] * 1e3:.2f} ms vs {l['median'] * 1e3:.2f} ms) | {verdict(startup_ratio <= STARTUP_GOAL)} |")
     w(f"| Lua → Swift host function → Lua | at most {HOSTCALL_GOAL_NS:g} ns a call | "
@@ -144,8 +149,7 @@ def main() -> None:
 
     w("## Machine and versions")
     w("")
-    w("| | |")
-    w("|---|---|")
+    header(w, "", "")
     w(f"| CPU | {env['cpu']}, `nproc` = {env['nproc']} |")
     w(f"| memory | {env['memory']} |")
     w(f"| kernel | {env['kernel']} |")
@@ -166,8 +170,7 @@ def main() -> None:
     w("")
     w(f"`hyperfine -N --warmup 20 --runs {k['times'].__len__()}`, wall time per run:")
     w("")
-    w("| command | median | mean ± σ | min | max | peak RSS |")
-    w("|---|---|---|---|---|---|")
+    header(w, "command", "median", "mean ± σ", "min", "max", "peak RSS")
     for name, r, rss_name in (("kosmo-lua -e ''", k, "startup_kosmo"), ("lua5.4 -e ''", l, "startup_lua54")):
         w(f"| `{name}` | {r['median'] * 1e3:.2f} ms | {r['mean'] * 1e3:.2f} ± {r['stddev'] * 1e3:.2f} ms | "
           f"{r['min'] * 1e3:.2f} ms | {r['max'] * 1e3:.2f} ms | {mib(rss(work, rss_name))} |")
@@ -187,8 +190,7 @@ def main() -> None:
       "`s` a one-character string), minus an empty loop of the same length; median of "
       f"{lua_call['reps']} loops. kosmo-lua and lua5.4: n = {lua_call['n']:,}; lupa: n = {lupa_call['n']:,}.")
     w("")
-    w("| runtime | function `f` | median ns/call | min | max | vs C call in lua5.4 | peak RSS |")
-    w("|---|---|---|---|---|---|---|")
+    header(w, "runtime", "function `f`", "median ns/call", "min", "max", "vs C call in lua5.4", "peak RSS")
     rows = [("kosmo-lua `LuaVM` (KosmoBench)", r, "hostcall_kosmo") for r in kosmo_calls["results"]]
     rows.append(("lua5.4", lua_call, "hostcall_lua54"))
     rows.append((lupa_call["runtime"], lupa_call, "hostcall_lupa"))
@@ -209,8 +211,7 @@ def main() -> None:
       f"under both interpreters; {len(rounds)} process(es) per decoder, alternating, {runs['kosmo'][0]['iterations']} "
       "decodes each, a full GC before each decode (not timed).")
     w("")
-    w("| decoder | median ms | min | max | MiB/s | per-process medians (ms) | Lua heap held by the result |")
-    w("|---|---|---|---|---|---|---|")
+    header(w, "decoder", "median ms", "min", "max", "MiB/s", "per-process medians (ms)", "Lua heap held by the result")
     for impl, label in (("kosmo", "kosmo-lua `json.decode`"), ("cjson", "lua5.4 `cjson.decode`")):
         s = all_samples[impl]
         per = ", ".join(f"{run['ms_median']:.1f}" for run in runs[impl])
@@ -256,8 +257,7 @@ def main() -> None:
       "`asyncio.gather` over `replicate.async_run` (`Benchmarks/client/fanout.py`), timed both around the "
       f"`gather` alone and as the whole process. {len(fan_rounds)} processes each, alternating; medians.")
     w("")
-    w("| client | wall time (median) | all runs | peak RSS |")
-    w("|---|---|---|---|")
+    header(w, "client", "wall time (median)", "all runs", "peak RSS")
     w(f"| kosmo-lua `replicate.map` + `replicate.run` (whole process) | {fan_k:.2f} s | "
       f"{', '.join(f'{x:.2f}' for x in fan_kosmo)} s | {mib(max(rss(work, f'fanout_kosmo_{r}') for r in fan_rounds))} |")
     w(f"| Python `asyncio.gather` + `async_run` (gather alone) | {fan_pg:.2f} s | "
@@ -278,8 +278,7 @@ def main() -> None:
       "harness reading it, so it is an upper bound. The first token of each run (connection set-up) is "
       "reported apart.")
     w("")
-    w("| client | median | p90 | min | max | first token (median of runs) | tokens | peak RSS |")
-    w("|---|---|---|---|---|---|---|---|")
+    header(w, "client", "median", "p90", "min", "max", "first token (median of runs)", "tokens", "peak RSS")
     for c, label in (("kosmo", "kosmo-lua `for event in replicate.stream(…)`"), ("python", "replicate 1.0.7 `for event in replicate.stream(…)`")):
         xs = st_samples[c]
         w(f"| {label} | {st_median[c]:.3f} ms | {st_p90[c]:.3f} ms | {min(xs):.3f} ms | {max(xs):.3f} ms | "
@@ -291,8 +290,7 @@ def main() -> None:
 
     w("## 7. Peak memory (max RSS, `/usr/bin/time -v`)")
     w("")
-    w("| benchmark | kosmo-lua | peer |")
-    w("|---|---|---|")
+    header(w, "benchmark", "kosmo-lua", "peer")
     w(f"| start-up (`-e ''`) | {mib(rss(work, 'startup_kosmo'))} | lua5.4: {mib(rss(work, 'startup_lua54'))} |")
     w(f"| host calls (whole benchmark process) | KosmoBench: {mib(rss(work, 'hostcall_kosmo'))} | "
       f"lua5.4: {mib(rss(work, 'hostcall_lua54'))}; lupa (python3): {mib(rss(work, 'hostcall_lupa'))} |")

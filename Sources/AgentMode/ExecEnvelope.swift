@@ -58,9 +58,7 @@ public struct ExecEnvelope: Sendable, Equatable {
         public var instructions: UInt64
 
         public init(ms: Double, peakMemoryBytes: Int, instructions: UInt64) {
-            self.ms = ms
-            self.peakMemoryBytes = peakMemoryBytes
-            self.instructions = instructions
+            (self.ms, self.peakMemoryBytes, self.instructions) = (ms, peakMemoryBytes, instructions)
         }
     }
 

@@ -34,6 +34,15 @@ extension ReplicateSettings {
             tokenSource = value("REPLICATE_API_TOKEN") != nil ? "REPLICATE_API_TOKEN" : "REPLICATE_API_KEY"
         }
         if value("REPLICATE_URL") != nil || value("REPLICATE_BASE_URL") != nil { baseURL = fromEnvironment.baseURL }
+        schemaCache = Self.schemaCache(value("KOSMO_LUA_CACHE"), xdg: value("XDG_CACHE_HOME"), home: value("HOME"))
+    }
+
+    /// The user's cache directory for model interfaces: `KOSMO_LUA_CACHE` (`off` for none), else
+    /// `$XDG_CACHE_HOME/kosmo-lua/schemas`, else `~/.cache/kosmo-lua/schemas`.
+    static func schemaCache(_ explicit: String?, xdg: String?, home: String?) -> URL? {
+        if let explicit { return explicit == "off" ? nil : URL(fileURLWithPath: explicit) }
+        guard let base = xdg ?? home.map({ $0 + "/.cache" }) else { return nil }
+        return URL(fileURLWithPath: base).appendingPathComponent("kosmo-lua/schemas")
     }
 
     mutating func apply(_ flag: ReplicateFlags.Entry) throws(SettingsError) {

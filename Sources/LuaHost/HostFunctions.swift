@@ -45,10 +45,11 @@ public struct HostWork {
 }
 
 extension LuaVM {
-    /// The stop check of work done in place on the VM thread: it says stop once Ctrl-C was
+    /// The stop check of work done in place on the VM thread (and of a host function that must
+    /// block it, such as a lookup a call needs before it is authorized): it says stop once Ctrl-C was
     /// pressed, the run's time limit passed or its instruction limit was hit (the call then
     /// raises that stop's own error), and gives the seconds left until the time limit.
-    var inPlaceStopCheck: StopCheck {
+    public var inPlaceStopCheck: StopCheck {
         StopCheck(
             shouldStop: { [unowned(unsafe) self] in self.dueStop() != nil },
             secondsLeft: { [unowned(unsafe) self] in

@@ -37,8 +37,11 @@ struct CallPipeline: Sendable {
     func admit(_ call: ReplicateCall, page: String? = nil, prepare: Bool = true, pausing vm: LuaVM) throws -> ReplicateCall {
         var call = call
         if prepare { call.request = try check(call, page: page) }
-        try session.stages.inputCheck?.check(call)
-        call.decision = try session.authorize(call.function, call.operation, arguments: call.arguments, pausing: vm)
+        // A call the policy refuses outright is refused without the input check's lookups.
+        if !session.deniesOutright(call.function, call.operation) {
+            try session.stages.inputCheck?.check(call, in: session, stop: vm.inPlaceStopCheck)
+        }
+        call.decision = try session.authorize(call.function, call.operation, arguments: call.arguments, model: call.model, pausing: vm)
         try session.reserveCreate(call.function, call.operation)
         return call
     }

@@ -1,7 +1,8 @@
 import Replicate
 
-/// Where later stages plug into every call's pipeline. Each is empty by default: with none set,
-/// a call passes check → authorize → budget → send → decode → log and nothing else runs.
+/// Where later stages plug into every call's pipeline. Each is empty in `CallStages()`: with none
+/// set, a call passes check → authorize → budget → send → decode → log and nothing else runs. A
+/// session starts with the model-input check (`ModelInputCheck`) in place.
 struct CallStages: Sendable {
     /// Runs after `check` and before `authorize`: a model-input check, so a call that cannot
     /// succeed is refused before anyone is asked to approve it or anything is spent.
@@ -20,9 +21,10 @@ struct CallStages: Sendable {
 }
 
 /// A check of a call's arguments beyond the catalog's (a model's input schema). Runs on the VM
-/// thread; throws the `validation` error to raise.
+/// thread, which it may block for a lookup (asking `stop`); throws the `validation` error to
+/// raise.
 protocol CallCheck: Sendable {
-    func check(_ call: ReplicateCall) throws
+    func check(_ call: ReplicateCall, in session: ReplicateSession, stop: StopCheck) throws
 }
 
 /// Holds calls back before they are sent.

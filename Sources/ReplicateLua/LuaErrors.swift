@@ -91,15 +91,20 @@ enum LuaJSON {
 /// strings come from the script, so the line shows them escaped (`PromptText.escaped`, and a
 /// `"` inside a string as `\"`): no value can pass for another key or redraw the prompt.
 enum ArgumentSummary {
-    static func line(_ arguments: [String: JSONValue], limit: Int = 160) -> String {
+    /// Keys shown of one table; a longer table ends with how many more it has.
+    static let maxKeys = 40
+
+    /// The summary: `model=owner/name` first when the call runs a named model, then ids and
+    /// names, `input`, the rest. Every key is shown (a person approving a training must see
+    /// its `destination`); long values are shortened instead.
+    static func line(_ arguments: [String: JSONValue], model: String? = nil) -> String {
         let keys = arguments.keys.sorted { rank($0) == rank($1) ? $0 < $1 : rank($0) < rank($1) }
-        var parts: [String] = []
+        var parts = model.map { ["model=" + PromptText.escaped($0)] } ?? []
         for key in keys {
             guard let value = arguments[key] else { continue }
-            parts.append("\(PromptText.escaped(key))=\(short(value))")
+            parts.append("\(name(key))=\(short(value, depth: 0))")
         }
-        let text = parts.joined(separator: " ")
-        return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+        return parts.joined(separator: " ")
     }
 
     private static func rank(_ key: String) -> Int {
@@ -107,14 +112,23 @@ enum ArgumentSummary {
         return key == "input" ? 1 : 2
     }
 
-    private static func short(_ value: JSONValue) -> String {
+    /// A key as shown: escaped, and shortened past 64 characters.
+    private static func name(_ key: String) -> String {
+        PromptText.escaped(key.count > 64 ? String(key.prefix(63)) + "…" : key)
+    }
+
+    private static func short(_ value: JSONValue, depth: Int) -> String {
         switch value {
         case .string(let s):
-            let shown = PromptText.escaped(s.count > 48 ? String(s.prefix(47)) + "…" : s)
+            let keep = depth == 0 ? 48 : 32
+            let shown = PromptText.escaped(s.count > keep ? String(s.prefix(keep - 1)) + "…" : s)
             return "\"" + shown.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .object(let o):
-            let inner = o.keys.sorted().map { "\(PromptText.escaped($0))=\(short(o[$0] ?? .null))" }.joined(separator: ", ")
-            return "{" + (inner.count > 80 ? String(inner.prefix(79)) + "…" : inner) + "}"
+            guard depth < 2 else { return "{\(o.count) key\(o.count == 1 ? "" : "s")}" }
+            let keys = o.keys.sorted()
+            var inner = keys.prefix(maxKeys).map { "\(name($0))=\(short(o[$0] ?? .null, depth: depth + 1))" }
+            if keys.count > maxKeys { inner.append("… \(keys.count - maxKeys) more") }
+            return "{" + inner.joined(separator: ", ") + "}"
         case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
         default: return (try? value.encodedString()) ?? "?"
         }

@@ -24,6 +24,11 @@ struct ReplicateCall: Sendable {
     internal(set) var request: PreparedRequest?
     /// How `authorize` decided the call.
     internal(set) var decision: Decision = .allowed
+    /// The model a creating call runs, when its reader knows it (`run("owner/name", …)`); the
+    /// input check and the approval prompt name it.
+    var model: ModelName?
+    /// Whether the input check runs (`validate = false` in a call's options turns it off).
+    var validates = true
 
     init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
         self.function = function
@@ -39,8 +44,17 @@ struct ReplicateCall: Sendable {
         var copy = ReplicateCall(function: function, operation: operation, arguments: arguments)
         copy.request = request
         copy.decision = decision
+        copy.model = model
+        copy.validates = validates
         return copy
     }
+}
+
+/// A model's `owner/name`.
+struct ModelName: Sendable, Hashable, CustomStringConvertible {
+    var owner: String
+    var name: String
+    var description: String { owner + "/" + name }
 }
 
 /// What a call's work returns: the values for Lua and, for the call log, the last HTTP status

@@ -98,9 +98,18 @@ public enum ReplicateLibrary {
                 }
                 cursor = text
             }
+            // A creating call may also take `validate = false`: the model-input check is skipped.
+            var validates = true
+            if operation.creates != nil, let validate = arguments.removeValue(forKey: "validate") {
+                guard let flag = validate.boolValue else {
+                    throw LuaErrors.validation(function: operation.name, message: "replicate.\(operation.name): 'validate' must be true or false")
+                }
+                validates = flag
+            }
+            var pending = ReplicateCall(function: operation.name, operation: operation, arguments: arguments)
+            pending.validates = validates
             let pipeline = session.pipeline
-            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: arguments),
-                                              page: cursor, pausing: call.vm)
+            let admitted = try pipeline.admit(pending, page: cursor, pausing: call.vm)
             return pipeline.execute(admitted, .exchange(decode: decode))
         }
     }

@@ -28,9 +28,11 @@ public final class ReplicateSession: @unchecked Sendable {
     let progress: (any ProgressReporter)?
     let gate: RequestGate?
     let streams = OpenStreams()
-    /// The stages later capabilities plug into every call (`CallStages`); none by default. Set
-    /// before the first call.
-    var stages = CallStages()
+    /// The stages that plug into every call (`CallStages`): the model-input check. Set before
+    /// the first call.
+    var stages: CallStages
+    /// The models this run's calls name: lookups and interfaces, each fetched once.
+    let models: ModelDirectory
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []
@@ -51,6 +53,9 @@ public final class ReplicateSession: @unchecked Sendable {
         self.sandboxed = sandboxed
         self.gate = maxRequestsInFlight.map(RequestGate.init)
         self.progress = progress
+        let models = ModelDirectory(settings: settings)
+        self.models = models
+        self.stages = CallStages(inputCheck: ModelInputCheck(models: models))
         var trace: (@Sendable (String) -> Void)?
         if settings.trace {
             trace = { line in
@@ -77,7 +82,9 @@ public final class ReplicateSession: @unchecked Sendable {
     /// says `ask`. Returns the decision for the call log; throws a `permission` error (and logs
     /// the denial) otherwise. Runs on the VM thread, before any request; the time a person takes
     /// to answer does not count toward `vm`'s time limit.
-    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue], pausing vm: LuaVM) throws -> Decision {
+    /// `model`, when the call runs one the script named, leads the prompt's summary.
+    func authorize(_ function: String, _ operation: OperationSpec, arguments: [String: JSONValue], model: ModelName? = nil,
+                   pausing vm: LuaVM) throws -> Decision {
         if settings.policy.force { return .forced }
         let setting = settings.policy.setting(for: function, operation: operation)
         switch setting.mode {
@@ -91,7 +98,7 @@ public final class ReplicateSession: @unchecked Sendable {
             let remembered = approvedFunctions.contains(function) || (operation.access == .write && allWritesApproved)
             lock.unlock()
             if remembered { return .approved }
-            let request = ApprovalRequest(function: function, access: operation.access, arguments: ArgumentSummary.line(arguments))
+            let request = ApprovalRequest(function: function, access: operation.access, arguments: ArgumentSummary.line(arguments, model: model?.description))
             progress?.clear()
             switch vm.withTimeLimitPaused({ approver.approve(request) }) {
             case .yes:
@@ -112,6 +119,11 @@ public final class ReplicateSession: @unchecked Sendable {
                 throw deny(function, operation, "\(operation.access.rawValue)s ask for approval (\(setting.source)), but \(reason)")
             }
         }
+    }
+
+    /// Whether the policy refuses `function` without asking anyone (`authorize` then throws).
+    func deniesOutright(_ function: String, _ operation: OperationSpec) -> Bool {
+        !settings.policy.force && settings.policy.setting(for: function, operation: operation).mode == .deny
     }
 
     private func deny(_ function: String, _ operation: OperationSpec, _ why: String) -> LuaRaise {

@@ -5,12 +5,16 @@ import Replicate
 
 /// `replicate.run` and `replicate.wait`.
 enum RunHelpers {
-    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment"]
+    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment", "validate"]
 
     /// The resolve stage of `run` and `stream`: reads `(ref, input, opts)` and returns the create
     /// it asks for (`create_prediction`, or its model or deployment form) as a pipeline call
     /// labelled with the model, and the options. The pipeline's `check` checks the arguments.
-    static func creation(_ call: LuaCall, function: String, waitByDefault: Bool) throws -> (ReplicateCall, [String: JSONValue]) {
+    ///
+    /// `owner/name` runs an official model through its model endpoint and any other model
+    /// through its latest version, which one lookup (per model and run) tells apart; without
+    /// the lookup (reads not allowed unasked, the API unreachable) it goes to the model endpoint.
+    static func creation(_ call: LuaCall, session: ReplicateSession, function: String, waitByDefault: Bool) throws -> (ReplicateCall, [String: JSONValue]) {
         let reference = try Helpers.requireString(call, 1, function: function, what: "the model (owner/name, owner/name:version or a version id)")
         var input: [String: JSONValue] = [:]
         if !call.isNil(2) {
@@ -31,14 +35,26 @@ enum RunHelpers {
         }
         var arguments: [String: JSONValue] = ["input": .object(input)]
         let operationName: String
+        var model: ModelName?
         switch target {
-        case .version(let version), .model(_, _, let version?):
+        case .version(let version):
             operationName = "create_prediction"
             arguments["version"] = .string(version)
+        case .model(let owner, let name, let version?):
+            operationName = "create_prediction"
+            arguments["version"] = .string(version)
+            model = ModelName(owner: owner, name: name)
         case .model(let owner, let name, nil):
-            operationName = "create_model_prediction"
-            arguments["model_owner"] = .string(owner)
-            arguments["model_name"] = .string(name)
+            model = ModelName(owner: owner, name: name)
+            let found = session.models.model(owner: owner, name: name, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck))
+            if let found, !found.official, let latest = found.latestVersion {
+                operationName = "create_prediction"
+                arguments["version"] = .string(latest)
+            } else {
+                operationName = "create_model_prediction"
+                arguments["model_owner"] = .string(owner)
+                arguments["model_name"] = .string(name)
+            }
         case .deployment(let owner, let name):
             operationName = "create_deployment_prediction"
             arguments["deployment_owner"] = .string(owner)
@@ -49,7 +65,15 @@ enum RunHelpers {
         guard let operation = Catalog.operation(named: operationName) else {
             throw LuaErrors.validation(function: function, message: "replicate.\(function): \(operationName) is missing from the catalog")
         }
-        return (ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description), options)
+        var creation = ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description)
+        creation.model = model
+        if let validate = options["validate"] {
+            guard let flag = validate.boolValue else {
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): 'validate' must be true or false")
+            }
+            creation.validates = flag
+        }
+        return (creation, options)
     }
 
     static func timeout(_ options: [String: JSONValue], function: String) throws -> TimeInterval {
@@ -66,7 +90,7 @@ enum RunHelpers {
     static func run(_ source: SessionSource) -> HostFunction {
         .work { call in
             let session = try source.get(for: "run")
-            let (creation, options) = try creation(call, function: "run", waitByDefault: true)
+            let (creation, options) = try creation(call, session: session, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
             let pipeline = session.pipeline
             return pipeline.execute(try pipeline.admit(creation, pausing: call.vm), .steps { steps in

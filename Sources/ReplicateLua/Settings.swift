@@ -30,6 +30,10 @@ public struct ReplicateSettings: Sendable {
     public var baseURL: URL = ReplicateConfiguration.defaultBaseURL
     /// The config file that was read, if any.
     public var configPath: String?
+    /// Where model versions' interfaces are kept between runs (`<dir>/<host>/<version>.json`),
+    /// so a script run twice does not fetch a schema twice; nil keeps them for this run only.
+    /// A version's schema never changes, so nothing there goes stale.
+    public var schemaCache: URL?
     /// Things worth telling the user once (a config file others can read…).
     public var warnings: [String] = []
 

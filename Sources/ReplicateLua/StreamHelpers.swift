@@ -87,7 +87,7 @@ enum StreamHelpers {
     static func open(_ source: SessionSource) -> HostFunction {
         .work { call in
             let session = try source.get(for: "stream")
-            let (creation, _) = try RunHelpers.creation(call, function: "stream", waitByDefault: false)
+            let (creation, _) = try RunHelpers.creation(call, session: session, function: "stream", waitByDefault: false)
             let pipeline = session.pipeline
             // The call itself ends once connected; the stream's own line shows it from then on.
             let admitted = try pipeline.admit(creation.unlabelled, pausing: call.vm)

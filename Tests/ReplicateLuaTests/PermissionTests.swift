@@ -123,7 +123,7 @@ struct PermissionTests {
                 local ok1 = pcall(replicate.get_account)
                 local ok2 = pcall(replicate.list_hardware)
                 local out = replicate.run("replicate/hello-world:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", {text = "x"})
-                local ok3, e = pcall(replicate.create_prediction, {version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {}})
+                local ok3, e = pcall(replicate.create_prediction, {version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "y"}})
                 return json.encode{ok1, ok2, out, ok3, tostring(e)}
                 """, sim: sim) {
                 $0.policy.functions["get_account"] = PolicySetting(.deny, source: "--deny get_account")

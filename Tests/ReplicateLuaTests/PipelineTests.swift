@@ -16,7 +16,7 @@ struct PipelineTests {
         private var seen: [String] = []
         var functions: [String] { lock.withLock { seen } }
 
-        func check(_ call: ReplicateCall) throws {
+        func check(_ call: ReplicateCall, in session: ReplicateSession, stop: StopCheck) throws {
             lock.withLock { seen.append(call.function) }
             if call.arguments["input"]?["refuse"] != nil {
                 throw LuaErrors.validation(function: call.function, message: "replicate.\(call.function): refused by the input check")

@@ -99,15 +99,22 @@ enum Schema {
     }
 
     /// A Cog-style `openapi_schema` (same top-level layout as the recorded versions).
-    static func openAPI(inputs: [InputProperty], output: JSON, trainingInputs: [InputProperty]?) -> JSON {
+    /// `acceptsOtherInputs` adds `additionalProperties: true` to `Input` (keys beyond its
+    /// properties are taken, not refused).
+    static func openAPI(inputs: [InputProperty], output: JSON, trainingInputs: [InputProperty]?, acceptsOtherInputs: Bool = false) -> JSON {
         var props: [String: JSON] = [:]
         for (i, p) in inputs.enumerated() { props[p.name] = p.schema(order: i) }
+        var input: JSON = [
+            "type": "object", "title": "Input",
+            "required": .array(inputs.filter(\.required).map { .string($0.name) }),
+            "properties": .object(props),
+        ]
+        if acceptsOtherInputs, case .object(var fields) = input {
+            fields["additionalProperties"] = .bool(true)
+            input = .object(fields)
+        }
         var schemas: [String: JSON] = [
-            "Input": [
-                "type": "object", "title": "Input",
-                "required": .array(inputs.filter(\.required).map { .string($0.name) }),
-                "properties": .object(props),
-            ],
+            "Input": input,
             "Output": output,
             "Status": ["enum": ["starting", "processing", "succeeded", "canceled", "failed"], "type": "string", "title": "Status"],
         ]

@@ -19,7 +19,8 @@ struct VersionRecord: Sendable {
             "id": .string(id),
             "created_at": .string(Timestamp.string(createdAt)),
             "cog_version": .string(cogVersion),
-            "openapi_schema": Schema.openAPI(inputs: inputs, output: output, trainingInputs: trainingInputs),
+            // `sim/echo` takes any input and echoes it back, so its schema says so.
+            "openapi_schema": Schema.openAPI(inputs: inputs, output: output, trainingInputs: trainingInputs, acceptsOtherInputs: kind == .echo),
         ]
     }
 }

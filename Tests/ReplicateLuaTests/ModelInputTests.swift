@@ -1,0 +1,90 @@
+import Foundation
+import LuaHost
+import Replicate
+@testable import ReplicateLua
+import ReplicateSim
+import Testing
+
+/// A creating call's input is checked against the model version's schema before anyone is asked
+/// and before any create is sent; `owner/name` runs any model, official or not.
+@Suite("Model inputs checked before spending")
+struct ModelInputTests {
+    static func isCreate(_ request: SimRequestRecord) -> Bool {
+        request.method == "POST" && (request.path.hasSuffix("/predictions") || request.path.hasSuffix("/trainings"))
+    }
+
+    @Test("A misspelt key, a wrong type, an enum miss and a range miss are validation errors naming the field; no create is sent")
+    func refusedBeforeSending() async throws {
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                local function try(...) local ok, e = pcall(...); return {ok, e.kind, e.message} end
+                return json.encode{
+                  try(replicate.run, "black-forest-labs/flux-schnell", {promtp = "x"}),
+                  try(replicate.run, "black-forest-labs/flux-schnell", {prompt = "x", width = "wide"}),
+                  try(replicate.run, "black-forest-labs/flux-schnell", {prompt = "x", output_format = "gif"}),
+                  try(replicate.create_model_prediction, {model_owner = "black-forest-labs", model_name = "flux-schnell",
+                                                          input = {prompt = "x", num_outputs = 9}}),
+                  try(replicate.stream, "meta/meta-llama-3-8b-instruct", {})}
+                """, sim: sim) { $0.policy.force = true }
+            let rows = try #require(outcome.json?.arrayValue, "\(String(describing: outcome.error))")
+            for row in rows {
+                #expect(row[0] == false && row[1] == "validation", "\(row)")
+            }
+            let messages = rows.compactMap { $0[2]?.stringValue }
+            #expect(messages[0].contains("unknown input 'promtp' for black-forest-labs/flux-schnell; did you mean 'prompt'?"))
+            #expect(messages[1].contains("input 'width' for black-forest-labs/flux-schnell must be an integer from 16 to 1440, got \"wide\""))
+            #expect(messages[2].contains(#"must be one of "png", got "gif""#))
+            #expect(messages[3].contains("input 'num_outputs'") && messages[3].contains("from 1 to 4, got 9"))
+            #expect(messages[4].contains("missing input 'prompt' for meta/meta-llama-3-8b-instruct, which is required"))
+            #expect(messages.allSatisfy { $0.contains("validate = false") })
+            #expect(!sim.requests().contains(where: Self.isCreate), "\(sim.requests().map(\.path))")
+        }
+    }
+
+    @Test("A check that fails asks nobody; validate = false sends it and the API refuses it instead")
+    func noQuestionAndOptOut() async throws {
+        try await withSim { sim in
+            let approver = ScriptedApprover([.yes, .yes])
+            let outcome = try await runLua("""
+                local ok1, e1 = pcall(replicate.run, "black-forest-labs/flux-schnell", {promtp = "x"})
+                local ok2, e2 = pcall(replicate.run, "black-forest-labs/flux-schnell", {promtp = "x"}, {validate = false})
+                return json.encode{e1.kind, e2.kind, e2.status}
+                """, sim: sim, approver: approver)
+            #expect(outcome.json == ["validation", "http", 422], "\(String(describing: outcome.error))")
+            #expect(approver.questions == 1)
+            #expect(sim.requests().filter(Self.isCreate).count == 1)
+        }
+    }
+
+    @Test("owner/name runs a community model through its latest version and an official one through its model endpoint")
+    func anyReferenceRuns() async throws {
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                return json.encode{replicate.run("replicate/hello-world", {text = "x"}), replicate.run("sim/echo", {anything = 1}).anything}
+                """, sim: sim) { $0.policy.force = true }
+            #expect(outcome.json == ["hello x", 1], "\(String(describing: outcome.error))")
+            let creates = sim.requests().filter(Self.isCreate).map(\.path)
+            #expect(creates == ["/v1/predictions", "/v1/models/sim/echo/predictions"])
+            // One lookup per model, however many runs.
+            let again = try await runLua("""
+                for i = 1, 3 do replicate.run("replicate/hello-world", {text = tostring(i)}) end
+                """, sim: sim) { $0.policy.force = true }
+            #expect(again.error == nil)
+        }
+    }
+
+    @Test("The approval prompt names the model and shows every input key, long values shortened")
+    func promptNamesTheModel() async throws {
+        try await withSim { sim in
+            let approver = ScriptedApprover([.no])
+            let long = String(repeating: "a", count: 500)
+            _ = try await runLua("""
+                pcall(replicate.run, "black-forest-labs/flux-schnell", {prompt = "\(long)", seed = 1, width = 512, height = 512, num_outputs = 1})
+                """, sim: sim, approver: approver)
+            let line = try #require(approver.asked.first?.arguments)
+            #expect(line.hasPrefix("model=black-forest-labs/flux-schnell "), "\(line)")
+            for key in ["prompt=", "seed=1", "width=512", "height=512", "num_outputs=1"] { #expect(line.contains(key), "\(line)") }
+            #expect(line.count < 400)
+        }
+    }
+}
