@@ -243,9 +243,9 @@ class Kind:
 
 
 class Field:
-    def __init__(self, json_name, schema, pointer, kind, doc, required, extra):
+    def __init__(self, json_name, schema, pointer, kind, doc, required):
         self.json, self.schema, self.pointer, self.kind = json_name, schema, pointer, kind
-        self.doc, self.required, self.extra = doc, required, extra
+        self.doc, self.required = doc, required
         self.swift = swift_name(json_name)
 
     def decl_type(self):
@@ -315,8 +315,32 @@ class Group:
         self.fields = []  # Swift declarations: the first member's field, the docs of all
 
 
+# The keys objects.json may use where: a misspelt key is an error, not a silently ignored note.
+KEYS = {
+    'top': {'about', 'enums', 'shared', 'objects', 'stubOnly'},
+    'enum': {'swift', 'from', 'doc'},
+    'shared': {'swift', 'protocol', 'members', 'doc', 'required', 'fields', 'extra'},
+    'object': {'swift', 'lua', 'from', 'also', 'reader', 'doc', 'swiftNote', 'required', 'fields', 'extra'},
+    'field': {'swift', 'doc', 'note', 'why'},
+}
+
+
+def check_keys(objects):
+    def keys(entry, kind, where):
+        check(isinstance(entry, dict), '%s: expected an object' % where)
+        unknown = set(entry) - KEYS[kind]
+        check(not unknown, '%s: unknown keys %s (known: %s)' % (where, sorted(unknown), ', '.join(sorted(KEYS[kind]))))
+        for name, field in entry.get('fields', {}).items():
+            keys(field, 'field', '%s.fields.%s' % (where, name))
+    keys(objects, 'top', 'objects.json')
+    for kind, section in (('enum', 'enums'), ('shared', 'shared'), ('object', 'objects'), ('object', 'stubOnly')):
+        for index, entry in enumerate(objects.get(section, [])):
+            keys(entry, kind, 'objects.json %s[%d]' % (section, index))
+
+
 class Model:
     def __init__(self, spec, objects):
+        check_keys(objects)
         self.spec = spec
         self.enums = {}
         for e in objects.get('enums', []):
@@ -415,7 +439,7 @@ class Model:
                 values = spec.deref(schema).get('enum', [])
                 extra_values = set(values) - set(self.enums[kind.type][1])
                 check(not extra_values, '%s.%s: values %s that %s does not declare' % (shape.lua, name, sorted(extra_values), kind.type))
-            fields.append(Field(name, schema, pointer, kind, described, name in required, extra))
+            fields.append(Field(name, schema, pointer, kind, described, name in required))
         for name in required:
             check(any(f.json == name for f in fields), '%s: required %s is not a field' % (shape.lua, name))
         rank = {n: i for i, n in enumerate(required)}
@@ -438,7 +462,7 @@ class Model:
                 check(mf.kind == f.kind and mf.required == f.required, '%s.%s: %s and %s type it differently; say which in objects.json' % (group.swift, f.json, first.swift, m.swift))
                 docs.append((m.swift, mf.doc))
             doc = docs[0][1] if len(set(d for _, d in docs)) == 1 else '\n'.join('%s: %s' % d for d in docs)
-            shared = Field(f.json, f.schema, f.pointer, f.kind, doc, f.required, f.extra)
+            shared = Field(f.json, f.schema, f.pointer, f.kind, doc, f.required)
             group.fields.append(shared)
 
     # ------------------------------------------------------------ Swift
@@ -553,15 +577,21 @@ class Model:
 
     # ------------------------------------------------------------ the stubs
 
+    # A field's LuaLS type: a class for an object the description names, else what its JSON
+    # schema says (an enum as a union of its values; a field typed wider in Swift, such as a
+    # prediction's error, keeps the spec's type here).
+    LUA_SCALARS = {'string': 'string', 'int': 'integer', 'double': 'number', 'bool': 'boolean', 'strings': 'string[]',
+                   'stringmap': 'table<string, string>', 'jsonmap': 'table', 'raw': 'string'}
+    LUA_JSON = {'object': 'table', 'array': 'any[]', 'string': 'string'}
+
     def lua_type(self, f):
         if f.kind.name in ('object', 'objects'):
             target = self.by_swift.get(f.kind.type) or next(s for s in self.stub_only if s.lua == f.kind.type)
             return target.lua + ('[]' if f.kind.name == 'objects' else '')
         s = self.spec.deref(f.schema)
         if s.get('enum'): return '|'.join('"%s"' % v for v in s['enum'])
-        return {'string': 'string', 'int': 'integer', 'double': 'number', 'bool': 'boolean', 'strings': 'string[]',
-                'stringmap': 'table<string, string>', 'jsonmap': 'table', 'raw': 'string'}.get(f.kind.name) or (
-            'table' if s.get('type') == 'object' else 'any[]' if s.get('type') == 'array' else 'string' if s.get('type') == 'string' else 'any')
+        if f.kind.name in self.LUA_SCALARS: return self.LUA_SCALARS[f.kind.name]
+        return self.LUA_JSON.get(s.get('type'), 'any')
 
     def result_types(self, entries):
         pages, results = {}, {}

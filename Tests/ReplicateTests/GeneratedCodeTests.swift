@@ -85,12 +85,13 @@ enum RepositoryFiles {
         return "no line differs"
     }
 
-    /// A changed copy of reference/ where objects.json disagrees with the spec: the generator
-    /// names the disagreement and writes nothing.
+    /// A changed copy of reference/ where objects.json disagrees with the spec (or misspells a
+    /// key): the generator names the disagreement and writes nothing.
     @Test(arguments: [
         (#""openapi_schema": {"note""#, #""openapi_schemas": {"note""#, "objects.json describes openapi_schemas, which the spec does not list"),
         (#""required": ["username"]"#, #""required": ["username", "nickname"]"#, "replicate.Account: required nickname is not a field"),
         (#""created_at": {"type": "string""#, #""url": {"type": "string""#, "replicate.Model: url is in the spec now"),
+        (#""swiftNote": "#, #""swiftNotes": "#, "unknown keys ['swiftNotes']"),
     ])
     func aDescriptionThatDisagreesWithTheSpecIsRefused(original: String, changed: String, message: String) throws {
         let folder = try RepositoryFiles.temporaryFolder()
