@@ -9,7 +9,7 @@ PYTHON ?= python3
 APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
-.PHONY: all deps demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz clean
+.PHONY: all deps demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz generate clean
 
 all: build
 
@@ -157,6 +157,14 @@ fuzz: deps
 	    echo "$$target failed: see .build-fuzz/$$target.log"; failed="$$failed $$target"; fi; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Failed:$$failed"; exit 1; fi
+
+# Regenerates the Swift code that describes the API from reference/ (Replicate's OpenAPI spec,
+# functions.tsv, objects.json): the catalog, the API object types and the LuaLS stubs' classes.
+# GeneratedCodeTests fails when the committed files differ from what this makes. The stubs file
+# itself comes from the built binary: run `.build/debug/kosmo-lua docs --stubs > lua/types/replicate.lua`
+# after a build when the classes change.
+generate:
+	$(PYTHON) scripts/generate_api.py
 
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)

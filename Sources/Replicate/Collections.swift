@@ -1,35 +1,6 @@
 import Foundation
 
-/// A curated collection of models. In a listing `models` is absent. (Not named `Collection`:
-/// that would shadow `Swift.Collection` in every file importing this module.)
-public struct ModelCollection: ReplicateObject {
-    public let name: String
-    public let slug: String
-    public let description: String?
-    public let fullDescription: String?
-    public let models: [Model]?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "ModelCollection")
-        name = try r.string("name")
-        slug = try r.string("slug")
-        description = try r.optString("description")
-        fullDescription = try r.optString("full_description")
-        models = try r.optArray("models", of: Model.self)
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("name", name)
-        w.set("slug", slug)
-        w.set("description", description)
-        w.set("full_description", fullDescription)
-        w.set("models", models)
-        return w.json
-    }
-}
+// `ModelCollection` is generated from the spec (GeneratedObjects.swift).
 
 extension ReplicateClient {
     /// Collections of models.

@@ -1,71 +1,15 @@
 import Foundation
 
-/// A deployment: a named, scalable endpoint for one model version.
-public struct Deployment: ReplicateObject {
-    /// The deployment's live configuration.
-    public struct Release: ReplicateObject {
-        public let number: Int64?
-        public let model: String?
-        public let version: String?
-        public let createdAt: String?
-        public let createdBy: Account?
-        public let hardware: String?
-        public let minInstances: Int64?
-        public let maxInstances: Int64?
-        public let raw: JSONValue
+// `Deployment`, `Deployment.Release` and its `Configuration` are generated from the spec
+// (GeneratedObjects.swift).
 
-        public init(json: JSONValue) throws {
-            let r = try FieldReader(json, as: "Deployment.current_release")
-            number = try r.optInt("number")
-            model = try r.optString("model")
-            version = try r.optString("version")
-            createdAt = try r.optString("created_at")
-            createdBy = try r.optObject("created_by", as: Account.self)
-            let c = try FieldReader(r.value("configuration") ?? .object([:]), as: "Deployment.current_release.configuration")
-            hardware = try c.optString("hardware")
-            minInstances = try c.optInt("min_instances")
-            maxInstances = try c.optInt("max_instances")
-            raw = json
-        }
-
-        public func toJSON() -> JSONValue {
-            var w = FieldWriter(raw: raw)
-            w.set("number", number)
-            w.set("model", model)
-            w.set("version", version)
-            w.set("created_at", createdAt)
-            w.set("created_by", createdBy)
-            if let config = raw["configuration"], !config.isNull {
-                var c = FieldWriter(raw: config)
-                c.set("hardware", hardware)
-                c.set("min_instances", minInstances)
-                c.set("max_instances", maxInstances)
-                w.set("configuration", c.json)
-            }
-            return w.json
-        }
-    }
-
-    public let owner: String
-    public let name: String
-    public let currentRelease: Release?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Deployment")
-        owner = try r.string("owner")
-        name = try r.string("name")
-        currentRelease = try r.optObject("current_release", as: Release.self)
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("owner", owner)
-        w.set("name", name)
-        w.set("current_release", currentRelease)
-        return w.json
-    }
+extension Deployment.Release {
+    /// `configuration.hardware`: the SKU the release runs on.
+    public var hardware: String? { configuration?.hardware }
+    /// `configuration.min_instances`.
+    public var minInstances: Int64? { configuration?.minInstances }
+    /// `configuration.max_instances`.
+    public var maxInstances: Int64? { configuration?.maxInstances }
 }
 
 extension ReplicateClient {

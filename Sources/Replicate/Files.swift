@@ -3,53 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// An uploaded file.
-public struct File: ReplicateObject {
-    public let id: String
-    public let name: String?
-    public let contentType: String?
-    public let size: Int64?
-    public let etag: String?
-    /// `sha256`, `md5`, … as hex strings.
-    public let checksums: [String: String]?
-    public let metadata: JSONValue?
-    public let createdAt: String?
-    public let expiresAt: String?
-    /// `get`: the URL to pass as a model input.
-    public let urls: [String: String]?
-    public let raw: JSONValue
+// `File` is generated from the spec (GeneratedObjects.swift).
 
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "File")
-        id = try r.string("id")
-        name = try r.optString("name")
-        contentType = try r.optString("content_type")
-        size = try r.optInt("size")
-        etag = try r.optString("etag")
-        checksums = try r.optStringMap("checksums")
-        metadata = r.value("metadata")
-        createdAt = try r.optString("created_at")
-        expiresAt = try r.optString("expires_at")
-        urls = try r.optStringMap("urls")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("id", id)
-        w.set("name", name)
-        w.set("content_type", contentType)
-        w.set("size", size)
-        w.set("etag", etag)
-        w.set("checksums", checksums)
-        w.set("metadata", metadata)
-        w.set("created_at", createdAt)
-        w.set("expires_at", expiresAt)
-        w.set("urls", urls)
-        return w.json
-    }
-
-    /// `urls.get`.
+extension File {
+    /// `urls.get`: the URL to pass as a model input.
     public var getURL: String? { urls?["get"] }
 }
 

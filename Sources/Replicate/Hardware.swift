@@ -1,27 +1,6 @@
 import Foundation
 
-/// A hardware SKU models and deployments can run on.
-public struct Hardware: ReplicateObject {
-    /// The SKU to pass as `hardware`, e.g. `gpu-t4`.
-    public let sku: String
-    /// Display name, e.g. `Nvidia T4 GPU`.
-    public let name: String?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Hardware")
-        sku = try r.string("sku")
-        name = try r.optString("name")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("sku", sku)
-        w.set("name", name)
-        return w.json
-    }
-}
+// `Hardware` is generated from the spec (GeneratedObjects.swift).
 
 extension ReplicateClient {
     /// `GET /hardware`: every SKU (a plain array, not a page).

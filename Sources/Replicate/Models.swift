@@ -1,93 +1,10 @@
 import Foundation
 
-/// A model on Replicate.
-public struct Model: ReplicateObject {
-    public let url: String?
-    public let owner: String
-    public let name: String
-    public let description: String?
-    /// `public` or `private`.
-    public let visibility: String?
-    public let githubURL: String?
-    public let paperURL: String?
-    public let licenseURL: String?
-    public let coverImageURL: String?
-    public let runCount: Int64?
-    public let isOfficial: Bool?
-    public let createdAt: String?
-    /// An example prediction; shaped like a prediction.
-    public let defaultExample: Prediction?
-    public let latestVersion: ModelVersion?
-    public let raw: JSONValue
+// `Model` and `ModelVersion` are generated from the spec (GeneratedObjects.swift).
 
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Model")
-        url = try r.optString("url")
-        owner = try r.string("owner")
-        name = try r.string("name")
-        description = try r.optString("description")
-        visibility = try r.optString("visibility")
-        githubURL = try r.optString("github_url")
-        paperURL = try r.optString("paper_url")
-        licenseURL = try r.optString("license_url")
-        coverImageURL = try r.optString("cover_image_url")
-        runCount = try r.optInt("run_count")
-        isOfficial = try r.optBool("is_official")
-        createdAt = try r.optString("created_at")
-        defaultExample = try r.optObject("default_example", as: Prediction.self)
-        latestVersion = try r.optObject("latest_version", as: ModelVersion.self)
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("url", url)
-        w.set("owner", owner)
-        w.set("name", name)
-        w.set("description", description)
-        w.set("visibility", visibility)
-        w.set("github_url", githubURL)
-        w.set("paper_url", paperURL)
-        w.set("license_url", licenseURL)
-        w.set("cover_image_url", coverImageURL)
-        w.set("run_count", runCount)
-        w.set("is_official", isOfficial)
-        w.set("created_at", createdAt)
-        w.set("default_example", defaultExample)
-        w.set("latest_version", latestVersion)
-        return w.json
-    }
-
+extension Model {
     /// `owner/name`.
     public var fullName: String { "\(owner)/\(name)" }
-}
-
-/// One version of a model.
-public struct ModelVersion: ReplicateObject {
-    public let id: String
-    public let createdAt: String?
-    public let cogVersion: String?
-    /// The version's OpenAPI schema (inputs under `components.schemas.Input`).
-    public let openapiSchema: JSONValue?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "ModelVersion")
-        id = try r.string("id")
-        createdAt = try r.optString("created_at")
-        cogVersion = try r.optString("cog_version")
-        openapiSchema = r.value("openapi_schema")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("id", id)
-        w.set("created_at", createdAt)
-        w.set("cog_version", cogVersion)
-        w.set("openapi_schema", openapiSchema)
-        return w.json
-    }
 }
 
 extension ReplicateClient {

@@ -3,7 +3,9 @@ import Foundation
 /// A typed API object that keeps the JSON it came from.
 ///
 /// Typed properties cover every field the API is known to send; fields added later survive in
-/// `raw` and in `toJSON()`, so decoding and re-encoding never drops data.
+/// `raw` and in `toJSON()`, so decoding and re-encoding never drops data. The API's object types
+/// are generated from its OpenAPI description (GeneratedObjects.swift, by scripts/generate_api.py
+/// over reference/); they read and write their fields with `FieldReader` and `FieldWriter` below.
 public protocol ReplicateObject: Sendable, Codable {
     /// Decodes from a JSON value; throws a `.validation` error naming the bad field.
     init(json: JSONValue) throws

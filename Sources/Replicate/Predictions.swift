@@ -1,82 +1,14 @@
 import Foundation
 
-/// A prediction's lifecycle state. A struct rather than an enum so a status added by the API
-/// later still decodes.
-public struct PredictionStatus: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
+// `PredictionStatus`, `PredictionURLs` and `Prediction` are generated from the spec, a
+// prediction's fields shared with a training in `RunFields` (GeneratedObjects.swift).
 
-    public static let starting = PredictionStatus(rawValue: "starting")
-    public static let processing = PredictionStatus(rawValue: "processing")
-    public static let succeeded = PredictionStatus(rawValue: "succeeded")
-    public static let failed = PredictionStatus(rawValue: "failed")
-    public static let canceled = PredictionStatus(rawValue: "canceled")
-    public static let aborted = PredictionStatus(rawValue: "aborted")
-
+extension PredictionStatus {
     /// `succeeded`, `failed`, `canceled` or `aborted`: the prediction will not change again.
     public var isTerminal: Bool { [.succeeded, .failed, .canceled, .aborted].contains(self) }
-    public var description: String { rawValue }
 }
 
-/// The `urls` object of a prediction or training.
-public struct PredictionURLs: ReplicateObject {
-    public let get: String?
-    public let cancel: String?
-    /// Server-sent events URL for models that stream.
-    public let stream: String?
-    public let web: String?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "urls")
-        get = try r.optString("get")
-        cancel = try r.optString("cancel")
-        stream = try r.optString("stream")
-        web = try r.optString("web")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        w.set("get", get)
-        w.set("cancel", cancel)
-        w.set("stream", stream)
-        w.set("web", web)
-        return w.json
-    }
-}
-
-/// A prediction: one run of a model version. The fields it shares with a training are in
-/// `runFields` and read through `RunRecord` (`prediction.status`, `.output`, …).
-public struct Prediction: RunRecord {
-    public let runFields: RunFields
-    public let deployment: String?
-    public let dataRemoved: Bool?
-    public let stream: Bool?
-    /// ISO 8601, kept as sent.
-    public let deadline: String?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Prediction")
-        runFields = try RunFields(r)
-        deployment = try r.optString("deployment")
-        dataRemoved = try r.optBool("data_removed")
-        stream = try r.optBool("stream")
-        deadline = try r.optString("deadline")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        runFields.write(into: &w)
-        w.set("deployment", deployment)
-        w.set("data_removed", dataRemoved)
-        w.set("stream", stream)
-        w.set("deadline", deadline)
-        return w.json
-    }
-
+extension Prediction {
     /// `metrics.predict_time` in seconds.
     public var predictTime: Double? { metrics?["predict_time"]?.doubleValue }
     /// `created_at` as a date.

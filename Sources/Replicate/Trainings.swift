@@ -1,27 +1,7 @@
 import Foundation
 
-/// A training: a prediction-like job that produces a new model version at `destination`. The
-/// fields it shares with a prediction are in `runFields` and read through `RunRecord`.
-public struct Training: RunRecord {
-    public let runFields: RunFields
-    /// The model (`owner/name`) that receives the new version.
-    public let destination: String?
-    public let raw: JSONValue
-
-    public init(json: JSONValue) throws {
-        let r = try FieldReader(json, as: "Training")
-        runFields = try RunFields(r)
-        destination = try r.optString("destination")
-        raw = json
-    }
-
-    public func toJSON() -> JSONValue {
-        var w = FieldWriter(raw: raw)
-        runFields.write(into: &w)
-        w.set("destination", destination)
-        return w.json
-    }
-}
+// `Training` is generated from the spec, its fields shared with a prediction in `RunFields`
+// (GeneratedObjects.swift).
 
 extension ReplicateClient {
     /// Trainings: create, get, list, cancel.

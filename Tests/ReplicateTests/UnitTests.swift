@@ -85,7 +85,7 @@ import Testing
 
 @Suite struct CatalogTests {
     @Test func catalogMatchesFunctionsTSV() throws {
-        let url = try #require(Bundle.module.url(forResource: "functions", withExtension: "tsv", subdirectory: "Reference"))
+        let url = RepositoryFiles.reference.appendingPathComponent("functions.tsv")
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
         #expect(lines.count == 37)
         #expect(Catalog.operations.count == 37)

@@ -10,135 +10,170 @@ replicate = {}
 
 replicate.webhooks = {}
 
----A prediction: one run of a model.
+---A prediction: one run of a model version.
 ---@class replicate.Prediction
 ---@field id string The prediction's id.
----@field model? string owner/name of the model that created it.
----@field version? string The model version's id.
----@field status "starting"|"processing"|"succeeded"|"failed"|"canceled"|"aborted" The last four are terminal.
----@field input? table The prediction's input.
----@field output? any The output: any JSON value, depending on the model (often a URL or a list of them).
----@field logs? string The model's log output.
----@field error? string An error message when the status is failed.
----@field source? string How it was created: api or web.
----@field deployment? string The deployment that created it.
----@field data_removed? boolean Whether the output was deleted.
----@field created_at? string ISO 8601 time it was created.
----@field started_at? string ISO 8601 time the model started.
----@field completed_at? string ISO 8601 time it finished.
----@field deadline? string When it is canceled if not finished.
----@field metrics? table Metrics such as predict_time (seconds).
----@field urls? replicate.PredictionURLs URLs for get, cancel, stream and web.
+---@field status "starting"|"processing"|"succeeded"|"failed"|"canceled"|"aborted" The prediction status. `canceled` means the prediction was canceled (either by the user or because it reached its deadline while running). `aborted` means the prediction was terminated before it started running (for example, when a deadline is reached before the prediction starts). Terminal: succeeded, failed, canceled, aborted.
+---@field completed_at? string The time that the model completed the prediction and all outputs were uploaded.
+---@field created_at? string The time that the prediction was created.
+---@field data_removed? boolean Whether the prediction output has been deleted.
+---@field deadline? string The absolute time at which the prediction will be automatically canceled if it has not completed.
+---@field deployment? string The name of the deployment that created the prediction.
+---@field error? string An error string if the model status is `"failed"`. Usually a string.
+---@field input? table The prediction input.
+---@field logs? string The log output from the model.
+---@field metrics? table Additional metrics associated with the prediction.
+---@field model? string The name of the model that created the prediction.
+---@field output? any The prediction output, which can be any JSON-serializable value, depending on the model.
+---@field source? "web"|"api" Indicates how the prediction was created.
+---@field started_at? string The time that the model began the prediction.
+---@field stream? boolean Whether the prediction was created asking for a stream (deprecated by the API: streams are always offered).
+---@field urls? replicate.PredictionURLs URLs for working with the prediction.
+---@field version? string The model version's id (64 hex digits, an opaque id, or hidden for official models).
+---@field webhook? string The HTTPS URL that receives webhooks for this run.
+---@field webhook_completed? any When the completed webhook was delivered, as the API reports it.
+---@field webhook_events_filter? string[] Which events are sent to the webhook: start, output, logs, completed.
 
 ---URLs for working with a prediction or training.
 ---@class replicate.PredictionURLs
----@field get? string The API URL that returns it.
----@field cancel? string The API URL that cancels it.
----@field stream? string The server-sent events URL, for models that stream.
----@field web? string Its page on replicate.com.
+---@field cancel? string Cancel the prediction via API.
+---@field get? string Retrieve the latest state of the prediction via API.
+---@field stream? string An event source to stream the output of the prediction via API.
+---@field web? string View the prediction in a browser.
 
----A training: fine-tuning that creates a new model version.
+---A training: fine-tuning that creates a new model version at `destination`.
 ---@class replicate.Training
----@field id string The training's id.
----@field model? string owner/name of the model trained.
----@field version? string The id of the version trained.
----@field status "starting"|"processing"|"succeeded"|"failed"|"canceled"|"aborted" The last four are terminal.
----@field input? table The training input.
----@field output? table The output, with the new version and its weights.
----@field logs? string The training's log output.
----@field error? string An error message when the status is failed.
----@field source? string How it was created.
----@field created_at? string ISO 8601 time it was created.
----@field started_at? string ISO 8601 time it started.
----@field completed_at? string ISO 8601 time it finished.
----@field metrics? table Metrics about the training.
----@field urls? replicate.PredictionURLs URLs for get, cancel and web.
+---@field id string The unique ID of the training.
+---@field status "starting"|"processing"|"succeeded"|"failed"|"canceled"|"aborted" The current status of the training. `canceled` means the training was canceled (either by the user or because it reached its deadline while running). `aborted` means the training was terminated before it started running (for example, when a deadline is reached before the training starts). Terminal: succeeded, failed, canceled, aborted.
+---@field completed_at? string The time when the training completed.
+---@field created_at? string The time when the training was created.
+---@field destination? string The model (owner/name) that receives the new version.
+---@field error? string Error message if the training failed. Usually a string.
+---@field input? table The input parameters used for the training.
+---@field logs? string The logs from the training process.
+---@field metrics? table Metrics about the training process.
+---@field model? string The name of the model in the format owner/name.
+---@field output? table The output of the training process.
+---@field source? "web"|"api" How the training was created.
+---@field started_at? string The time when the training started.
+---@field urls? replicate.PredictionURLs URLs for interacting with the training.
+---@field version? string The ID of the model version used for training.
+---@field webhook? string The HTTPS URL that receives webhooks for this run.
+---@field webhook_completed? any When the completed webhook was delivered, as the API reports it.
+---@field webhook_events_filter? string[] Which events are sent to the webhook: start, output, logs, completed.
 
----A model.
+---A model on Replicate.
 ---@class replicate.Model
----@field url? string Its page on replicate.com.
----@field owner string The user or organization that owns it.
----@field name string Its name.
----@field description? string A description.
----@field visibility? "public"|"private" Whether it is public.
----@field github_url? string Its source code.
----@field paper_url? string Its paper.
----@field license_url? string Its license.
----@field cover_image_url? string Its cover image.
----@field run_count? integer How many times it has run.
----@field is_official? boolean Whether Replicate maintains it (official models run without a version).
----@field default_example? replicate.Prediction Its default example prediction.
----@field latest_version? replicate.ModelVersion Its latest version.
+---@field owner string The name of the user or organization that owns the model.
+---@field name string The name of the model.
+---@field cover_image_url? string A URL for the model's cover image.
+---@field created_at? string The time the model was created.
+---@field default_example? replicate.Prediction The model's default example prediction. Shaped like a prediction.
+---@field description? string A description of the model.
+---@field github_url? string A URL for the model's source code on GitHub.
+---@field is_official? boolean Boolean indicating whether the model is officially maintained by Replicate. Official models are always on, have stable API interfaces, and predictable pricing.
+---@field latest_version? replicate.ModelVersion The model's latest version.
+---@field license_url? string A URL for the model's license.
+---@field paper_url? string A URL for the model's paper.
+---@field run_count? integer The number of times the model has been run.
+---@field url? string The URL of the model on Replicate.
+---@field visibility? "public"|"private" Whether the model is public or private.
 
 ---A version of a model.
 ---@class replicate.ModelVersion
----@field id string The version's id (64 hex digits).
----@field created_at? string ISO 8601 time it was created.
----@field cog_version? string The Cog version that built it.
----@field openapi_schema? table The OpenAPI schema of its inputs and outputs (components.schemas.Input).
+---@field id string The ID of the version.
+---@field cog_version? string The version of Cog used to create this version.
+---@field created_at? string The date and time the version was created.
+---@field openapi_schema? table The OpenAPI schema for the model's inputs and outputs. Its inputs are under components.schemas.Input.
 
----A deployment: a model version on dedicated hardware.
+---A deployment: a named, scalable endpoint for one model version on dedicated hardware.
 ---@class replicate.Deployment
----@field owner string The deployment's owner.
----@field name string The deployment's name.
+---@field owner string The owner of the deployment.
+---@field name string The name of the deployment.
 ---@field current_release? replicate.DeploymentRelease The release in effect.
 
----A release of a deployment.
+---A release of a deployment: its live configuration.
 ---@class replicate.DeploymentRelease
+---@field configuration? replicate.DeploymentConfiguration The hardware and scaling of this release.
+---@field created_at? string The time the release was created.
+---@field created_by? replicate.Account The account that created the release.
+---@field model? string The model identifier string in the format of `{model_owner}/{model_name}`.
 ---@field number? integer The release number.
----@field model? string owner/name of the model.
----@field version? string The version's id.
----@field created_at? string ISO 8601 time it was created.
----@field created_by? replicate.Account Who created it.
----@field configuration? table hardware, min_instances, max_instances.
+---@field version? string The ID of the model version used in the release.
+
+---The hardware and scaling of a deployment release.
+---@class replicate.DeploymentConfiguration
+---@field hardware? string The SKU for the hardware used to run the model.
+---@field max_instances? integer The maximum number of instances for scaling.
+---@field min_instances? integer The minimum number of instances for scaling.
 
 ---An uploaded file.
 ---@class replicate.File
----@field id string The file's id.
----@field content_type? string Its MIME type.
----@field size? integer Its length in bytes.
----@field checksums? table Checksums by algorithm (sha256, md5).
----@field metadata? table The metadata given when it was created.
----@field created_at? string ISO 8601 time it was created.
----@field expires_at? string ISO 8601 time it expires.
----@field urls? {get: string} urls.get: pass it as a model input.
+---@field id string A unique, randomly-generated identifier for the file resource.
+---@field checksums? table<string, string> A dictionary of checksums for the file keyed by the algorithm name.
+---@field content_type? string The content / MIME type of the file.
+---@field created_at? string When the file was created.
+---@field etag? string The file's entity tag.
+---@field expires_at? string When the file expires.
+---@field metadata? table Metadata provided by user when the file was created.
+---@field name? string The file's name as uploaded.
+---@field size? integer The length of the file in bytes.
+---@field urls? table<string, string> A dictionary of URLs associated with the file resource. urls.get: pass it as a model input.
 
----An account.
+---A user or organization account.
 ---@class replicate.Account
----@field type? "user"|"organization" The account type.
----@field username string The username.
----@field name? string The display name.
----@field github_url? string Its GitHub URL.
----@field avatar_url? string Its avatar URL.
+---@field username string The username of the account.
+---@field avatar_url? string The avatar URL for the account.
+---@field github_url? string The GitHub URL of the account.
+---@field name? string The name of the account.
+---@field type? "organization"|"user" The account type. Can be a user or an organization.
 
----A collection of models.
+---A curated collection of models. In a listing models is absent.
 ---@class replicate.Collection
----@field name string The collection's name.
----@field slug string Its slug (lowercase with dashes).
----@field description? string A description.
----@field full_description? string The full description in markdown.
----@field models? replicate.Model[] Its models (get_collection only).
+---@field name string The name of the collection.
+---@field slug string The slug of the collection (lowercase with dashes).
+---@field description? string A description of the collection.
+---@field full_description? string The full description of the collection in markdown format.
+---@field models? replicate.Model[] The models in this collection.
 
----A hardware option for deployments and trainings.
+---A hardware SKU models and deployments can run on.
 ---@class replicate.Hardware
----@field name string The hardware's name.
----@field sku string Its SKU, as create_deployment takes it.
+---@field sku string The SKU of the hardware. Pass it as hardware, e.g. gpu-t4.
+---@field name? string The name of the hardware.
 
 ---The account's default webhook signing secret.
 ---@class replicate.WebhookSecret
----@field key string The secret (whsec_…), for replicate.webhooks.verify.
+---@field key? string The signing secret. whsec_…, for replicate.webhooks.verify.
 
----What search finds.
+---What search finds (a beta shape).
 ---@class replicate.SearchResult
----@field query string The search term evaluated.
----@field models replicate.SearchModel[] Matching models with search metadata.
----@field collections replicate.Collection[] Matching collections.
----@field pages {name: string, href: string}[] Matching documentation pages.
+---@field query string The search term that was evaluated.
+---@field models replicate.SearchModel[] Array of models that match the search query, each containing model data and extra metadata.
+---@field collections replicate.SearchCollection[] Array of collections that match the search query.
+---@field pages replicate.SearchPage[] Array of Replicate documentation pages that match the search query.
 
 ---A model found by search.
 ---@class replicate.SearchModel
 ---@field model replicate.Model The model.
----@field metadata? {generated_description: string?, score: number?, tags: string[]} Search metadata.
+---@field metadata replicate.SearchModelMetadata Search metadata.
+
+---What search adds to a model it finds.
+---@class replicate.SearchModelMetadata
+---@field generated_description? string AI-generated detailed description of the model.
+---@field score? number Search relevance score.
+---@field tags? string[] Array of descriptive tags for the model.
+
+---A collection found by search.
+---@class replicate.SearchCollection
+---@field name string The name of the collection.
+---@field slug string The slug of the collection (lowercase with dashes).
+---@field description string A description of the collection.
+---@field models? string[] Array of model names in the collection.
+
+---A documentation page found by search.
+---@class replicate.SearchPage
+---@field name string Title of the page.
+---@field href string URL path to the page.
 
 ---What replicate.download returns.
 ---@class replicate.File.Stored
