@@ -132,6 +132,15 @@ function replicate.stream(ref, input, opts)
 end
 
 replicate.run = host.run
+replicate.model = host.model
+
+--- A local file as a model input: replicate.run(m, {image = replicate.file("in.png")}).
+function replicate.file(path)
+  if type(path) ~= "string" then
+    error("bad argument #1 to 'replicate.file' (path expected, got " .. type(path) .. ")", 2)
+  end
+  return { path = path }
+end
 replicate.wait = host.wait
 replicate.upload = host.upload
 replicate.download = host.download

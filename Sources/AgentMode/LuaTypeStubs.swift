@@ -18,13 +18,21 @@ public enum LuaTypeStubs {
         "run": HelperStub(annotations: [
             "---@param ref string owner/name, owner/name:version or a version id (a deployment's owner/name with opts.deployment)",
             "---@param input? table the model's input",
-            "---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean}",
-            "---@return any output the prediction's output",
+            "---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean}",
+            "---@return any output the prediction's output (a concatenated text output as one string unless opts.raw)",
         ], declaration: "function replicate.run(ref, input, opts) end"),
+        "model": HelperStub(annotations: [
+            "---@param ref string owner/name (its latest version) or owner/name:version",
+            "---@return {owner: string, name: string, version: string, official?: boolean, inputs: {name: string, type: string, required: boolean, file: boolean, default?: any, minimum?: number, maximum?: number, choices?: any[], description?: string}[], output: {type: string, items?: string, file: boolean, iterator: boolean, concatenate: boolean}} interface",
+        ], declaration: "function replicate.model(ref) end"),
+        "file": HelperStub(annotations: [
+            "---@param path string a local file (the sandbox needs --allow-read DIR)",
+            "---@return {path: string} file a model's file input",
+        ], declaration: "function replicate.file(path) end"),
         "stream": HelperStub(annotations: [
             "---@param ref string owner/name, owner/name:version or a version id",
             "---@param input? table the model's input",
-            "---@param opts? {cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], deployment?: boolean}",
+            "---@param opts? {cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean}",
             "---@return fun(): replicate.Event? events",
         ], declaration: "function replicate.stream(ref, input, opts) end"),
         "wait": HelperStub(annotations: [

@@ -157,9 +157,24 @@ struct CallSteps: Sendable {
     let pipeline: CallPipeline
     let progressLine: Int?
 
-    /// Sends the call's own request through the send stage (pacer, journal).
+    /// Sends the call's own request through the send stage (pacer, journal). A call with local
+    /// files too large to go inline uploads them first (`create_file`) and sends its request
+    /// built again with their URLs.
     func send() async throws -> APIResponse {
-        try await pipeline.send(call, on: client)
+        guard !call.uploads.isEmpty else { return try await pipeline.send(call, on: client) }
+        var input = call.arguments["input"]?.objectValue ?? [:]
+        for upload in call.uploads {
+            let file = try await client.files.upload(upload.data, filename: upload.filename, contentType: MIMEType.guess(upload.filename))
+            guard let url = file.raw["urls"]?["get"]?.stringValue else {
+                throw LuaErrors.validation(function: call.function, message: "replicate.\(call.function): the upload of '\(upload.filename)' came back without a URL")
+            }
+            input[upload.field] = .string(url)
+        }
+        var arguments = call.arguments
+        arguments["input"] = .object(input)
+        var sending = call
+        sending.request = try ArgumentMapper(operation: call.operation, function: call.function).prepare(arguments, client: client)
+        return try await pipeline.send(sending, on: client)
     }
 
     /// Shows the call's latest status on its progress line (when it has one).

@@ -15,11 +15,17 @@ public enum Documentation {
 
     public static let helpers: [Helper] = [
         Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: .write,
-               summary: "Runs a model and returns its output. ref is owner/name, owner/name:version or a version id (opts.deployment = true: a deployment). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment.",
+               summary: "Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.",
                example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"#),
         Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: .write,
                summary: "Runs a model and iterates over its server-sent events ({event = \"output\"|\"logs\", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.",
                example: #"for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end"#),
+        Helper(name: "model", signature: "replicate.model(ref) -> {owner, name, version, official, inputs, output}", access: .read,
+               summary: "A model's interface from its schema: inputs in the model's order (name, type, default, minimum, maximum, choices, required, file, description) and the output's shape (type, items, file, iterator, concatenate). ref is owner/name (its latest version) or owner/name:version.",
+               example: #"for _, field in ipairs(replicate.model("black-forest-labs/flux-schnell").inputs) do print(field.name, field.type) end"#),
+        Helper(name: "file", signature: "replicate.file(path) -> {path}", access: nil,
+               summary: "A local file as a model's file input (a plain path works too): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.",
+               example: #"replicate.run("sim/echo", {file = replicate.file("photo.png")})"#),
         Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: .read,
                summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.",
                example: #"local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})"#),

@@ -10,6 +10,7 @@ enum Helpers {
     static func register(in vm: LuaVM, table: Int32, on L: OpaquePointer, session: SessionSource) {
         vm.register("run", in: table, on: L, RunHelpers.run(session))
         vm.register("wait", in: table, on: L, RunHelpers.wait(session))
+        vm.register("model", in: table, on: L, RunHelpers.model(session))
         vm.register("page", in: table, on: L, page(session))
         vm.register("stream_open", in: table, on: L, StreamHelpers.open(session))
         vm.register("stream_next", in: table, on: L, StreamHelpers.next(session))

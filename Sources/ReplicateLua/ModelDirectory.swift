@@ -131,6 +131,13 @@ final class ModelDirectory: @unchecked Sendable {
         return remember(schema: schema, version: version, training: training)
     }
 
+    /// Keeps what a script's own `get_model` or `get_model_version` answer says about a version
+    /// (`replicate.model`), so a run of it needs no lookup.
+    func learn(schema: JSONValue, version: String) -> ModelInterface? {
+        writeCached(schema, version: version)
+        return remember(schema: schema, version: version, training: false)
+    }
+
     private func remember(schema: JSONValue, version: String, training: Bool) -> ModelInterface? {
         let interface = ModelInterface(schema: schema, input: training ? "TrainingInput" : "Input")
         lock.withLock { interfaces[Self.key(version, training: training)] = .some(interface) }
@@ -166,6 +173,44 @@ final class ModelDirectory: @unchecked Sendable {
         guard let file = file(version), let data = try? schema.encoded() else { return }
         try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? data.write(to: file, options: .atomic)
+    }
+}
+
+extension ModelDirectory {
+    /// The interface a creating call's input must fit and its output has, and the model's name
+    /// for messages; nil when it cannot be known.
+    func interface(for call: ReplicateCall, _ lookup: Lookup) -> (ModelInterface, String)? {
+        let arguments = call.arguments
+        switch call.operation.name {
+        case "create_model_prediction":
+            guard let owner = arguments["model_owner"]?.stringValue, let name = arguments["model_name"]?.stringValue,
+                  let interface = model(owner: owner, name: name, lookup)?.latestInterface else { return nil }
+            return (interface, owner + "/" + name)
+        case "create_prediction":
+            guard var version = arguments["version"]?.stringValue else { return nil }
+            var model = call.model
+            // The API takes `owner/name:version` here too.
+            if let colon = version.lastIndex(of: ":") {
+                let parts = version[..<colon].split(separator: "/")
+                if parts.count == 2 { model = ModelName(owner: String(parts[0]), name: String(parts[1])) }
+                version = String(version[version.index(after: colon)...])
+            }
+            guard let interface = interface(version: version, owner: model?.owner, name: model?.name, training: false, lookup) else { return nil }
+            return (interface, model?.description ?? "version \(version.prefix(12))")
+        case "create_deployment_prediction":
+            guard let owner = arguments["deployment_owner"]?.stringValue, let name = arguments["deployment_name"]?.stringValue,
+                  let release = deployment(owner: owner, name: name, lookup),
+                  let interface = interface(version: release.version, owner: release.model.owner, name: release.model.name,
+                                            training: false, lookup) else { return nil }
+            return (interface, "deployment \(owner)/\(name) (\(release.model))")
+        case "create_training":
+            guard let owner = arguments["model_owner"]?.stringValue, let name = arguments["model_name"]?.stringValue,
+                  let version = arguments["version_id"]?.stringValue,
+                  let interface = interface(version: version, owner: owner, name: name, training: true, lookup) else { return nil }
+            return (interface, "\(owner)/\(name) (training)")
+        default:
+            return nil
+        }
     }
 }
 

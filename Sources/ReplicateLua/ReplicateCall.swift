@@ -29,6 +29,9 @@ struct ReplicateCall: Sendable {
     var model: ModelName?
     /// Whether the input check runs (`validate = false` in a call's options turns it off).
     var validates = true
+    /// Local files too large to send inline: uploaded by `CallSteps.send` before the request,
+    /// which then carries their URLs (`FileInputs`).
+    var uploads: [FileInputs.Upload] = []
 
     init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
         self.function = function
@@ -46,6 +49,7 @@ struct ReplicateCall: Sendable {
         copy.decision = decision
         copy.model = model
         copy.validates = validates
+        copy.uploads = uploads
         return copy
     }
 }

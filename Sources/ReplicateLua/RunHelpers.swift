@@ -5,7 +5,10 @@ import Replicate
 
 /// `replicate.run` and `replicate.wait`.
 enum RunHelpers {
-    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment", "validate"]
+    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment", "validate", "raw"]
+
+    /// The longest `timeout` honoured (a year): a longer one is the same as none.
+    static let maxTimeout: TimeInterval = 365 * 24 * 3600
 
     /// The resolve stage of `run` and `stream`: reads `(ref, input, opts)` and returns the create
     /// it asks for (`create_prediction`, or its model or deployment form) as a pipeline call
@@ -62,11 +65,30 @@ enum RunHelpers {
         }
         if let wait = options["wait"] { arguments["wait"] = wait } else if waitByDefault { arguments["wait"] = true }
         for key in ["cancel_after", "webhook", "webhook_events_filter"] { if let v = options[key] { arguments[key] = v } }
+        // A timeout bounds the whole call: the sync wait is held no longer than it, and the
+        // server is told to stop the prediction (and its billing) if the caller gives up and
+        // cannot say so (`Cancel-After`, at least 5 s, as the API requires).
+        if options["timeout"] != nil {
+            let seconds = try timeout(options, function: function)
+            if options["cancel_after"] == nil { arguments["cancel_after"] = .string("\(Int64(max(5, seconds.rounded(.up))))s") }
+            if waitByDefault, options["wait"] == nil { arguments["wait"] = .int(Int64(min(60, max(1, seconds.rounded(.down))))) }
+        }
         guard let operation = Catalog.operation(named: operationName) else {
             throw LuaErrors.validation(function: function, message: "replicate.\(function): \(operationName) is missing from the catalog")
         }
         var creation = ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description)
         creation.model = model
+        // Local files for the model's file inputs: inline, or uploaded as a step once approved.
+        let lookup = ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck)
+        if let (interface, _) = session.models.interface(for: creation, lookup) {
+            let (resolved, uploads) = try FileInputs.resolve(input, interface: interface, session: session, function: function)
+            if !uploads.isEmpty || resolved != input {
+                arguments["input"] = .object(resolved)
+                creation = ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description)
+                creation.model = model
+                creation.uploads = uploads
+            }
+        }
         if let validate = options["validate"] {
             guard let flag = validate.boolValue else {
                 throw LuaErrors.validation(function: function, message: "replicate.\(function): 'validate' must be true or false")
@@ -81,30 +103,92 @@ enum RunHelpers {
         guard let seconds = value.doubleValue, seconds > 0 else {
             throw LuaErrors.validation(function: function, message: "replicate.\(function): 'timeout' must be a positive number of seconds")
         }
-        return seconds
+        return min(seconds, maxTimeout)
     }
 
     /// `run(ref, input, opts)`: one create call (in sync mode by default, as the official
     /// clients do) whose steps then wait and return the output; a failed run raises a `model`
-    /// error with the prediction.
+    /// error with the prediction. `timeout` bounds the whole call: at the deadline the
+    /// prediction is canceled and a `timeout` error carries it in its final state. An output the
+    /// model's schema displays concatenated (a language model's tokens) comes back as one
+    /// string, unless `raw`.
     static func run(_ source: SessionSource) -> HostFunction {
         .work { call in
             let session = try source.get(for: "run")
             let (creation, options) = try creation(call, session: session, function: "run", waitByDefault: true)
             let timeout = try timeout(options, function: "run")
+            let raw = options["raw"]?.boolValue == true
             let pipeline = session.pipeline
-            return pipeline.execute(try pipeline.admit(creation, pausing: call.vm), .steps { steps in
+            let admitted = try pipeline.admit(creation, pausing: call.vm)
+            let shape = session.models.interface(for: admitted, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck))?.0.output
+            let started = Date()
+            return pipeline.execute(admitted, .steps { steps in
                 let response = try await steps.send()
                 var prediction = try Prediction(json: response.body)
                 if !prediction.status.isTerminal {
                     steps.update(status: prediction.status.rawValue, logs: prediction.logs)
-                    prediction = try await steps.client.wait(for: prediction, timeout: timeout, onUpdate: { update in
-                        steps.update(status: update.status.rawValue, logs: update.logs)
-                    })
+                    let left = max(0, timeout - Date().timeIntervalSince(started))
+                    do {
+                        prediction = try await steps.client.wait(for: prediction, timeout: left, onUpdate: { update in
+                            steps.update(status: update.status.rawValue, logs: update.logs)
+                        })
+                    } catch let late as ReplicateError where late.kind == .timeout && late.operation == "wait" {
+                        throw await gaveUp(on: prediction, after: timeout, client: steps.client)
+                    }
                 }
                 guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
-                return CallResult([LuaJSON.value(prediction.output ?? .null)], status: response.status, runID: prediction.id)
+                return CallResult([LuaJSON.value(shaped(prediction.output ?? .null, shape, raw: raw))], status: response.status, runID: prediction.id)
             })
+        }
+    }
+
+    /// A run past its deadline: cancels the prediction (so it stops, and stops costing) and
+    /// returns the `timeout` error carrying it as it ended.
+    private static func gaveUp(on prediction: Prediction, after timeout: TimeInterval, client: ReplicateClient) async -> ReplicateError {
+        let ended = (try? await client.predictions.cancel(prediction.id)) ?? prediction
+        let seconds = timeout < 10 ? String(format: "%.1f", timeout) : String(Int64(timeout))
+        return ReplicateError(kind: .timeout, message: "run: prediction \(prediction.id) did not finish within the timeout of \(seconds) s, so it was canceled (status \(ended.status.rawValue))",
+                              prediction: ended.raw, operation: "run")
+    }
+
+    /// The output as the model's schema shapes it: a concatenated iterator's strings joined.
+    static func shaped(_ output: JSONValue, _ shape: ModelInterface.Output?, raw: Bool) -> JSONValue {
+        guard !raw, let shape, shape.concatenate, let parts = output.arrayValue else { return output }
+        let strings = parts.compactMap(\.stringValue)
+        return strings.count == parts.count ? .string(strings.joined()) : output
+    }
+
+    /// `model("owner/name[:version]")`: the model's interface — its inputs in order, each with
+    /// type, default, limits, choices, whether required and whether a file, and its output's
+    /// shape — from one `get_model` (latest version) or `get_model_version` call.
+    static func model(_ source: SessionSource) -> HostFunction {
+        .work { call in
+            let session = try source.get(for: "model")
+            let reference = try Helpers.requireString(call, 1, function: "model", what: "the model (owner/name or owner/name:version)")
+            guard case .model(let owner, let name, let version)? = try? RunTarget(reference) else {
+                throw LuaErrors.validation(function: "model", message: "replicate.model: '\(reference)' is not owner/name or owner/name:version")
+            }
+            var arguments: [String: JSONValue] = ["model_owner": .string(owner), "model_name": .string(name)]
+            if let version { arguments["version_id"] = .string(version) }
+            let operation = try Helpers.operation(version == nil ? "get_model" : "get_model_version", function: "model")
+            let pipeline = session.pipeline
+            let admitted = try pipeline.admit(ReplicateCall(function: "model", operation: operation, arguments: arguments), pausing: call.vm)
+            let models = session.models
+            return pipeline.execute(admitted, .exchange(decode: { response in
+                let body = response.body
+                let versionBody = version == nil ? body["latest_version"] : body
+                guard let id = versionBody?["id"]?.stringValue, let schema = versionBody?["openapi_schema"], schema != .null,
+                      let interface = models.learn(schema: schema, version: id) else {
+                    throw LuaErrors.validation(function: "model", message: "replicate.model: \(owner)/\(name) publishes no input schema"
+                        + (version == nil ? " (it has no version yet?)" : " for version \(version ?? "")"))
+                }
+                var fields = interface.json.objectValue ?? [:]
+                fields["owner"] = .string(owner)
+                fields["name"] = .string(name)
+                fields["version"] = .string(id)
+                if version == nil { fields["official"] = .bool(body["is_official"]?.boolValue ?? false) }
+                return CallResult([LuaJSON.value(.object(fields))], status: response.status)
+            }))
         }
     }
 

@@ -14,14 +14,18 @@ final class OpenStreams: @unchecked Sendable {
         var iterator: AsyncThrowingStream<ServerSentEvent, Error>.AsyncIterator
         let predictionID: String
         let progressLine: Int?
+        /// When the stream's `timeout` ends it: the next `next` after it cancels the prediction
+        /// (the server's `Cancel-After` ends a stream that is waited on past it).
+        let deadline: Date?
         private let lock = NSLock()
         private var busy = false
         private var finished = false
 
-        init(_ stream: AsyncThrowingStream<ServerSentEvent, Error>, predictionID: String, progressLine: Int?) {
+        init(_ stream: AsyncThrowingStream<ServerSentEvent, Error>, predictionID: String, progressLine: Int?, deadline: Date?) {
             self.iterator = stream.makeAsyncIterator()
             self.predictionID = predictionID
             self.progressLine = progressLine
+            self.deadline = deadline
         }
 
         /// What `claim` found.
@@ -87,7 +91,8 @@ enum StreamHelpers {
     static func open(_ source: SessionSource) -> HostFunction {
         .work { call in
             let session = try source.get(for: "stream")
-            let (creation, _) = try RunHelpers.creation(call, session: session, function: "stream", waitByDefault: false)
+            let (creation, options) = try RunHelpers.creation(call, session: session, function: "stream", waitByDefault: false)
+            let timeout = options["timeout"] != nil ? try RunHelpers.timeout(options, function: "stream") : nil
             let pipeline = session.pipeline
             // The call itself ends once connected; the stream's own line shows it from then on.
             let admitted = try pipeline.admit(creation.unlabelled, pausing: call.vm)
@@ -98,7 +103,8 @@ enum StreamHelpers {
                 let events = try steps.client.stream(prediction)
                 let line = label.flatMap { session.progress?.begin($0) }
                 if let line { session.progress?.update(line, status: "streaming", logs: nil) }
-                let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line))
+                let deadline = timeout.map { Date().addingTimeInterval($0) }
+                let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line, deadline: deadline))
                 return CallResult([.integer(Int64(id)), LuaJSON.value(prediction.raw)], status: response.status, runID: prediction.id)
             })
         }
@@ -119,8 +125,15 @@ enum StreamHelpers {
             case .claimed:
                 break
             }
+            let client = session.client
             return {
                 defer { entry.release() }
+                if let deadline = entry.deadline, Date() > deadline {
+                    finish(session, id)
+                    let ended = (try? await client.predictions.cancel(entry.predictionID))?.raw
+                    throw LuaErrors.from(ReplicateError(kind: .timeout, message: "stream: prediction \(entry.predictionID) was still streaming at its timeout, so it was canceled",
+                                                        prediction: ended, operation: "stream"), function: "stream").raise
+                }
                 do {
                     while let event = try await entry.iterator.next() {
                         switch event.event {

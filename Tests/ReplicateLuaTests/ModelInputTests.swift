@@ -87,4 +87,56 @@ struct ModelInputTests {
             #expect(line.count < 400)
         }
     }
+
+    @Test("timeout bounds the whole run: an 8-second model with timeout = 2 ends within 3 s as a timeout error, the prediction canceled")
+    func timeoutBoundsTheRun() async throws {
+        try await withSim(speed: 1) { sim in
+            let started = Date()
+            let outcome = try await runLua("""
+                local ok, e = pcall(replicate.run, "sim/slow", {seconds = 8}, {timeout = 2})
+                local now = replicate.get_prediction(e.prediction.id)
+                return json.encode{ok, e.kind, e.prediction.status, now.status}
+                """, sim: sim) { $0.policy.force = true }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(outcome.json == [false, "timeout", "canceled", "canceled"], "\(String(describing: outcome.error))")
+            #expect(elapsed < 3.5, "took \(elapsed) s")
+            let create = try #require(sim.requests().first(where: Self.isCreate))
+            #expect(create.prefer == "wait=2")
+        }
+    }
+
+    @Test("An output the schema displays concatenated is one string; raw = true keeps the tokens; model() describes the inputs")
+    func shapedOutputsAndModel() async throws {
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                local text = replicate.run("meta/meta-llama-3-8b-instruct", {prompt = "hi", max_tokens = 5})
+                local tokens = replicate.run("meta/meta-llama-3-8b-instruct", {prompt = "hi", max_tokens = 5}, {raw = true})
+                local m = replicate.model("black-forest-labs/flux-schnell")
+                return json.encode{type(text), type(tokens), table.concat(tokens) == text, m.inputs[1].name, m.inputs[1].required,
+                                   m.output.type, m.output.file, m.official}
+                """, sim: sim) { $0.policy.force = true }
+            #expect(outcome.json == ["string", "table", true, "prompt", true, "array", true, true], "\(String(describing: outcome.error))")
+        }
+    }
+
+    @Test("A local file as a file input: 10 KB goes inline as a data URI, 600 KB is uploaded after approval and sent as its URL")
+    func localFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kosmo-inputs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let small = directory.appendingPathComponent("small.png"), large = directory.appendingPathComponent("large.bin")
+        try Data(repeating: 7, count: 10_000).write(to: small)
+        try Data(repeating: 9, count: 600_000).write(to: large)
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                local a = replicate.run("sim/echo", {file = "\(small.path)"}).file
+                local b = replicate.run("sim/echo", {file = replicate.file("\(large.path)")}).file
+                local ok, e = pcall(replicate.run, "sim/echo", {file = "\(directory.path)/missing.png"})
+                return json.encode{a:sub(1, 22), b:match("^https?://") ~= nil, e.kind}
+                """, sim: sim) { $0.policy.force = true }
+            #expect(outcome.json == ["data:image/png;base64,", true, "validation"], "\(String(describing: outcome.error))")
+            let uploads = sim.requests().filter { $0.method == "POST" && $0.path == "/v1/files" }
+            #expect(uploads.count == 1 && (uploads.first?.bodyBytes ?? 0) > 600_000)
+        }
+    }
 }

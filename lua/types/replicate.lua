@@ -744,21 +744,33 @@ replicate.replicate_update_deployment = replicate.update_deployment
 function replicate.update_model(args) end
 replicate.replicate_update_model = replicate.update_model
 
----Runs a model and returns its output. ref is owner/name, owner/name:version or a version id (opts.deployment = true: a deployment). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment.
+---Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.
 ---Example: local out = replicate.run("replicate/hello-world", {text = "kosmo"})
 ---@param ref string owner/name, owner/name:version or a version id (a deployment's owner/name with opts.deployment)
 ---@param input? table the model's input
----@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean}
----@return any output the prediction's output
+---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean}
+---@return any output the prediction's output (a concatenated text output as one string unless opts.raw)
 function replicate.run(ref, input, opts) end
 
 ---Runs a model and iterates over its server-sent events ({event = "output"|"logs", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.
 ---Example: for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end
 ---@param ref string owner/name, owner/name:version or a version id
 ---@param input? table the model's input
----@param opts? {cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], deployment?: boolean}
+---@param opts? {cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean}
 ---@return fun(): replicate.Event? events
 function replicate.stream(ref, input, opts) end
+
+---A model's interface from its schema: inputs in the model's order (name, type, default, minimum, maximum, choices, required, file, description) and the output's shape (type, items, file, iterator, concatenate). ref is owner/name (its latest version) or owner/name:version.
+---Example: for _, field in ipairs(replicate.model("black-forest-labs/flux-schnell").inputs) do print(field.name, field.type) end
+---@param ref string owner/name (its latest version) or owner/name:version
+---@return {owner: string, name: string, version: string, official?: boolean, inputs: {name: string, type: string, required: boolean, file: boolean, default?: any, minimum?: number, maximum?: number, choices?: any[], description?: string}[], output: {type: string, items?: string, file: boolean, iterator: boolean, concatenate: boolean}} interface
+function replicate.model(ref) end
+
+---A local file as a model's file input (a plain path works too): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.
+---Example: replicate.run("sim/echo", {file = replicate.file("photo.png")})
+---@param path string a local file (the sandbox needs --allow-read DIR)
+---@return {path: string} file a model's file input
+function replicate.file(path) end
 
 ---Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.
 ---Example: local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})
