@@ -9,7 +9,7 @@ public struct ReplicateFlags: Sendable {
     /// Flags that take a value (`--write deny`, `--write=deny`).
     public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions"]
     /// Flags that stand alone.
-    public static let switches: Set<String> = ["force", "trace", "quiet", "sim"]
+    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit"]
 
     public private(set) var entries: [Entry] = []
 
@@ -39,6 +39,8 @@ public struct ReplicateFlags: Sendable {
                                 sandbox: let download fetch from HOST (host, host:port or
                                 *.domain) too, besides the API's own file hosts
           --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
+              --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
+                                trainings it created that are still running (it always names them)
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)

@@ -71,6 +71,7 @@ extension ReplicateSettings {
             }
         case "trace": trace = true
         case "quiet": quiet = true
+        case "cancel-on-exit": cancelOnExit = true
         case "sim": simulate = true
         default: throw SettingsError("unknown option '--\(flag.name)'")
         }

@@ -9,6 +9,8 @@ import ReplicateLua
 struct LuaRunner {
     let options: LuaOptions
     let vm: LuaVM
+    /// The `replicate` table's session, once a call made it.
+    let sessions: SessionSource?
 
     /// Runs the command line; returns the process exit status.
     static func main(_ arguments: [String]) -> Int32 {
@@ -38,14 +40,25 @@ struct LuaRunner {
             let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
             vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n"
         }
+        let sessions: SessionSource
         do {
-            try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox)
+            sessions = try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox)
         } catch {
             StandardError.report(error.message)
             return 1
         }
-        let runner = LuaRunner(options: options, vm: vm)
-        return runner.run()
+        let runner = LuaRunner(options: options, vm: vm, sessions: sessions)
+        let status = runner.run()
+        if status != 0 { runner.reportLeftRunning() }
+        return status
+    }
+
+    /// After a failed or stopped run: names what it created that is still running (and, with
+    /// `--cancel-on-exit`, cancels it first), so nothing keeps costing unseen.
+    func reportLeftRunning() {
+        guard let session = sessions?.ifMade else { return }
+        let left = session.settleCreated(cancel: session.settings.cancelOnExit)
+        if let line = ReplicateSession.describe(left) { StandardError.report(line) }
     }
 
     func run() -> Int32 {

@@ -39,7 +39,9 @@ enum ReplicateSetup {
     /// flags on the command line the settings are resolved now, so a bad flag stops the run
     /// before it starts; without, on the first call (see `SessionSource`): most of the cost of
     /// `kosmo-lua -e ''` was resolving settings a script may never use.
-    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) {
+    /// Returns where the table gets its session, for what the run left running at its end.
+    @discardableResult
+    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) -> SessionSource {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
             ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
                              maxRequestsInFlight: sandboxed ? 64 : nil,
@@ -53,6 +55,7 @@ enum ReplicateSetup {
         } catch {
             throw Failure(message: "cannot set up the replicate table: \(error.message)")
         }
+        return source
     }
 
     /// The simulator for `--sim`, listening on an ephemeral loopback port until the process exits.

@@ -124,8 +124,13 @@ struct CallPipeline: Sendable {
         let stages = session.stages
         if let pacer = stages.pacer { try await pacer.waitTurn(for: call) }
         let sendIt: @Sendable () async throws -> APIResponse = { try await client.perform(request) }
-        if call.operation.creates != nil, let journal = stages.journal { return try await journal.send(call, sendIt) }
-        return try await sendIt()
+        guard let creates = call.operation.creates else { return try await sendIt() }
+        let response: APIResponse
+        if let journal = stages.journal { response = try await journal.send(call, sendIt) } else { response = try await sendIt() }
+        // Known as soon as its answer arrives, so a run ended before the call is done still
+        // knows what it left running.
+        if let id = response.id { session.createdRuns.record(id, creates) }
+        return response
     }
 
     // MARK: Log

@@ -33,6 +33,8 @@ public final class ReplicateSession: @unchecked Sendable {
     var stages: CallStages
     /// The models this run's calls name: lookups and interfaces, each fetched once.
     let models: ModelDirectory
+    /// What this run's calls created, for `settleCreated` when the run ends.
+    let createdRuns = CreatedRuns()
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []

@@ -15,6 +15,9 @@ public struct ReplicateSettings: Sendable {
     public var trace = false
     /// No progress line on stderr.
     public var quiet = false
+    /// When the run fails or is stopped, cancel what it created that is still running
+    /// (`--cancel-on-exit`; `exec` and `mcp` do it unless told to keep them).
+    public var cancelOnExit = false
     /// Run against the built-in simulator instead of the real API.
     public var simulate = false
     /// Directories the sandbox may read (`upload` from a path) and write (`download` to a path).
