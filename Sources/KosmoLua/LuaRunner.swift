@@ -24,6 +24,15 @@ struct LuaRunner {
             print(LuaOptions.usage)
             return 0
         }
+        var log: RunLogWriter?
+        if let path = options.logPath {
+            do {
+                log = try RunLogWriter(path: path, script: options.scriptIndex.map { arguments[$0] })
+            } catch {
+                StandardError.report(error.message)
+                return 1
+            }
+        }
         let limits = options.limits
         let output = OutputCapture(keep: false, passthrough: true, limit: options.sandbox ? limits.outputBytes : nil)
         let vm: LuaVM
@@ -39,13 +48,16 @@ struct LuaRunner {
             vm.watchdogMessage = "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n"
         }
         do {
-            try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox)
+            try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox, log: log)
         } catch {
             StandardError.report(error.message)
+            log?.finish(exitStatus: 1)
             return 1
         }
         let runner = LuaRunner(options: options, vm: vm)
-        return runner.run()
+        let status = runner.run()
+        log?.finish(exitStatus: status)
+        return status
     }
 
     func run() -> Int32 {

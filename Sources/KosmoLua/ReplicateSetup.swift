@@ -39,11 +39,15 @@ enum ReplicateSetup {
     /// flags on the command line the settings are resolved now, so a bad flag stops the run
     /// before it starts; without, on the first call (see `SessionSource`): most of the cost of
     /// `kosmo-lua -e ''` was resolving settings a script may never use.
-    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) {
+    /// With `log`, the session's client reports its waits there and every call is logged.
+    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool, log: RunLogWriter? = nil) throws(Failure) {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
-            ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
-                             maxRequestsInFlight: sandboxed ? 64 : nil,
-                             progress: ProgressLine.forStandardError(quiet: settings.quiet))
+            let made = ReplicateSession(settings: settings, client: log.map { ReplicateClient(configuration: $0.configuration(settings.clientConfiguration)) },
+                                        approver: TerminalApprover(), sandboxed: sandboxed,
+                                        maxRequestsInFlight: sandboxed ? 64 : nil,
+                                        progress: ProgressLine.forStandardError(quiet: settings.quiet))
+            log?.attach(made)
+            return made
         }
         let source = flags.entries.isEmpty
             ? SessionSource(sandboxed: sandboxed) { session(try settings(flags: flags)) }
