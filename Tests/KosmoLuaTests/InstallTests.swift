@@ -107,7 +107,8 @@ import Testing
     static func longOptions(_ help: String) -> [String] {
         help.split(separator: "\n").compactMap { line -> String? in
             let body = line.drop { $0 == " " }
-            guard line.hasPrefix("  "), body.hasPrefix("--"), body.count > 2 else { return nil }
+            // An option's own line is indented a little; a description's continuation, deeply.
+            guard line.hasPrefix("  "), line.count - body.count <= 4, body.hasPrefix("--"), body.count > 2 else { return nil }
             let name = body.prefix { $0 != " " && $0 != "," && $0 != "=" }
             return name.count > 2 ? String(name) : nil
         }

@@ -15,7 +15,7 @@ struct HelpText: Sendable {
             guard let value else { return .none }
             let upper = value.uppercased()
             if upper.contains("DIR") { return .directory }
-            if ["FILE", "SOURCE", "PATH", "SCRIPT"].contains(where: upper.contains) { return .file }
+            if ["FILE", "SOURCE", "PATH", "SCRIPT", "OUTPUT"].contains(where: upper.contains) { return .file }
             return .word
         }
     }
@@ -54,15 +54,16 @@ struct HelpText: Sendable {
                 lastOptionIndent = -1
                 continue
             }
+            // A continuation of the option above: indented deeper than its name (it may start
+            // with a dash: "--save folder, or …").
+            if lastOptionIndent >= 0, indent > lastOptionIndent + 2, case .option(var option)? = blocks.last {
+                option.description += (option.description.isEmpty ? "" : " ") + body
+                blocks[blocks.count - 1] = .option(option)
+                continue
+            }
             if indent > 0, body.hasPrefix("-"), let option = Self.option(body) {
                 blocks.append(.option(option))
                 lastOptionIndent = indent
-                continue
-            }
-            // A continuation of the option above: indented deeper than its name.
-            if lastOptionIndent >= 0, indent > lastOptionIndent, case .option(var option)? = blocks.last {
-                option.description += (option.description.isEmpty ? "" : " ") + body
-                blocks[blocks.count - 1] = .option(option)
                 continue
             }
             lastOptionIndent = -1
@@ -86,7 +87,10 @@ struct HelpText: Sendable {
 
     /// `Options:`, `Subcommands (each takes --help):`, `OVERVIEW: text` → (heading, text after it).
     static func heading(_ line: String) -> (String, String)? {
-        if line.hasSuffix(":"), line.count < 60, !line.dropLast().contains(":") { return (String(line.dropLast()), "") }
+        if line.hasSuffix(":"), line.count < 60, !line.dropLast().contains(":") {
+            let title = String(line.dropLast())
+            return (title.allSatisfy { $0.isUppercase || $0 == " " } ? title.capitalized : title, "")
+        }
         if let colon = line.firstIndex(of: ":") {
             let word = line[..<colon]
             if !word.isEmpty, word.allSatisfy({ $0.isUppercase || $0 == " " }) {

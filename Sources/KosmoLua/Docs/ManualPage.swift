@@ -76,9 +76,28 @@ enum ManualPage {
         return out
     }
 
-    /// Text safe in roff: backslashes doubled, dashes and a leading dot or quote escaped.
+    /// Plain-ASCII stand-ins for the punctuation the help texts use, which a man page shown in
+    /// the C locale cannot draw.
+    static let ascii: [Character: String] = ["…": "...", "→": "->", "←": "<-", "’": "'", "‘": "'", "“": "\"", "”": "\"",
+                                             "—": "--", "–": "-", "×": "x", "≤": "<=", "≥": ">=", "·": "-"]
+
+    /// Text safe in roff: backslashes doubled, dashes and a leading dot or quote escaped, other
+    /// characters beyond ASCII as ASCII or as groff's `\[uXXXX]`.
     static func escape(_ text: String) -> String {
-        var out = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+        var out = ""
+        for character in text {
+            switch character {
+            case "\\": out += "\\e"
+            case "-": out += "\\-"
+            case _ where character.isASCII: out.append(character)
+            default:
+                if let stand = ascii[character] {
+                    out += stand.replacingOccurrences(of: "-", with: "\\-")
+                } else {
+                    for scalar in character.unicodeScalars { out += String(format: "\\[u%04X]", scalar.value) }
+                }
+            }
+        }
         if out.hasPrefix(".") || out.hasPrefix("'") { out = "\\&" + out }
         return out
     }

@@ -91,6 +91,11 @@ enum RunReportReader {
                 throw bad("\(error)")
             }
         }
+        // In the order they were created (a log lists them as they were read back); stable.
+        report.predictions = report.predictions.enumerated().sorted { a, b in
+            let (x, y) = (a.element.created ?? .distantFuture, b.element.created ?? .distantFuture)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
         return report
     }
 
