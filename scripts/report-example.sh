@@ -7,21 +7,23 @@
 set -eu
 if [ $# -ne 2 ]; then echo "usage: $0 KOSMO_LUA OUT.png" >&2; exit 2; fi
 kosmo=$(readlink -f "$1") out=$2
+mkdir -p "$(dirname "$out")"
 root=$(cd "$(dirname "$0")/.." && pwd)
 browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "report-example: chromium not found (apt-get install chromium)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$kosmo" --sim --allow run --log "$work/pipeline.jsonl" "$root/examples/image_pipeline.lua" "$work"
+out=$(readlink -f "$(dirname "$out")")/$(basename "$out")
+cd "$root"
+"$kosmo" --sim --allow run --log "$work/pipeline.jsonl" examples/image_pipeline.lua "$work"
 "$kosmo" report "$work/pipeline.jsonl"
-"$kosmo" --sim --allow run --log "$work/map50.jsonl" "$root/scripts/map50.lua"
+"$kosmo" --sim --allow run --log "$work/map50.jsonl" scripts/map50.lua
 "$kosmo" report "$work/map50.jsonl"
 shot() {
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,"$3" \
     --screenshot="$2" "file://$1" 2>/dev/null
 }
-mkdir -p "$(dirname "$out")"
-shot "$work/pipeline.html" "$(readlink -f "$(dirname "$out")")/$(basename "$out")" 900
+shot "$work/pipeline.html" "$out" 900
 map_out="${out%.*}-map50.${out##*.}"
-shot "$work/map50.html" "$(readlink -f "$(dirname "$map_out")")/$(basename "$map_out")" 1600
+shot "$work/map50.html" "$map_out" 1600
 echo "screenshots: $out $map_out"

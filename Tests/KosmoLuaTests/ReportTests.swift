@@ -151,7 +151,11 @@ import Testing
         let manifest = try await kosmo(["report", directory])
         #expect(manifest.status == 1)
         #expect(manifest.stderr.contains("line 1: missing 'prediction_id'"))
-        for result in [missing, empty, broken, time, manifest] { #expect(!result.stderr.contains("Fatal error")) }
+        try write(#"{"prediction_id":"p1","outputs":[{"path":"../../etc/passwd"}]}"# + "\n", to: directory + "/manifest.jsonl")
+        let escaping = try await kosmo(["report", directory])
+        #expect(escaping.status == 1)
+        #expect(escaping.stderr.contains("line 1: an output's 'path' must name a file inside the folder"))
+        for result in [missing, empty, broken, time, manifest, escaping] { #expect(!result.stderr.contains("Fatal error")) }
     }
 
     @Test func aLogThatCannotBeWrittenStopsTheRunFirst() async throws {

@@ -133,7 +133,11 @@ enum RunReportReader {
         var files: [SavedOutput] = []
         for output in line.outputs ?? [] {
             if let path = output.path {
-                guard !path.isEmpty, !path.contains("\0") else { throw bad("an output's 'path' is empty") }
+                // The page links to saved files relatively: a path must stay inside the folder.
+                let components = path.split(separator: "/", omittingEmptySubsequences: false)
+                guard !path.isEmpty, !path.contains("\0"), !path.hasPrefix("/"), !components.contains(".."), !components.contains("") else {
+                    throw bad("an output's 'path' must name a file inside the folder, relative to it (such as files/ab12….png), got '\(path)'")
+                }
             }
             if let bytes = output.bytes, bytes < 0 { throw bad("an output's 'bytes' is negative") }
             files.append(output)
