@@ -182,18 +182,20 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_FROM ?= .build/release
 PACKAGE_DIR ?= .
-install: build
+# INSTALL_FROM=.build/debug installs the debug build instead (built by `make debug`).
+INSTALL_BUILD = $(if $(filter .build/debug,$(INSTALL_FROM)),debug,build)
+install: $(INSTALL_BUILD)
 	sh scripts/install-tree.sh $(INSTALL_FROM) "$(DESTDIR)" "$(PREFIX)"
 
 uninstall:
 	sh scripts/uninstall-tree.sh "$(DESTDIR)" "$(PREFIX)"
 
 # kosmo-lua_<version>_<arch>.deb from the same tree with PREFIX=/usr (apt-get install ./kosmo-lua_*.deb).
-deb: build
+deb: $(INSTALL_BUILD)
 	sh scripts/make-deb.sh $(INSTALL_FROM) $(PACKAGE_DIR)
 
 # kosmo-lua-<version>-linux-<machine>.tar.gz of the tree with PREFIX=/usr/local, and its .sha256.
-dist: build
+dist: $(INSTALL_BUILD)
 	sh scripts/make-dist.sh $(INSTALL_FROM) $(PACKAGE_DIR)
 
 # docs/report-example.png: `kosmo-lua report` of examples/image_pipeline.lua and a 50-run map
