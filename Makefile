@@ -6,10 +6,11 @@ BIN_DEBUG := .build/debug/kosmo-lua
 BIN_RELEASE := .build/release/kosmo-lua
 PYTHON ?= python3
 
-APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time
+APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time man-db
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
-.PHONY: all deps demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz generate clean
+.PHONY: all deps build-info demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz generate clean \
+  install uninstall deb dist report-example
 
 all: build
 
@@ -34,13 +35,24 @@ deps:
 	  { echo "Installing replicate==1.0.7 (pip)"; $(PYTHON) -m pip install -q replicate==1.0.7; }
 	@$(PYTHON) -c "import lupa" 2>/dev/null || { echo "Installing lupa (pip)"; $(PYTHON) -m pip install -q lupa; }
 
-debug: deps
+# `kosmo-lua --version` names the commit: Sources/CBuildInfo/build_commit.h (not in the
+# repository) is rewritten only when the commit changes, so an unchanged tree rebuilds nothing
+# and a new commit recompiles one C file. A plain `swift build` without it says "unknown".
+BUILD_COMMIT_HEADER := Sources/CBuildInfo/build_commit.h
+build-info:
+	@commit=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	  if [ "$$commit" != unknown ] && [ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$$commit-dirty"; fi; \
+	  line="#define KOSMO_BUILD_COMMIT \"$$commit\""; \
+	  if [ "$$(cat $(BUILD_COMMIT_HEADER) 2>/dev/null)" != "$$line" ]; then \
+	    echo "$$line" > $(BUILD_COMMIT_HEADER); touch Sources/CBuildInfo/build_info.c; fi
+
+debug: deps build-info
 	$(SWIFT) build
 
 # Release build, the Swift runtime, Foundation and libstdc++ linked in statically: as shared
 # libraries, loading them was most of `kosmo-lua -e ''`'s start-up (Package.swift says how;
 # .build/static-c++ holds a link to the C++ compiler's libstdc++.a for it). PIE=1: see README.
-build: deps
+build: deps build-info
 	@mkdir -p .build/static-c++
 	@archive=$$(c++ -print-file-name=libstdc++.a 2>/dev/null); \
 	  if [ "$(PIE)" != 1 ] && [ -f "$$archive" ]; then ln -sf "$$archive" .build/static-c++/libstdc++.a; \
@@ -169,6 +181,37 @@ generate:
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)
 	bash Benchmarks/sim/bench.sh $(BIN_RELEASE)
+
+# Installs the release build (INSTALL_FROM) into $(DESTDIR)$(PREFIX): bin/kosmo-lua and
+# bin/kosmo-lua-mcp (stripped), the man page and the bash/zsh/fish completions (written by the
+# built kosmo-lua from its --help texts), the LuaLS stubs and the examples; `make uninstall`
+# removes exactly the files it lists in share/kosmo-lua/installed-files. scripts/ says more.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_FROM ?= .build/release
+PACKAGE_DIR ?= .
+# INSTALL_FROM=.build/debug installs the debug build instead (built by `make debug`).
+INSTALL_BUILD = $(if $(filter .build/debug,$(INSTALL_FROM)),debug,build)
+install: $(INSTALL_BUILD)
+	sh scripts/install-tree.sh $(INSTALL_FROM) "$(DESTDIR)" "$(PREFIX)"
+
+uninstall:
+	sh scripts/uninstall-tree.sh "$(DESTDIR)" "$(PREFIX)"
+
+# kosmo-lua_<version>_<arch>.deb from the same tree with PREFIX=/usr (apt-get install ./kosmo-lua_*.deb).
+deb: $(INSTALL_BUILD)
+	sh scripts/make-deb.sh $(INSTALL_FROM) $(PACKAGE_DIR)
+
+# kosmo-lua-<version>-linux-<machine>.tar.gz of the tree with PREFIX=/usr/local, and its .sha256.
+dist: $(INSTALL_BUILD)
+	sh scripts/make-dist.sh $(INSTALL_FROM) $(PACKAGE_DIR)
+
+# docs/report-example.png: `kosmo-lua report` of examples/image_pipeline.lua and a 50-run map
+# under --sim, opened in headless Chromium (installed when missing).
+report-example: debug
+	@command -v chromium >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	sh scripts/report-example.sh $(BIN_DEBUG) docs/report-example.png
 
 clean:
 	rm -rf .build .build-asan .build-tsan .build-fuzz

@@ -49,6 +49,8 @@ let package = Package(
         // The only C we write: trampolines that raise after Swift returns, the limited
         // allocator, the sticky count hook, the watchdog, yields with continuations.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        // The commit the binary was built from, for `--version` (the Makefile writes it).
+        .target(name: "CBuildInfo"),
         // Turns lua/*.lua into Swift string constants so the binary carries its Lua modules.
         .executableTarget(name: "EmbedLuaTool", path: "Sources/EmbedLuaTool"),
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["EmbedLuaTool"]),
@@ -104,8 +106,10 @@ let package = Package(
             name: "KosmoLua",
             dependencies: [
                 "LuaHost", "ReplicateLua", "KosmoCommandLine", "Replicate", "ReplicateSim", "AgentMode", "CLibEdit", "CLua",
+                "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Start-up (the goal: at most twice `lua5.4 -e ''`; see Benchmarks/notes.md). Link
             // options for the release build, each worth a fraction of a millisecond or more:

@@ -23,6 +23,8 @@ struct LuaOptions {
     var timeoutSeconds: Double?
     var instructions: UInt64?
     var showHelp = false
+    /// `--log FILE`: the run log (`RunLogWriter`).
+    var logPath: String?
     /// `--read`, `--write`, `--allow`, `--sim`, …: the `replicate` table's settings.
     var replicateFlags = ReplicateFlags()
 
@@ -94,6 +96,7 @@ struct LuaOptions {
         // Exact: the range keeps whole values below 2^53.
         case "instructions": instructions = try UInt64(bounded(.instructions))
         case "help": showHelp = true
+        case "log": logPath = try value()
         case "version": showVersion = true
         default:
             guard let takesValue = ReplicateFlags.takesValue(name) else {
@@ -130,6 +133,9 @@ struct LuaOptions {
           --memory MB           memory limit in MiB (1 to 1048576)
           --timeout SECONDS     wall-clock limit (0.001 to 86400)
           --instructions N      VM instruction limit (1 to 1e15)
+          --log FILE            write the run's calls, waits and predictions to FILE (JSON lines)
+                                and keep its output files in FILE's .files folder
+          --version             show version information, with the commit it was built from
           --help                show this help
         replicate options (before the script):
         """ + "\n" + ReplicateFlags.usage + "\n" + """
@@ -141,6 +147,7 @@ struct LuaOptions {
           kosmo-lua search QUERY                         find functions by what they do
           kosmo-lua doctor [--json]                      check the token, the API, the policy and the limits
           kosmo-lua sim [options]                        a local Replicate API simulator
+          kosmo-lua report SOURCE [-o FILE]              an HTML page of a run (a --save folder or a --log file)
         More: README.md; agent mode in docs/agent-mode.md; the design in docs/architecture.md.
         """
 }

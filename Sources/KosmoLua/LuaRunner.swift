@@ -26,6 +26,15 @@ struct LuaRunner {
             print(LuaOptions.usage)
             return 0
         }
+        var log: RunLogWriter?
+        if let path = options.logPath {
+            do {
+                log = try RunLogWriter(path: path, script: options.scriptIndex.map { arguments[$0] })
+            } catch {
+                StandardError.report(error.message)
+                return 1
+            }
+        }
         let limits = options.limits
         let output = OutputCapture(keep: false, passthrough: true, limit: options.sandbox ? limits.outputBytes : nil)
         let vm: LuaVM
@@ -42,14 +51,16 @@ struct LuaRunner {
         }
         let sessions: SessionSource
         do {
-            sessions = try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox)
+            sessions = try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox, log: log)
         } catch {
             StandardError.report(error.message)
+            log?.finish(exitStatus: 1)
             return 1
         }
         let runner = LuaRunner(options: options, vm: vm, sessions: sessions)
         let status = runner.run()
         if status != 0 { runner.reportLeftRunning() }
+        log?.finish(exitStatus: status)
         return status
     }
 

@@ -39,13 +39,17 @@ enum ReplicateSetup {
     /// flags on the command line the settings are resolved now, so a bad flag stops the run
     /// before it starts; without, on the first call (see `SessionSource`): most of the cost of
     /// `kosmo-lua -e ''` was resolving settings a script may never use.
+    /// With `log`, the session's client reports its waits there and every call is logged.
     /// Returns where the table gets its session, for what the run left running at its end.
     @discardableResult
-    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool) throws(Failure) -> SessionSource {
+    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool, log: RunLogWriter? = nil) throws(Failure) -> SessionSource {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
-            ReplicateSession(settings: settings, approver: TerminalApprover(), sandboxed: sandboxed,
-                             maxRequestsInFlight: sandboxed ? 64 : nil,
-                             progress: ProgressLine.forStandardError(quiet: settings.quiet))
+            let made = ReplicateSession(settings: settings, client: log.map { ReplicateClient(configuration: $0.configuration(settings.clientConfiguration)) },
+                                        approver: TerminalApprover(), sandboxed: sandboxed,
+                                        maxRequestsInFlight: sandboxed ? 64 : nil,
+                                        progress: ProgressLine.forStandardError(quiet: settings.quiet))
+            log?.attach(made)
+            return made
         }
         let source = flags.entries.isEmpty
             ? SessionSource(sandboxed: sandboxed) { session(try settings(flags: flags)) }

@@ -20,6 +20,12 @@ case "schema":
     status = Subcommands.run(SchemaCommand.self, commandArguments)
 case "search":
     status = Subcommands.run(SearchCommand.self, commandArguments)
+case "report":
+    status = Subcommands.run(ReportCommand.self, commandArguments)
+case "--generate-manual":
+    status = CommandLineDocs.manualMain(commandArguments)
+case "--generate-completion-script":
+    status = CommandLineDocs.completionMain(commandArguments)
 default:
     status = LuaRunner.main(arguments)
 }

@@ -67,10 +67,20 @@ public struct CallRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// A finished call with when it ran by the wall clock, as `observe` hands it on (`--log` writes it).
+public struct TimedCall: Sendable {
+    public let record: CallRecord
+    /// When the call started: its end less its `ms`.
+    public let started: Date
+    /// When the call was recorded, just after it ended.
+    public let ended: Date
+}
+
 /// Every call of a run, in the order they finished. Calls finish on any thread.
 public final class CallLog: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [CallRecord] = []
+    private var observers: [@Sendable (TimedCall) -> Void] = []
     /// Where `--trace` lines go as calls finish (nil: nowhere).
     let trace: (@Sendable (String) -> Void)?
 
@@ -79,10 +89,23 @@ public final class CallLog: @unchecked Sendable {
     }
 
     func append(_ record: CallRecord) {
+        let ended = Date()
         lock.lock()
         entries.append(record)
+        let observers = self.observers
         lock.unlock()
         trace?(record.traceLine)
+        guard !observers.isEmpty else { return }
+        let call = TimedCall(record: record, started: ended.addingTimeInterval(-record.ms / 1000), ended: ended)
+        for observer in observers { observer(call) }
+    }
+
+    /// Calls `observer` with every call recorded from now on, with its wall-clock start and end,
+    /// on the thread that finished the call (so it must be quick and lock what it shares).
+    public func observe(_ observer: @escaping @Sendable (TimedCall) -> Void) {
+        lock.lock()
+        observers.append(observer)
+        lock.unlock()
     }
 
     /// The calls so far.
