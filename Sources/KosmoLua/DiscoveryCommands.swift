@@ -1,26 +1,38 @@
 import AgentMode
 import ArgumentParser
 import Foundation
+import KosmoCommandLine
 import Replicate
 import ReplicateLua
 
-/// `kosmo-lua docs [NAME] [--json] [--stubs]`: the functions of the `replicate` table.
+/// `kosmo-lua docs [NAME] [--json] [--stubs]`: the functions of the `replicate` table, or a
+/// model's interface (`owner/name[:version]`, read from the API; `--sim` for the simulator's).
 struct DocsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kosmo-lua docs",
-        abstract: "Describe the functions of the replicate table: parameters, access, an example.")
+        abstract: "Describe the functions of the replicate table, or a model's inputs and output.")
 
-    @Argument(help: "A function (get_model, replicate_get_model, run, …); none lists them all.")
+    @Argument(help: "A function (get_model, replicate_get_model, run, …) or a model (owner/name, owner/name:version); none lists the functions.")
     var name: String?
 
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(help: "Print the LuaLS type stubs (lua/types/replicate.lua) instead.")
+    @Flag(help: "Print LuaLS type stubs: for the replicate table (lua/types/replicate.lua), or with a model for its input table and output.")
     var stubs = false
 
+    @Flag(help: "Read models from the built-in Replicate simulator (offline, no token).")
+    var sim = false
+
     func run() async throws {
+        if let name, ModelDocs.namesModel(name) {
+            try await describeModel(name)
+            return
+        }
         if stubs {
+            if let name {
+                throw Refusal.with("--stubs takes a model (owner/name), got '\(name)'; kosmo-lua docs --stubs alone prints the stubs of the replicate table")
+            }
             print(LuaTypeStubs.generate(), terminator: "")
             return
         }
@@ -36,6 +48,26 @@ struct DocsCommand: AsyncParsableCommand {
             throw Refusal.with(Discovery.unknown(name))
         }
         print(json ? ExecEnvelope.jsonText(of: Discovery.json(for: function)) : function.helpText)
+    }
+
+    /// A model's interface: for a person, as JSON, or as type stubs.
+    private func describeModel(_ reference: String) async throws {
+        guard !(json && stubs) else { throw Refusal.with("--json and --stubs print different things; give one of them") }
+        var flags = ReplicateFlags()
+        if sim { flags.add("sim", value: nil) }
+        let description: ModelDescription
+        do {
+            description = try await ModelDocs.describe(reference, flags: flags)
+        } catch {
+            throw Refusal.with(error.message)
+        }
+        if stubs {
+            print(ModelTypeStubs.generate(description), terminator: "")
+        } else if json {
+            print(ExecEnvelope.jsonText(of: description.json))
+        } else {
+            print(description.text)
+        }
     }
 }
 

@@ -143,6 +143,7 @@ struct LuaOptions {
           kosmo-lua exec [--json] [options] [FILE | -]   run code in the sandbox, for agents (a JSON envelope)
           kosmo-lua mcp [options]                        an MCP server over stdio (execute_lua and discovery tools)
           kosmo-lua docs [NAME] [--json]                 the replicate functions: parameters, access, examples
+          kosmo-lua docs owner/name [--json|--stubs]     a model's inputs and output (--sim: the simulator's)
           kosmo-lua schema NAME                          JSON Schema of a function's argument table
           kosmo-lua search QUERY                         find functions by what they do
           kosmo-lua doctor [--json]                      check the token, the API, the policy and the limits
