@@ -98,7 +98,7 @@ public struct ModelDescription: Sendable {
             let items = output.isFile ? "file URLs" : (output.itemType.map { $0 == "any" ? "values" : $0 + "s" } ?? "values")
             var text = "a list of \(items)"
             if output.iterator { text += ", produced one by one (replicate.stream yields them as they come)" }
-            if output.concatenate { text += ", read joined as one text" }
+            if output.concatenate { text += "; replicate.run returns them joined as one string (opts.raw = true: the list)" }
             return text
         case "string":
             return output.isFile ? "a file URL" : "a string"

@@ -90,6 +90,8 @@ public enum ModelTypeStubs {
 
     /// The Lua type of the output: a list's items with `[]`.
     public static func outputType(_ output: ModelInterface.Output) -> String {
+        // `replicate.run` joins a concatenated text output into one string (`opts.raw` keeps the list).
+        if output.concatenate, output.itemType == "string" { return "string" }
         if output.type == "array" {
             let item = luaType(jsonType: output.itemType ?? "any")
             return item == "any" ? "any[]" : item + "[]"
