@@ -1,0 +1,3 @@
+// The client's callers see the shared core's types (`JSONValue`, `JSONError`) as the client's
+// own: `import Replicate` keeps bringing them.
+@_exported import KosmoCore
