@@ -127,7 +127,8 @@ public struct ExecEnvelope: Sendable, Equatable {
         case .json(let bytes):
             do { return try JSONValue(parsing: Data(bytes)) } catch {
                 throw ExecEnvelopeError("cannot return this value as JSON: \(error)")
-            }        case .jsonValue(let value): return value
+            }
+        case .jsonValue(let value): return value
         }
     }
 
