@@ -13,8 +13,9 @@ public enum JSONNumber: Sendable, Equatable {
 /// these, so they accept the same texts and fail with the same `JSONError.Problem`.
 ///
 /// Each function reads the `count` bytes at `base` from `pos` and leaves `pos` after what it
-/// read, or at the byte that was wrong when it throws. They are inlinable: the Lua reader is
-/// on the path of `json.decode` and of every response, and a call per token would cost it.
+/// read, or at the byte that was wrong when it throws. The token readers are inlined into each
+/// reader (`@inlinable @inline(__always)`): the Lua reader is on the path of `json.decode` and
+/// of every response, and a call into another module per token would cost it.
 public enum JSONScan {
     /// Where the first value may start: after a UTF-8 byte order mark, which RFC 8259 lets a
     /// reader ignore.
@@ -32,7 +33,7 @@ public enum JSONScan {
     }
 
     /// Reads `word` (`true`, `false`, `null`) at `pos`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func literal(_ word: StaticString, _ base: UnsafePointer<UInt8>, _ count: Int, _ pos: inout Int) throws(JSONError.Problem) {
         let n = word.utf8CodeUnitCount
         guard pos + n <= count, memcmp(base + pos, word.utf8Start, n) == 0 else { throw .invalidLiteral }
@@ -50,7 +51,7 @@ public enum JSONScan {
     /// Reads the string whose opening quote is at `pos`. Its bytes are checked to be UTF-8 and
     /// free of raw control characters; escapes are decoded into `scratch` (a `\u` high surrogate
     /// must be followed by an escaped low one).
-    @inlinable
+    @inlinable @inline(__always)
     public static func string(_ base: UnsafePointer<UInt8>, _ count: Int, _ pos: inout Int, scratch: inout [UInt8]) throws(JSONError.Problem) -> StringBytes {
         pos += 1
         let start = pos
@@ -166,7 +167,7 @@ public enum JSONScan {
     /// Reads the number at `pos` (RFC 8259's grammar: no leading zeros, no `+`, no bare `.`).
     /// A number beyond the double range (which would read as infinity, with no JSON form to
     /// write it back) is an error.
-    @inlinable
+    @inlinable @inline(__always)
     public static func number(_ base: UnsafePointer<UInt8>, _ count: Int, _ pos: inout Int) throws(JSONError.Problem) -> JSONNumber {
         let start = pos
         var negative = false
