@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // kosmo-lua: a Swift host for Lua 5.4 with Replicate's HTTP API as a Lua table.
 // Layout and dependency direction: docs/architecture.md (KosmoLua → AgentMode → KosmoCommandLine
-// → ReplicateLua → {LuaHost, Replicate}; ReplicateSim → Replicate).
+// → ReplicateLua → {LuaHost, Replicate} → KosmoCore; ReplicateSim stands alone).
 
 import PackageDescription
 
@@ -54,8 +54,9 @@ let package = Package(
         // Turns lua/*.lua into Swift string constants so the binary carries its Lua modules.
         .executableTarget(name: "EmbedLuaTool", path: "Sources/EmbedLuaTool"),
         .plugin(name: "EmbedLua", capability: .buildTool(), dependencies: ["EmbedLuaTool"]),
-        // What the Lua host and the API client share and neither owns: the stop check a call
-        // made in place asks.
+        // What the Lua host and the API client share and neither owns, Foundation only:
+        // `JSONValue` and the one set of JSON rules (escapes, UTF-8, numbers, error texts)
+        // every reader and writer uses, and the stop check a call made in place asks.
         .target(name: "KosmoCore"),
         .target(
             name: "LuaHost",
@@ -78,7 +79,6 @@ let package = Package(
         .target(
             name: "ReplicateSim",
             dependencies: [
-                "Replicate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -139,7 +139,7 @@ let package = Package(
         .target(name: "RecordedFixtures", path: "Tests/RecordedFixtures", resources: [.copy("recorded")]),
         // What several test targets share (the seeded generator of the property tests).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "CLua", "TestSupport"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "KosmoCore", "CLua", "TestSupport"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [

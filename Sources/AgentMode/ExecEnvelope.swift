@@ -126,6 +126,7 @@ public struct ExecEnvelope: Sendable, Equatable {
             do { return try JSONValue(parsing: Data(bytes)) } catch {
                 throw ExecEnvelopeError("cannot return this value as JSON: \(error)")
             }
+        case .jsonValue(let value): return value
         }
     }
 

@@ -213,13 +213,21 @@ public struct LuaCall {
     /// Encodes the argument as JSON per the Values table; a value JSON cannot hold (a function,
     /// a cycle, a sparse array…) throws a `RunError` saying which.
     public func json(_ index: Int32) throws(RunError) -> [UInt8] {
-        var encoder = LuaToJSON(L: L, vm: vm)
-        do { return try encoder.encode(at: index) } catch {
-            guard error.isMemory else { throw RunError(kind: .runtime, message: error.message) }
-            // The trampoline raises Lua's own memory error once this function has returned.
-            kl_getstate(L).pointee.exceeded = 1
-            throw RunError(kind: .limit, message: error.message)
-        }
+        do throws(JSONError) { return try LuaToJSON.text(L, vm, at: index) } catch { throw failure(error) }
+    }
+
+    /// The argument as a `JSONValue`, walked straight from the Lua value (no JSON text in
+    /// between) by the same rules as `json(_:)`: it is what reading back `json(index)` gives,
+    /// and it fails where that fails, with the same message.
+    public func jsonValue(_ index: Int32) throws(RunError) -> JSONValue {
+        do throws(JSONError) { return try LuaToJSON.value(L, vm, at: index) } catch { throw failure(error) }
+    }
+
+    private func failure(_ error: JSONError) -> RunError {
+        guard error.isMemory else { return RunError(kind: .runtime, message: error.message) }
+        // The trampoline raises Lua's own memory error once this function has returned.
+        kl_getstate(L).pointee.exceeded = 1
+        return RunError(kind: .limit, message: error.message)
     }
 
     /// Pushes a value; returns 1 so `return call.push(x)` reads naturally.

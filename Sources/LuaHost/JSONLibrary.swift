@@ -1,5 +1,6 @@
 import CLua
 import CLuaBridge
+import KosmoCore
 
 /// The global `json` table: `encode`, `decode`, `null`, `array`, `object` (docs/architecture.md, "Values").
 enum JSONLibrary {
@@ -19,7 +20,8 @@ enum JSONLibrary {
             guard call.argumentCount >= 1 else { throw call.argumentError(1, "encode", "value") }
             do {
                 return call.push(.bytes(try call.json(1)))
-            } catch let failure as LuaToJSON.Failure {
+            } catch let failure as RunError where failure.kind != .limit {
+                // A memory failure stays as it is: the trampoline raises Lua's memory error.
                 throw LuaRaise("json.encode: " + failure.message)
             }
         }
@@ -31,10 +33,10 @@ enum JSONLibrary {
                 kl_pop(call.L, 1)
             }
             var decoder = JSONToLua(L: call.L, vm: call.vm, keepObjectNulls: keepNulls)
-            do {
+            do throws(JSONError) {
                 try decoder.decode(stringAt: 1)
-            } catch let failure as JSONToLua.Failure {
-                throw LuaRaise("json.decode: " + failure.message)
+            } catch {
+                throw LuaRaise("json.decode: " + error.message)
             }
             return 1
         }

@@ -1,5 +1,6 @@
 import CLua
 import CLuaBridge
+import KosmoCore
 import Foundation
 
 /// One Lua 5.4 state with kosmo-lua's host layer: a profile, limits, Swift host functions,
@@ -216,8 +217,7 @@ public final class LuaVM {
                 error.hostKind = hostKind
                 if error.kind == .runtime { error.kind = .host }
             }
-            var encoder = LuaToJSON(L: L, vm: self)
-            error.errorObject = try? encoder.encode(at: -1)
+            error.errorObject = try? LuaToJSON.text(L, self, at: -1)
         }
         if error.kind == .limit, s.limit_hit == KL_LIMIT_MEMORY.rawValue || status == LUA_ERRMEM {
             if let bytes = limits.memoryBytes {
@@ -267,8 +267,7 @@ public final class LuaVM {
         case LUA_TSTRING:
             return .bytes(bytesValue(on: state, at: index) ?? [])
         default:
-            var encoder = LuaToJSON(L: state, vm: self)
-            do { return .json(try encoder.encode(at: index)) } catch {
+            do throws(JSONError) { return .json(try LuaToJSON.text(state, self, at: index)) } catch {
                 if error.isMemory, let bytes = limits.memoryBytes {
                     throw RunError(kind: .limit, message: "not enough memory: the memory limit (\(Self.formatBytes(bytes))) was reached while encoding the result as JSON")
                 }

@@ -1,3 +1,5 @@
+import KosmoCore
+
 /// A Lua value built in Swift, safe to send between threads, pushed by the VM thread.
 /// Async host functions return these, since the VM's stack is off-limits to other threads.
 public indirect enum LuaValue: Sendable, Equatable {
@@ -13,6 +15,9 @@ public indirect enum LuaValue: Sendable, Equatable {
     case table([(String, LuaValue)])
     /// A JSON document decoded straight into Lua values per the Values table of docs/architecture.md.
     case json([UInt8])
+    /// A `JSONValue` pushed as the same Lua values its text would decode to (`json`), with no
+    /// text in between.
+    case jsonValue(JSONValue)
     /// The `json.null` sentinel.
     case null
 
@@ -26,6 +31,7 @@ public indirect enum LuaValue: Sendable, Equatable {
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.array(a), .array(b)): return a == b
         case let (.json(a), .json(b)): return a == b
+        case let (.jsonValue(a), .jsonValue(b)): return a == b
         case let (.table(a), .table(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return false

@@ -40,6 +40,9 @@ extension LuaVM {
         case .json(let bytes):
             var decoder = JSONToLua(L: L, vm: self, keepObjectNulls: false)
             do { try decoder.decode(bytes) } catch { lua_pushnil(L) }
+        case .jsonValue(let value):
+            var pusher = JSONValueToLua(L: L, vm: self, keepObjectNulls: false)
+            do { try pusher.push(value) } catch { lua_pushnil(L) }
         }
     }
 

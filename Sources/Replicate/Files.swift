@@ -90,7 +90,9 @@ struct MultipartForm {
         form.add(name: "filename", data: Data(filename.utf8))
         if let metadata {
             let object: JSONValue = metadata.objectValue == nil ? .object([:]) : metadata
-            form.add(name: "metadata", contentType: "application/json", data: try object.encoded())
+            do throws(JSONError) { form.add(name: "metadata", contentType: "application/json", data: try object.encoded()) } catch {
+                throw ReplicateError.validation("'metadata' cannot be sent as JSON: \(error.message)")
+            }
         }
         return (form.finished(), form.contentType)
     }

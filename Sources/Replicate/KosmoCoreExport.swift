@@ -1,2 +1,3 @@
-// The client's callers see the shared core's types (`StopCheck`, `Stopped`) as the client's own.
+// The client's callers see the shared core's types (`JSONValue`, `JSONError`, `StopCheck`,
+// `Stopped`) as the client's own: `import Replicate` keeps bringing them.
 @_exported import KosmoCore

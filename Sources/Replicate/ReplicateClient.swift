@@ -233,7 +233,7 @@ struct RequestBuilder {
             case "application/json":
                 var members: [String: JSONValue] = [:]
                 for field in body.fields { if let v = arguments[field.name] { members[field.name] = v } }
-                exchange.body = try JSONValue.object(members).encoded()
+                do throws(JSONError) { exchange.body = try JSONValue.object(members).encoded() } catch { throw fail("the body cannot be sent as JSON: \(error.message)") }
                 exchange.headers.append(("Content-Type", "application/json"))
             case "text/plain":
                 let text = try scalarText(arguments["query"] ?? .string(""), name: "query")
@@ -430,11 +430,11 @@ enum ResponseDecoder {
         let looksJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
         if contentType.utf8.contains(subsequence: "json".utf8) || (contentType.isEmpty && looksJSON) {
             var parser = JSONParser(bytes: [UInt8](raw.body), building: decodeNow, capture: "id")
-            do {
+            do throws(JSONError) {
                 let value = try parser.parseDocument()
                 if decodeNow { return APIResponse(status: raw.status, headers: raw.headers, body: value, json: raw.body) }
                 return APIResponse(status: raw.status, headers: raw.headers, checkedJSON: raw.body, id: parser.captured)
-            } catch let error as ReplicateError {
+            } catch {
                 throw ReplicateError.validation("the response was not valid JSON (\(error.message))", operation: operation)
             }
         }

@@ -54,17 +54,17 @@ enum LuaErrors {
     }
 }
 
-/// Moving values between `JSONValue` (the client) and Lua (per the Values table of docs/architecture.md).
+/// Moving values between `JSONValue` (the client) and Lua (per the Values table of docs/architecture.md),
+/// with no JSON text in between either way.
 enum LuaJSON {
-    /// A JSON value to push into Lua.
+    /// A JSON value to push into Lua: a top-level `null` is `nil`; containers are pushed
+    /// straight from the value (`LuaValue.jsonValue`).
     static func value(_ json: JSONValue) -> LuaValue {
         switch json {
         case .null: return .nil
         case .bool(let b): return .boolean(b)
         case .string(let s): return .string(s)
-        default:
-            guard let data = try? json.encoded() else { return .nil }
-            return .json(Array(data))
+        default: return .jsonValue(json)
         }
     }
 
@@ -75,14 +75,13 @@ enum LuaJSON {
         return value(response.body)
     }
 
-    /// The Lua value at argument `index` as JSON; a non-JSON value is a validation error.
+    /// The Lua value at argument `index` as JSON, walked straight from Lua (`LuaCall.jsonValue`,
+    /// the rules and errors of `json.encode`); a non-JSON value is a validation error.
     static func argument(_ call: LuaCall, _ index: Int32, function: String, what: String) throws -> JSONValue {
-        do {
-            return try JSONValue(parsing: Data(try call.json(index)))
-        } catch let error as RunError {
-            throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error.message)")
+        do throws(RunError) {
+            return try call.jsonValue(index)
         } catch {
-            throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error)")
+            throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error.message)")
         }
     }
 }

@@ -4,7 +4,6 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Replicate
 
 /// An in-process simulator of Replicate's HTTP API (all 37 operations under `/v1`), for
 /// offline scripts, tests and benchmarks.
@@ -64,7 +63,7 @@ public final class Simulator: Sendable {
         // written on one thread, with no hand-off to Swift's pool and back.
         let task: Task<Void, any Error>
         if #available(macOS 15, *) {
-            task = Task(executorPreference: EventLoopExecutor(loop: loopGroup.next()), operation: serve)
+            task = Task(executorPreference: LoopExecutor(loop: loopGroup.next()), operation: serve)
         } else {
             task = Task(operation: serve)
         }

@@ -29,10 +29,10 @@ import Testing
 
     @Test func rejectsBadJSONAndNonFiniteNumbers() {
         for bad in ["", "{", "[1,]", "{\"a\" 1}", "tru", "01", "1.", "\"\\ud800\"", "[1] 2", "\"a\u{01}\""] {
-            #expect(throws: ReplicateError.self, "\(bad)") { try JSONValue(parsing: bad) }
+            #expect(throws: JSONError.self, "\(bad)") { try JSONValue(parsing: bad) }
         }
-        #expect(throws: ReplicateError.self) { try JSONValue.double(.nan).encoded() }
-        #expect(throws: ReplicateError.self) { try JSONValue.array([.double(.infinity)]).encoded() }
+        #expect(throws: JSONError.self) { try JSONValue.double(.nan).encoded() }
+        #expect(throws: JSONError.self) { try JSONValue.array([.double(.infinity)]).encoded() }
     }
 
     /// Checking without building (what responses get before their body is read) accepts and
