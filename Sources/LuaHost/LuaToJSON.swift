@@ -14,6 +14,9 @@ struct LuaToJSON {
     /// host holds for the script (and becomes a Lua string, a request body or an envelope), so
     /// it counts against the limit like the script's own.
     private let budget: Int
+    /// Bytes after which the encoding stops with `Failure.isCut`, leaving the text written so
+    /// far in `out` (an envelope's result cap: the rest would be thrown away, so it is never made).
+    var stopAfter: Int?
 
     init(L: OpaquePointer, vm: LuaVM) {
         self.L = L
@@ -27,6 +30,8 @@ struct LuaToJSON {
         let message: String
         /// The text outgrew the memory limit.
         var isMemory = false
+        /// The text passed `stopAfter`; `out` holds what was written.
+        var isCut = false
     }
 
     mutating func encode(at index: Int32) throws(Failure) -> [UInt8] {
@@ -42,6 +47,7 @@ struct LuaToJSON {
     /// Checked after each string and each table member: the text may pass the budget by at
     /// most one value before the encoding stops.
     @inline(__always) private func checkBudget() throws(Failure) {
+        if let stopAfter, out.count > stopAfter { throw Failure(message: "cut", isCut: true) }
         if out.count > budget {
             throw Failure(message: "not enough memory: the JSON text would pass the memory limit", isMemory: true)
         }
