@@ -62,7 +62,7 @@ async def big_result(kosmo):
         result = await client.call_tool("execute_lua", {"code": code})
         seconds = time.monotonic() - started
         envelope = structured(result)
-        small = await call(client, "execute_lua", {"code": "return {a = ('x'):rep(5000)}", "result_limit_bytes": 1000})
+        small = await call(client, "execute_lua", {"code": "return ('x'):rep(5000)", "result_limit_bytes": 1000})
         return {"seconds": seconds, "structured_bytes": len(json.dumps(envelope)), "ok": envelope.get("ok"),
                 "result_truncated": envelope.get("result_truncated"), "rows": len(envelope.get("result") or []),
                 "first": (envelope.get("result") or [None])[0], "is_error": bool(result.is_error),
