@@ -34,6 +34,9 @@ deps:
 	@$(PYTHON) -c "import importlib.metadata as m, sys; sys.exit(m.version('replicate') != '1.0.7')" 2>/dev/null || \
 	  { echo "Installing replicate==1.0.7 (pip)"; $(PYTHON) -m pip install -q replicate==1.0.7; }
 	@$(PYTHON) -c "import lupa" 2>/dev/null || { echo "Installing lupa (pip)"; $(PYTHON) -m pip install -q lupa; }
+	@# The MCP server's end-to-end tests drive it with the official MCP Python SDK as the client.
+	@$(PYTHON) -c "import importlib.metadata as m, sys; sys.exit(int(m.version('mcp').split('.')[0]) < 2)" 2>/dev/null || \
+	  { echo "Installing mcp>=2 (pip)"; $(PYTHON) -m pip install -q 'mcp>=2'; }
 
 # `kosmo-lua --version` names the commit: Sources/CBuildInfo/build_commit.h (not in the
 # repository) is rewritten only when the commit changes, so an unchanged tree rebuilds nothing

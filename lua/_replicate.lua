@@ -4,6 +4,8 @@
 local host = ...
 local error, type, tostring, select, rawget, next = error, type, tostring, select, rawget, next
 local setmetatable, tointeger = setmetatable, math.tointeger
+-- Taken now: a script may replace the global `json` later.
+local json_null = json and json.null
 
 local replicate = {}
 for name, fn in pairs(host.ops) do
@@ -69,7 +71,16 @@ local function run_tasks(list, fn, opts, fname)
   opts = check_options(opts, fname, task_options)
   local n = #list
   local results, errors, first = host.tasks(list, fn, concurrency_of(opts, n, fname), n)
-  if opts.return_errors then return results, errors end
+  if opts.return_errors then
+    -- Both tables are arrays JSON can hold, so `return results, errors` works: a result that
+    -- failed (or was nil) is json.null; an item that succeeded has false among the errors, so
+    -- `if errors[i] then` still tells them apart.
+    for i = 1, n do
+      if results[i] == nil then results[i] = json_null end
+      if errors[i] == nil then errors[i] = false end
+    end
+    return results, errors
+  end
   if first then error(errors[first], 0) end
   return results
 end

@@ -20,6 +20,8 @@ public struct AgentOptions: Sendable {
     public var timeoutSeconds: Double?
     public var instructions: UInt64?
     public var outputLimitBytes: Int?
+    /// `--result-limit`: bytes of JSON the envelope's `result` may take.
+    public var resultLimitBytes: Int?
     /// exec: the script (`-` is standard input); nil means standard input too.
     public var file: String?
     /// exec: the arguments after the script, the chunk's `...`.
@@ -73,7 +75,7 @@ public struct AgentOptions: Sendable {
     /// Whether `--json` is among the options (before the script), for reporting a command line
     /// that does not parse in the form the caller asked for.
     public static func mentionsJSON(_ arguments: [String]) -> Bool {
-        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "expose", "sim-url", "approval-fd"])
+        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "result-limit", "expose", "sim-url", "approval-fd"])
         var i = 0
         while i < arguments.count {
             let argument = arguments[i]
@@ -103,6 +105,8 @@ public struct AgentOptions: Sendable {
         case "instructions" where limitsAllowed: instructions = try UInt64(bounded(.instructions))
         case "output-limit" where limitsAllowed:
             outputLimitBytes = try Self.byteCount(try value(), flag: "--output-limit")
+        case "result-limit" where limitsAllowed:
+            resultLimitBytes = try Self.byteCount(try value(), flag: "--result-limit")
         case "expose" where command == .mcp:
             let text = try value()
             guard text == "functions" else {
@@ -148,6 +152,7 @@ public struct AgentOptions: Sendable {
         if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
         if let instructions { limits.instructions = instructions }
         if let outputLimitBytes { limits.outputBytes = outputLimitBytes }
+        if let resultLimitBytes { limits.resultBytes = resultLimitBytes }
         return limits
     }
 
@@ -158,6 +163,7 @@ public struct AgentOptions: Sendable {
         if let timeout = limits.timeoutSeconds { arguments += ["--timeout", String(timeout)] }
         if let instructions = limits.instructions { arguments += ["--instructions", String(instructions)] }
         if let output = limits.outputBytes { arguments += ["--output-limit", String(output)] }
+        if let result = limits.resultBytes { arguments += ["--result-limit", String(result)] }
         return arguments
     }
 
@@ -184,7 +190,8 @@ public struct AgentOptions: Sendable {
           --memory MB           memory limit (default 64; 1 to 1048576)
           --timeout SECONDS     wall-clock limit (default 30; 0.001 to 86400)
           --instructions N      VM instruction limit (default none; 1 to 1e15)
-          --output-limit BYTES  printed output kept (default 64K; 1 to 16M)
+          --output-limit BYTES  printed output kept, its head and its tail (default 64K; 1 to 16M)
+          --result-limit BYTES  JSON of the result kept, cut to whole members (default 64K; 1 to 16M)
         """
 
     /// `kosmo-lua exec --help`.
@@ -192,7 +199,8 @@ public struct AgentOptions: Sendable {
         usage: kosmo-lua exec [options] [FILE | -] [args]
         Runs Lua code in the sandbox with the replicate table (standard input when FILE is - or
         missing). With --json, prints one JSON envelope, also on failure:
-          {ok, result, output, output_truncated, error {kind, message, traceback},
+          {ok, result, result_truncated, result_error, output, output_truncated,
+           error {kind, message, traceback},
            calls [{function, access, decision, status, ms, prediction_id, error}],
            stats {ms, peak_memory_bytes, instructions}, permission_bypassed}
         Exit status: 0 success, 1 script error, 2 bad usage.

@@ -7,7 +7,7 @@ import ReplicateLua
 /// `execute_lua` returns as structured content.
 ///
 /// ```json
-/// {"ok":true,"result":"hello x","output":"","output_truncated":false,"error":null,
+/// {"ok":true,"result":"hello x","result_truncated":false,"result_error":null,"output":"","output_truncated":false,"error":null,
 ///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,...}],
 ///  "stats":{"ms":20.1,"peak_memory_bytes":412345,"instructions":2000},"permission_bypassed":false}
 /// ```
@@ -65,7 +65,13 @@ public struct ExecEnvelope: Sendable, Equatable {
     public var ok: Bool
     /// The chunk's return value: one value as itself, several as an array, none as null.
     public var result: JSONValue
-    /// What the script printed, up to the output limit.
+    /// The result was cut to the result limit (whole members kept, open arrays and objects closed).
+    public var resultTruncated: Bool
+    /// Why the snippet's return value could not be returned (NaN, infinity, a function, a
+    /// cycle, a sparse array, bytes that are not UTF-8), `result` then null. The run itself
+    /// succeeded: its calls and output stand, and `ok` stays true.
+    public var resultError: String?
+    /// What the script printed: its head and its tail when it passed the output limit.
     public var output: String
     public var outputTruncated: Bool
     public var error: Failure?
@@ -75,11 +81,14 @@ public struct ExecEnvelope: Sendable, Equatable {
     /// Whether `--force` bypassed the read/write policy.
     public var permissionBypassed: Bool
 
-    public init(ok: Bool, result: JSONValue = .null, output: String = "", outputTruncated: Bool = false,
+    public init(ok: Bool, result: JSONValue = .null, resultTruncated: Bool = false, resultError: String? = nil,
+                output: String = "", outputTruncated: Bool = false,
                 error: Failure? = nil, calls: [CallRecord] = [], stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0),
                 permissionBypassed: Bool = false) {
         self.ok = ok
         self.result = result
+        self.resultTruncated = resultTruncated
+        self.resultError = resultError.map { Self.capped($0, maxBytes: Failure.maxTextBytes, what: "error messages") }
         self.output = output
         self.outputTruncated = outputTruncated
         self.error = error
@@ -137,6 +146,8 @@ public struct ExecEnvelope: Sendable, Equatable {
         var members: [(String, String)] = [
             ("ok", ok ? "true" : "false"),
             ("result", Self.jsonText(of: result)),
+            ("result_truncated", resultTruncated ? "true" : "false"),
+            ("result_error", resultError.map { Self.jsonText(of: .string($0)) } ?? "null"),
             ("output", Self.jsonText(of: .string(output))),
             ("output_truncated", outputTruncated ? "true" : "false"),
         ]
@@ -195,6 +206,8 @@ public struct ExecEnvelope: Sendable, Equatable {
         guard let ok = json["ok"]?.boolValue else { throw ExecEnvelopeError("not an envelope: 'ok' is missing") }
         self.ok = ok
         result = json["result"] ?? .null
+        resultTruncated = json["result_truncated"]?.boolValue ?? false
+        resultError = json["result_error"]?.stringValue
         output = json["output"]?.stringValue ?? ""
         outputTruncated = json["output_truncated"]?.boolValue ?? false
         // A kind this build does not know (another build's child) reads as `runtime`.

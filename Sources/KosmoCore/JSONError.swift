@@ -47,6 +47,9 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
         case valueType(String)
         /// The text would pass the memory limit.
         case textPassesMemoryLimit
+        /// The text passed the cap its caller set (an envelope's result cap): what was written
+        /// so far is kept, the rest never made.
+        case textPassesCap
         /// The Lua stack could not grow while walking a table.
         case encoderStackExhausted
 
@@ -90,6 +93,7 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
             case .keyType(let name): return "cannot encode a table with a \(name) key as a JSON object"
             case .valueType(let name): return "cannot encode a \(name) value as JSON"
             case .textPassesMemoryLimit: return "not enough memory: the JSON text would pass the memory limit"
+            case .textPassesCap: return "the JSON text passed its cap"
             case .encoderStackExhausted: return "Lua stack exhausted while encoding JSON"
             }
         }
@@ -131,6 +135,12 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
     /// The error `problem` met at byte `offset` of a text.
     public init(_ problem: Problem, at offset: Int, in base: UnsafePointer<UInt8>, count: Int) {
         self.init(problem, position: Position(offset: offset, in: base, count: count))
+    }
+
+    /// Whether it is the cap the caller set, not a fault of the value.
+    public var isCap: Bool {
+        if case .textPassesCap = problem { return true }
+        return false
     }
 
     /// Whether the memory limit caused it (the caller then raises Lua's memory error).

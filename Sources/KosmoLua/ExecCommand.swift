@@ -127,9 +127,18 @@ struct ExecRun {
         Interrupts.arm(vm)
         var failure: ExecEnvelope.Failure?
         var result: JSONValue = .null
+        var resultTruncated = false
+        var resultError: String?
         do {
-            let values = try vm.run(code, chunkName: chunkName, arguments: options.scriptArguments)
-            result = try ExecEnvelope.result(from: values)
+            let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: options.scriptArguments,
+                                                maxBytes: resultCap(limits))
+            resultTruncated = results.truncated
+            if let problem = results.problem {
+                resultError = "cannot return this value as JSON: \(problem)"
+            } else {
+                do { result = try ExecEnvelope.result(from: results.values) } catch { resultError = error.message }
+            }
+            if let resultError { failure = ExecEnvelope.Failure(kind: .runtime, message: Self.afterWork(resultError, calls: session.callLog.records.count)) }
         } catch let error as RunError {
             failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
         } catch {
@@ -140,7 +149,7 @@ struct ExecRun {
         // refused, so nothing the script left behind acts after the envelope is written.
         vm.close()
         let envelope = ExecEnvelope(
-            ok: failure == nil, result: result, output: output.text, outputTruncated: output.truncated, error: failure,
+            ok: failure == nil, result: result, resultTruncated: resultTruncated, resultError: resultError, output: output.text, outputTruncated: output.truncated, error: failure,
             calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
         if json {
             ExecCommand.emit(envelope)
@@ -150,6 +159,20 @@ struct ExecRun {
             print(ExecEnvelope.jsonText(of: result))
         }
         return failure == nil ? 0 : 1
+    }
+
+    /// A result that could not be returned, said so that the work done is not missed: the
+    /// snippet ran to its end and its calls took effect.
+    static func afterWork(_ problem: String, calls: Int) -> String {
+        let done = calls == 0 ? "the snippet ran to its end" : "the snippet ran to its end and its \(calls == 1 ? "call" : "\(calls) calls") took effect (see calls)"
+        return done + ", but its return value was not returned: " + problem + "; return a value JSON can hold (tostring() a number such as math.huge, json.null for nothing)"
+    }
+
+    /// The result's cap: the limit in an envelope; printed without `--json`, the whole value
+    /// unless `--result-limit` was given.
+    func resultCap(_ limits: Limits) -> Int {
+        if !options.json, options.resultLimitBytes == nil { return Int.max / 4 }
+        return limits.resultBytes ?? (64 << 10)
     }
 
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except

@@ -25,19 +25,23 @@ struct KosmoServer: Sendable {
 
     func run() async throws {
         let server = Server(
-            name: "kosmo-lua",
-            version: "0.1.0",
+            name: Self.name,
+            version: Self.version,
             title: "kosmo-lua: Lua code mode for Replicate",
-            instructions: """
-                Run Lua 5.4 against Replicate's API with execute_lua: one snippet can make many calls \
-                (replicate.run, replicate.map for fan-out, replicate.paginate), and you get back one envelope \
-                with the result, printed output, every call made and any error. Find functions with \
-                search_functions and their arguments with describe_function.
-                """,
-            capabilities: .init(tools: .init(listChanged: false)))
+            instructions: Self.instructions,
+            capabilities: Self.capabilities)
         let tools = toolList()
         await server.withMethodHandler(ListTools.self) { _ in
             ListTools.Result(tools: tools)
+        }
+        await server.withMethodHandler(ListResources.self) { _ in
+            ListResources.Result(resources: ServerResources.list)
+        }
+        await server.withMethodHandler(ReadResource.self) { params in
+            guard let contents = ServerResources.read(params.uri) else {
+                throw MCPError.invalidParams(ServerResources.unknown(params.uri))
+            }
+            return ReadResource.Result(contents: [contents])
         }
         let inFlight = self.inFlight
         await server.withMethodHandler(CallTool.self) { params in
@@ -46,7 +50,7 @@ struct KosmoServer: Sendable {
             return await self.call(params)
         }
         let approvals = self.approvals
-        try await server.start(transport: LineTransport()) { _, capabilities in
+        try await server.start(transport: LineTransport(eras: ProtocolEras())) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
         }
         await server.waitUntilCompleted()
@@ -59,14 +63,33 @@ struct KosmoServer: Sendable {
         RunningChildren.shared.killAll()
     }
 
+    static let name = "kosmo-lua"
+    static let version = "0.1.0"
+    static let instructions = """
+        Run Lua 5.4 against Replicate's API with execute_lua: one snippet can make many calls \
+        (replicate.run, replicate.map for fan-out, replicate.paginate), and you get back one envelope \
+        with the result, printed output, every call made and any error. Find functions with \
+        search_functions and their arguments with describe_function, a model's inputs and outputs with \
+        describe_model. The docs, the LuaLS type stubs and each function's description are resources.
+        """
+
+    /// What the server offers: tools and resources, neither of which changes during a session.
+    static let capabilities = Server.Capabilities(resources: .init(subscribe: false, listChanged: false),
+                                                  tools: .init(listChanged: false))
+
     func toolList() -> [Tool] {
-        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool]
+        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool, Tools.describeModelTool]
         if options.exposeFunctions { tools += Tools.functionTools(policy: settings.policy) }
         return tools
     }
 
     func call(_ params: CallTool.Parameters) async -> CallTool.Result {
         let arguments = ToolArguments(tool: params.name, values: params.arguments ?? [:])
+        // Every tool's arguments are checked against its schema's names here, before any tool
+        // runs: a misspelt limit must not run silently with the default.
+        if let tool = toolList().first(where: { $0.name == params.name }), let problem = arguments.unknownName(allowed: tool) {
+            return Tools.returnsEnvelope(params.name) ? Tools.usage(problem) : Tools.text(problem, error: true)
+        }
         switch params.name {
         case Tools.executeLua:
             let code: String
@@ -103,6 +126,17 @@ struct KosmoServer: Sendable {
                 return Tools.text(error.message, error: true)
             }
             return await DiscoveryWork.run(Tools.describeFunction) { describe(name) }
+        case Tools.describeModel:
+            let reference: ModelReference
+            do {
+                guard let given = try arguments.string("model", maxBytes: ToolArguments.MaxBytes.name), !given.isEmpty else {
+                    return Tools.text("describe_model needs 'model': owner/name or owner/name:version, such as sim/slow", error: true)
+                }
+                reference = try ModelReference(given)
+            } catch {
+                return Tools.text(error.message, error: true)
+            }
+            return await describeModel(reference)
         default:
             guard options.exposeFunctions, let operation = Tools.operation(forTool: params.name),
                   Tools.exposed(operation, policy: settings.policy) else {
@@ -143,6 +177,7 @@ struct KosmoServer: Sendable {
         limits.memoryBytes = lower(limits.memoryBytes, try arguments.number("memory_mb", .memoryMB).map { Int($0 * 1_048_576) })
         limits.instructions = lower(limits.instructions, try arguments.number("instructions", .instructions).map { UInt64($0) })
         limits.outputBytes = lower(limits.outputBytes, try arguments.number("output_limit_bytes", .outputBytes).map { Int($0) })
+        limits.resultBytes = lower(limits.resultBytes, try arguments.number("result_limit_bytes", .outputBytes).map { Int($0) })
         return limits
     }
 

@@ -23,6 +23,8 @@ actor LineTransport: Transport {
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var reading = false
+    /// The stateless protocol revision's requests and results (`ProtocolEras`).
+    private let eras: ProtocolEras
 
     /// The standard output could not be written (the client went away).
     struct WriteError: Error, CustomStringConvertible {
@@ -30,8 +32,9 @@ actor LineTransport: Transport {
         var description: String { "cannot write to the MCP client: \(String(cString: strerror(code)))" }
     }
 
-    init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+    init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, eras: ProtocolEras = ProtocolEras()) {
         self.input = input
+        self.eras = eras
         writer = LineWriter(fd: output)
         (messages, continuation) = AsyncThrowingStream.makeStream()
     }
@@ -39,8 +42,8 @@ actor LineTransport: Transport {
     func connect() async throws {
         guard !reading else { return }
         reading = true
-        let input = self.input, continuation = self.continuation, writer = self.writer
-        Thread { LineTransport.readLines(from: input, into: continuation, answering: writer) }.start()
+        let input = self.input, continuation = self.continuation, writer = self.writer, eras = self.eras
+        Thread { LineTransport.readLines(from: input, into: continuation, answering: writer, eras: eras) }.start()
     }
 
     func disconnect() async {
@@ -48,7 +51,7 @@ actor LineTransport: Transport {
     }
 
     func send(_ data: Data) async throws {
-        try writer.writeLine(data)
+        try writer.writeLine(eras.outbound(data))
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> {
@@ -57,7 +60,7 @@ actor LineTransport: Transport {
 
     /// Reads until the end of input, handing each line that is not blank to `MessageGate`.
     static func readLines(from fd: Int32, into continuation: AsyncThrowingStream<Data, any Error>.Continuation,
-                          answering writer: LineWriter) {
+                          answering writer: LineWriter, eras: ProtocolEras) {
         /// The unfinished line, never longer than `maxLineBytes`.
         var pending: [UInt8] = []
         /// Bytes of an oversize line dropped so far; nil when not inside one.
@@ -67,7 +70,12 @@ actor LineTransport: Transport {
         func finish(_ line: ArraySlice<UInt8>) {
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
             switch MessageGate.check(line) {
-            case .forward: continuation.yield(Data(line))
+            case .forward:
+                if case .answer(let answer) = eras.inbound(line) {
+                    try? writer.writeLine(answer)
+                    return
+                }
+                continuation.yield(Data(line))
             case .answer(let answer): try? writer.writeLine(answer)
             }
         }

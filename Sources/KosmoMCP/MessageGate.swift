@@ -120,6 +120,8 @@ enum MessageGate {
         Ping.name: { try decode(Ping.self, $0, $1, params: $2) },
         ListTools.name: { try decode(ListTools.self, $0, $1, params: $2) },
         CallTool.name: { try decode(CallTool.self, $0, $1, params: $2) },
+        ListResources.name: { try decode(ListResources.self, $0, $1, params: $2) },
+        ReadResource.name: { try decode(ReadResource.self, $0, $1, params: $2) },
     ]
 
     /// Decodes `message` as a request of method `M`. The params are decoded on their own first:

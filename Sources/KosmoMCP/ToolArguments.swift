@@ -1,5 +1,6 @@
 import Foundation
 import MCP
+import Replicate
 import ReplicateLua
 
 /// The arguments of one tool call, read with their bounds: every string has a documented
@@ -20,6 +21,37 @@ struct ToolArguments {
         static let name = 200
         /// A `--expose functions` tool's arguments, as JSON: 1 MiB.
         static let functionArguments = 1 << 20
+    }
+
+    /// The first argument (in name order) that `tool`'s input schema does not name, as an error
+    /// naming it and the nearest argument the tool takes; nil when every name is known.
+    func unknownName(allowed tool: Tool) -> String? {
+        guard case .object(let schema) = tool.inputSchema, case .object(let properties)? = schema["properties"] else { return nil }
+        let names = properties.keys.sorted()
+        for key in values.keys.sorted() where properties[key] == nil {
+            let shown = key.utf8.count > MaxBytes.name ? String(key.prefix(40)) + "…" : key
+            var message = "\(self.tool): unknown argument '\(shown)'"
+            if key.utf8.count <= MaxBytes.name, let near = Self.nearest(to: key, among: names) { message += "; did you mean '\(near)'?" }
+            return message + " (\(self.tool) takes " + names.map { "'\($0)'" }.joined(separator: ", ") + ")"
+        }
+        return nil
+    }
+
+    /// The name `key` most likely meant: one it begins (`timeout` → `timeout_seconds`) or that
+    /// begins it, else the nearest by edit distance.
+    static func nearest(to key: String, among names: [String]) -> String? {
+        let lower = key.lowercased()
+        let prefixed = names.filter { name in
+            let candidate = name.lowercased()
+            return lower.count >= 3 && (candidate.hasPrefix(lower) || lower.hasPrefix(candidate))
+        }
+        if let shortest = prefixed.min(by: { $0.count < $1.count }) { return shortest }
+        // `timeout_s`: the part before the last underscore begins the name.
+        if let cut = lower.lastIndex(of: "_"), lower.distance(from: lower.startIndex, to: cut) >= 3 {
+            let stem = String(lower[..<cut]) + "_"
+            if let match = names.filter({ $0.lowercased().hasPrefix(stem) }).min(by: { $0.count < $1.count }) { return match }
+        }
+        return Catalog.closest(to: key, among: names)
     }
 
     /// An argument that is not what the tool takes; the message says which and what would be right.

@@ -11,19 +11,24 @@ enum Tools {
     static let executeLua = "execute_lua"
     static let searchFunctions = "search_functions"
     static let describeFunction = "describe_function"
+    static let describeModel = "describe_model"
 
     static func executeLuaTool(limits: Limits) -> Tool {
         let timeout = limits.timeoutSeconds ?? 30
         // The server's own limits, in range because its flags were parsed within them.
         let memory = BoundedNumber.text(of: Double(limits.memoryBytes ?? (64 << 20)) / 1_048_576)
         let output = limits.outputBytes ?? (64 << 10)
+        let resultCap = limits.resultBytes ?? (64 << 10)
         let seconds = BoundedNumber.text(of: timeout)
         return Tool(
             name: executeLua,
             title: "Run Lua with Replicate",
             description: """
                 Runs a Lua 5.4 snippet in a sandbox with a `replicate` table for Replicate's API, and returns an envelope: \
-                ok, result (what the snippet returns), output (what it prints), error {kind, message, traceback}, \
+                ok, result (what the snippet returns, cut to whole members past the result limit: result_truncated), \
+                result_error (why a return value JSON cannot hold, such as math.huge or a function, was not returned; \
+                the calls still took effect), output (what it prints; past the output limit its head and its tail), \
+                error {kind, message, traceback}, \
                 calls (each replicate call: function, access, decision, status, ms), stats, permission_bypassed. \
                 Write one program that makes many calls instead of many tool calls: \
                 `return replicate.run("owner/name", {prompt = "…"})` runs a model and returns its output; \
@@ -31,7 +36,8 @@ enum Tools {
                 `replicate.get_model("owner/name")`, `replicate.search{query = "…"}`, `replicate.paginate("list_models")`. \
                 A failing call raises a table {kind, message, status, detail}; catch it with pcall. \
                 Use search_functions and describe_function to find functions and their arguments. \
-                Limits: \(ChildExecution.seconds(timeout)), \(memory) MiB, \(output) bytes of output (a call may lower them).
+                Limits: \(ChildExecution.seconds(timeout)), \(memory) MiB, \(output) bytes of output, \(resultCap) bytes of result JSON \
+                (a call may lower them). Arguments not in the schema are refused.
                 """,
             inputSchema: .object([
                 "type": "object",
@@ -41,7 +47,8 @@ enum Tools {
                     "timeout_seconds": bounded("number", .timeoutSeconds, "Wall-clock limit in seconds; the server's \(seconds) caps it."),
                     "memory_mb": bounded("number", .memoryMB, "Memory limit in MiB; the server's \(memory) caps it."),
                     "instructions": bounded("integer", .instructions, "VM instruction limit, counted in steps of 1000."),
-                    "output_limit_bytes": bounded("integer", .outputBytes, "Printed output kept, in bytes; the server's \(output) caps it."),
+                    "output_limit_bytes": bounded("integer", .outputBytes, "Printed output kept, in bytes (its head and its tail); the server's \(output) caps it."),
+                    "result_limit_bytes": bounded("integer", .outputBytes, "JSON of the result kept, in bytes (cut to whole members, result_truncated); the server's \(resultCap) caps it."),
                 ]),
                 "required": .array(["code"]),
                 "additionalProperties": false,
@@ -63,7 +70,10 @@ enum Tools {
         "type": "object",
         "properties": .object([
             "ok": .object(["type": "boolean"]),
-            "result": .object(["description": "The snippet's return value: one value as itself, several as an array, none as null."]),
+            "result": .object(["description": "The snippet's return value: one value as itself, several as an array, none as null; cut to whole members past the result limit."]),
+            "result_truncated": .object(["type": "boolean", "description": "The result was cut to the result limit."]),
+            "result_error": .object(["type": .array(["string", "null"]),
+                                     "description": "Why the return value was not returned (NaN, infinity, a function, a cycle, a sparse array); the calls still took effect."]),
             "output": .object(["type": "string"]),
             "output_truncated": .object(["type": "boolean"]),
             "error": .object([
@@ -99,7 +109,7 @@ enum Tools {
             ]),
             "permission_bypassed": .object(["type": "boolean"]),
         ]),
-        "required": .array(["ok", "result", "output", "output_truncated", "error", "calls", "stats", "permission_bypassed"]),
+        "required": .array(["ok", "result", "result_truncated", "result_error", "output", "output_truncated", "error", "calls", "stats", "permission_bypassed"]),
     ])
 
     static let searchTool = Tool(
@@ -116,7 +126,26 @@ enum Tools {
             "required": .array(["query"]),
             "additionalProperties": false,
         ]),
-        annotations: .init(title: "Search replicate functions", readOnlyHint: true, openWorldHint: false))
+        annotations: .init(title: "Search replicate functions", readOnlyHint: true, destructiveHint: false,
+                           idempotentHint: true, openWorldHint: false),
+        outputSchema: .object([
+            "type": "object",
+            "properties": .object([
+                "results": .object([
+                    "type": "array",
+                    "items": .object([
+                        "type": "object",
+                        "properties": .object([
+                            "name": .object(["type": "string"]), "kind": .object(["type": "string"]),
+                            "access": .object(["type": "string"]), "summary": .object(["type": "string"]),
+                            "signature": .object(["type": "string"]),
+                        ]),
+                        "required": .array(["name", "kind", "access", "summary", "signature"]),
+                    ]),
+                ]),
+            ]),
+            "required": .array(["results"]),
+        ]))
 
     static let describeTool = Tool(
         name: describeFunction,
@@ -131,7 +160,69 @@ enum Tools {
             "required": .array(["name"]),
             "additionalProperties": false,
         ]),
-        annotations: .init(title: "Describe a replicate function", readOnlyHint: true, openWorldHint: false))
+        annotations: .init(title: "Describe a replicate function", readOnlyHint: true, destructiveHint: false,
+                           idempotentHint: true, openWorldHint: false),
+        outputSchema: .object([
+            "type": "object",
+            "description": "The function's documentation: name, kind, access, summary, signature, parameters, example, and for API functions the JSON Schema of the argument table.",
+            "properties": .object([
+                "name": .object(["type": "string"]), "kind": .object(["type": "string"]),
+                "access": .object(["type": "string"]), "summary": .object(["type": "string"]),
+                "signature": .object(["type": "string"]),
+            ]),
+            "required": .array(["name"]),
+        ]))
+
+    static let describeModelTool = Tool(
+        name: describeModel,
+        title: "Describe a model's inputs and outputs",
+        description: """
+            Describes a Replicate model's interface from its version's OpenAPI schema: its inputs in the model's own order \
+            (name, type, required, default, minimum, maximum, choices, description, whether it is a file) and its output \
+            (type, file, iterator, concatenate). Give owner/name for the latest version or owner/name:version for one \
+            version. Reads the API (get_model or get_model_version) under the read policy.
+            """,
+        inputSchema: .object([
+            "type": "object",
+            "properties": .object([
+                "model": .object(["type": "string", "maxLength": .int(ToolArguments.MaxBytes.name),
+                                  "description": "owner/name or owner/name:version, such as sim/slow or black-forest-labs/flux-schnell."]),
+            ]),
+            "required": .array(["model"]),
+            "additionalProperties": false,
+        ]),
+        annotations: .init(title: "Describe a model", readOnlyHint: true, destructiveHint: false,
+                           idempotentHint: true, openWorldHint: true),
+        outputSchema: .object([
+            "type": "object",
+            "properties": .object([
+                "model": .object(["type": "string"]),
+                "version": .object(["type": .array(["string", "null"])]),
+                "description": .object(["type": .array(["string", "null"])]),
+                "inputs": .object([
+                    "type": "array",
+                    "items": .object([
+                        "type": "object",
+                        "properties": .object([
+                            "name": .object(["type": "string"]), "type": .object(["type": "string"]),
+                            "required": .object(["type": "boolean"]), "file": .object(["type": "boolean"]),
+                            "minimum": .object(["type": "number"]), "maximum": .object(["type": "number"]),
+                            "choices": .object(["type": "array"]), "description": .object(["type": "string"]),
+                        ]),
+                        "required": .array(["name", "type", "required", "file"]),
+                    ]),
+                ]),
+                "output": .object([
+                    "type": "object",
+                    "properties": .object([
+                        "type": .object(["type": "string"]), "file": .object(["type": "boolean"]),
+                        "iterator": .object(["type": "boolean"]), "concatenate": .object(["type": "boolean"]),
+                        "items": .object(["type": "string"]),
+                    ]),
+                ]),
+            ]),
+            "required": .array(["model", "inputs", "output"]),
+        ]))
 
     /// With `--expose functions`: the catalog functions the policy lets run at all. Write tools
     /// appear only when the write policy allows them (allow, or --force): an agent should not be
@@ -149,8 +240,9 @@ enum Tools {
                 title: operation.summary,
                 description: "\(operation.summary) (\(operation.access.rawValue): \(operation.method) \(operation.path)). Lua: \(function.signature). Returns an execution envelope whose result is the API's response.",
                 inputSchema: ValueConversion.mcp(.object(schema)),
-                annotations: .init(title: operation.summary, readOnlyHint: !write, destructiveHint: write ? destructive : nil,
-                                   idempotentHint: write ? operation.method == "DELETE" : nil, openWorldHint: true))
+                annotations: .init(title: operation.summary, readOnlyHint: !write, destructiveHint: write && destructive,
+                                   idempotentHint: !write || operation.method == "DELETE", openWorldHint: true),
+                outputSchema: envelopeSchema)
         }
     }
 
@@ -164,6 +256,11 @@ enum Tools {
     static func operation(forTool name: String) -> OperationSpec? {
         guard name.hasPrefix("replicate_") else { return nil }
         return Catalog.operation(named: name)
+    }
+
+    /// Whether a tool answers with an execution envelope (its errors are `usage` envelopes).
+    static func returnsEnvelope(_ name: String) -> Bool {
+        name == executeLua || operation(forTool: name) != nil
     }
 
     // MARK: Results
@@ -201,6 +298,8 @@ enum Tools {
         if !envelope.output.isEmpty {
             lines.append("output\(envelope.outputTruncated ? " (truncated)" : ""):\n" + clipped(envelope.output, 2000))
         }
+        if let resultError = envelope.resultError { lines.append("result_error: " + clipped(resultError, 2000)) }
+        if envelope.resultTruncated { lines.append("(the result was cut to the result limit: result_truncated)") }
         if envelope.permissionBypassed { lines.append("(--force: the permission policy was bypassed)") }
         return lines.joined(separator: "\n")
     }

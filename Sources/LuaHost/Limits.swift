@@ -8,18 +8,23 @@ public struct Limits: Sendable, Equatable {
     public var timeoutSeconds: Double?
     /// Bytes of printed output kept; the rest is dropped and marked truncated.
     public var outputBytes: Int?
+    /// Bytes of JSON an agent envelope's `result` may take; past them it is cut and marked
+    /// `result_truncated` (`LuaVM.runForEnvelope`). Not a limit of the VM itself.
+    public var resultBytes: Int?
 
-    public init(memoryBytes: Int? = nil, instructions: UInt64? = nil, timeoutSeconds: Double? = nil, outputBytes: Int? = nil) {
+    public init(memoryBytes: Int? = nil, instructions: UInt64? = nil, timeoutSeconds: Double? = nil, outputBytes: Int? = nil,
+                resultBytes: Int? = nil) {
         self.memoryBytes = memoryBytes
         self.instructions = instructions
         self.timeoutSeconds = timeoutSeconds
         self.outputBytes = outputBytes
+        self.resultBytes = resultBytes
     }
 
     /// No limits: what `lua5.4` has.
     public static let none = Limits()
-    /// The sandbox's defaults: 64 MiB, 30 s, 64 KiB of output.
-    public static let sandboxDefaults = Limits(memoryBytes: 64 << 20, timeoutSeconds: 30, outputBytes: 64 << 10)
+    /// The sandbox's defaults: 64 MiB, 30 s, 64 KiB of output, 64 KiB of result.
+    public static let sandboxDefaults = Limits(memoryBytes: 64 << 20, timeoutSeconds: 30, outputBytes: 64 << 10, resultBytes: 64 << 10)
 }
 
 /// Which standard libraries a VM offers.

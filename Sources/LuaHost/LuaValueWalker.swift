@@ -39,6 +39,9 @@ struct LuaValueWalker<Sink: JSONSink> {
     private var open: [UnsafeRawPointer] = []
     /// Bytes the text may take: what the memory limit leaves the state.
     private let budget: Int
+    /// Bytes after which the walk stops with `textPassesCap`, leaving what the sink has so far
+    /// (an envelope's result cap: the rest would be thrown away, so it is never made).
+    var stopAfter: Int?
 
     init(L: OpaquePointer, vm: LuaVM, sink: Sink) {
         self.L = L
@@ -56,6 +59,7 @@ struct LuaValueWalker<Sink: JSONSink> {
     /// Checked after each string and each table member: the text may pass the budget by at
     /// most one value before the walk stops.
     @inline(__always) private func checkBudget() throws(JSONError) {
+        if let stopAfter, sink.size > stopAfter { throw JSONError(.textPassesCap) }
         if sink.size > budget { throw JSONError(.textPassesMemoryLimit) }
     }
 

@@ -210,7 +210,9 @@ func rpcError(_ message: [String: Any]) -> (code: Int?, message: String) {
         #expect(errorMessage(envelope).contains("more bytes cut: error messages are capped at 16 KiB"), "\(errorMessage(envelope).suffix(200))")
 
         try await onThread {
-            let session = try RawMCPSession()
+            // A result limit above what a tool result may hold, so the 4 MiB backstop is what
+            // stops the large result below (by default the 64 KiB result limit cuts it first).
+            let session = try RawMCPSession(["mcp", "--sim", "--result-limit", "8M"])
             defer { session.close() }
             try session.initialize()
             let (answer, bytes) = try session.requestWithSize("tools/call", ["name": "execute_lua", "arguments": ["code": code]])

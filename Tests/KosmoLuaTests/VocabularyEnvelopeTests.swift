@@ -8,7 +8,7 @@ import Testing
 struct VocabularyEnvelopeTests {
     @Test("An envelope reads back and writes out the same kind, access and decision words")
     func envelopeRoundTrip() throws {
-        let text = #"{"ok":false,"result":null,"output":"","output_truncated":false,"error":{"kind":"permission","message":"no","traceback":null},"calls":[{"function":"create_model","access":"write","decision":"denied","status":null,"ms":0.0,"prediction_id":null,"error":"permission"}],"stats":{"ms":1.0,"peak_memory_bytes":2,"instructions":3},"permission_bypassed":false}"#
+        let text = #"{"ok":false,"result":null,"result_truncated":false,"result_error":null,"output":"","output_truncated":false,"error":{"kind":"permission","message":"no","traceback":null},"calls":[{"function":"create_model","access":"write","decision":"denied","status":null,"ms":0.0,"prediction_id":null,"error":"permission"}],"stats":{"ms":1.0,"peak_memory_bytes":2,"instructions":3},"permission_bypassed":false}"#
         let envelope = try ExecEnvelope(parsing: Data(text.utf8))
         #expect(envelope.error?.kind == .permission)
         #expect(envelope.calls.first?.access == .write && envelope.calls.first?.decision == .denied && envelope.calls.first?.error == .permission)
