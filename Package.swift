@@ -5,6 +5,9 @@
 
 import PackageDescription
 
+/// SwiftNIO's products by name: most targets here take several.
+func nio(_ names: String...) -> [Target.Dependency] { names.map { .product(name: $0, package: "swift-nio") } }
+
 let package = Package(
     name: "kosmo-lua",
     platforms: [.macOS(.v14)],
@@ -65,29 +68,15 @@ let package = Package(
         ),
         .target(
             name: "Replicate",
-            dependencies: [
-                "KosmoCore",
-                "CCurl",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["KosmoCore", "CCurl", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+                + nio("NIOCore", "NIOHTTP1", "NIOFoundationCompat")
         ),
         .target(
             name: "ReplicateSim",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+                + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOFoundationCompat")
         ),
         .target(
             name: "ReplicateLua",
@@ -154,14 +143,9 @@ let package = Package(
         .testTarget(
             name: "ReplicateSimTests",
             dependencies: [
-                "ReplicateSim", "RecordedFixtures",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+                "ReplicateSim", "RecordedFixtures", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+            ] + nio("NIOCore", "NIOHTTP1", "NIOFoundationCompat"),
             resources: [.copy("Interop")]
         ),
         .testTarget(name: "ReplicateLuaTests", dependencies: ["ReplicateLua", "KosmoCommandLine", "LuaHost", "Replicate", "ReplicateSim"]),

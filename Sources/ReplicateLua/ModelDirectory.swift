@@ -15,8 +15,7 @@ import Replicate
 final class ModelDirectory: @unchecked Sendable {
     /// A model as a lookup found it.
     struct Model: Sendable {
-        var owner: String
-        var name: String
+        var name: ModelName
         var official: Bool
         /// The latest version's id and interface, when it has a version.
         var latestVersion: String?
@@ -91,7 +90,7 @@ final class ModelDirectory: @unchecked Sendable {
             let latest = body["latest_version"]
             let version = latest?["id"]?.stringValue
             let interface = latest?["openapi_schema"].flatMap { ModelInterface(schema: $0) }
-            found = Model(owner: owner, name: name, official: body["is_official"]?.boolValue ?? false,
+            found = Model(name: ModelName(owner: owner, name: name), official: body["is_official"]?.boolValue ?? false,
                           latestVersion: version, latestInterface: interface)
             if let version, let interface { remember(interface, version: version, training: false) }
         }

@@ -278,16 +278,7 @@ import Testing
         for _ in 0..<(JSONLimits.luaDepth + 5) { tooDeep = ["k": tooDeep] }
         values.append(tooDeep)
         let code = """
-            local marker = getmetatable(json.array{})
-            local function eq(a, b)
-              if type(a) ~= type(b) then return false end
-              if type(a) == "number" then return math.type(a) == math.type(b) and a == b end
-              if type(a) ~= "table" then return a == b end
-              if (getmetatable(a) == marker) ~= (getmetatable(b) == marker) then return false end
-              for k, v in pairs(a) do if not eq(v, b[k]) then return false end end
-              for k in pairs(b) do if a[k] == nil then return false end end
-              return true
-            end
+            \(LuaSnippets.deepEqual)
             local wrong = {}
             for i = 1, \(values.count) do
               local a, b = pushed(i)

@@ -192,17 +192,8 @@ struct JSONDocumentGenerator {
 /// `check(i, text, expected)` runs the round trip and records what went wrong.
 private let luaHarness = """
     local A, N = json.array, json.null
-    local marker = getmetatable(json.array{})
+    \(LuaSnippets.deepEqual)
     local failures = {}
-    local function eq(a, b)
-      if type(a) ~= type(b) then return false end
-      if type(a) == "number" then return math.type(a) == math.type(b) and a == b end
-      if type(a) ~= "table" then return a == b end
-      if (getmetatable(a) == marker) ~= (getmetatable(b) == marker) then return false end
-      for k, v in pairs(a) do if not eq(v, b[k]) then return false end end
-      for k in pairs(b) do if a[k] == nil then return false end end
-      return true
-    end
     local function check(i, text, expected)
       local ok, v = pcall(json.decode, text)
       if not ok then failures[#failures + 1] = i .. ": decode failed: " .. tostring(v); return end

@@ -27,12 +27,14 @@ struct RunReport: Sendable {
         var failed: Bool { error != nil }
     }
 
-    /// The client waited `seconds` before repeating `request`, refused with `status`.
+    /// The client waited `seconds` before repeating `request`, refused with `status`: the run
+    /// log's `wait` line, with its time read.
     struct Wait: Sendable {
         var at: Date
-        var seconds: Double
-        var request: String
-        var status: Int
+        var line: RunLogWait
+        var seconds: Double { line.seconds }
+        var request: String { line.request }
+        var status: Int { line.status }
     }
 
     struct Prediction: Sendable {

@@ -72,7 +72,7 @@ enum RunReportReader {
                     let wait = try decoder.decode(RunLogWait.self, from: Data(trimmed))
                     guard let at = Timestamps.date(wait.at) else { throw bad("'at' is not an ISO 8601 time: \(wait.at)") }
                     guard wait.seconds.isFinite, (0...86_400).contains(wait.seconds) else { throw bad("'seconds' must be 0 to 86400") }
-                    report.waits.append(RunReport.Wait(at: at, seconds: wait.seconds, request: wait.request, status: wait.status))
+                    report.waits.append(RunReport.Wait(at: at, line: wait))
                 case .prediction:
                     let line = try decoder.decode(RunLogPrediction.self, from: Data(trimmed))
                     let prediction = try self.prediction(line, base: base, bad)
