@@ -134,11 +134,14 @@ struct ExecRun {
                                                 maxBytes: resultCap(limits))
             resultTruncated = results.truncated
             if let problem = results.problem {
-                resultError = "cannot return this value as JSON: \(problem)"
+                resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
             } else {
                 do { result = try ExecEnvelope.result(from: results.values) } catch { resultError = error.message }
             }
-            if let resultError { failure = ExecEnvelope.Failure(kind: .runtime, message: Self.afterWork(resultError, calls: session.callLog.records.count)) }
+            if let resultError {
+                failure = ExecEnvelope.Failure(kind: results.problemIsLimit ? .limit : .runtime,
+                                               message: Self.afterWork(resultError, calls: session.callLog.records.count, limit: results.problemIsLimit))
+            }
         } catch let error as RunError {
             failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
         } catch {
@@ -163,9 +166,11 @@ struct ExecRun {
 
     /// A result that could not be returned, said so that the work done is not missed: the
     /// snippet ran to its end and its calls took effect.
-    static func afterWork(_ problem: String, calls: Int) -> String {
+    static func afterWork(_ problem: String, calls: Int, limit: Bool = false) -> String {
         let done = calls == 0 ? "the snippet ran to its end" : "the snippet ran to its end and its \(calls == 1 ? "call" : "\(calls) calls") took effect (see calls)"
-        return done + ", but its return value was not returned: " + problem + "; return a value JSON can hold (tostring() a number such as math.huge, json.null for nothing)"
+        let fix = limit ? "return less (a summary, or the part you need), or raise --memory"
+                        : "return a value JSON can hold (tostring() a number such as math.huge, json.null for nothing)"
+        return done + ", but its return value was not returned: " + problem + "; " + fix
     }
 
     /// The result's cap: the limit in an envelope; printed without `--json`, the whole value

@@ -12,9 +12,11 @@ public struct EnvelopeResults: Sendable, Equatable {
     /// Why the results could not be returned (NaN, infinity, a function, a cycle, a sparse
     /// array…), with where in the value; `values` is then empty. The run itself succeeded.
     public var problem: String?
+    /// Whether `problem` is the memory limit (a `limit`, not a value JSON cannot hold).
+    public var problemIsLimit = false
 
-    public init(values: [LuaValue], truncated: Bool = false, problem: String? = nil) {
-        (self.values, self.truncated, self.problem) = (values, truncated, problem)
+    public init(values: [LuaValue], truncated: Bool = false, problem: String? = nil, problemIsLimit: Bool = false) {
+        (self.values, self.truncated, self.problem, self.problemIsLimit) = (values, truncated, problem, problemIsLimit)
     }
 }
 
@@ -45,7 +47,7 @@ extension LuaVM {
                 room -= value.approximateJSONBytes
                 results.values.append(value)
             } catch {
-                return EnvelopeResults(values: [], problem: error.message)
+                return EnvelopeResults(values: [], problem: error.message, problemIsLimit: error.isLimit)
             }
         }
         return results
@@ -54,6 +56,7 @@ extension LuaVM {
     /// A result's reason for not being returned, as the envelope words it.
     private struct Unreturnable: Error {
         let message: String
+        var isLimit = false
     }
 
     private func envelopeValue(at index: Int32, maxBytes: Int, truncated: inout Bool) throws(Unreturnable) -> LuaValue {
@@ -79,13 +82,13 @@ extension LuaVM {
                 }
                 if error.isMemory {
                     let limit = limits.memoryBytes.map(Self.formatBytes) ?? "the memory limit"
-                    throw Unreturnable(message: "not enough memory: the memory limit (\(limit)) was reached while encoding the result as JSON")
+                    throw Unreturnable(message: "not enough memory: the memory limit (\(limit)) was reached while encoding the result as JSON", isLimit: true)
                 }
                 throw Unreturnable(message: error.message)
             }
         default:
             do { return try resultValue(at: index) } catch {
-                throw Unreturnable(message: error.message)
+                throw Unreturnable(message: error.message, isLimit: error.kind == .limit)
             }
         }
     }
