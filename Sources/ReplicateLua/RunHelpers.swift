@@ -39,6 +39,7 @@ enum RunHelpers {
         var arguments: [String: JSONValue] = ["input": .object(input)]
         let operationName: String
         var model: ModelName?
+        let mayLookUp = !Catalog.operations.contains { $0.creates == .prediction && session.deniesOutright(function, $0) }
         switch target {
         case .version(let version):
             operationName = "create_prediction"
@@ -49,7 +50,8 @@ enum RunHelpers {
             model = ModelName(owner: owner, name: name)
         case .model(let owner, let name, nil):
             model = ModelName(owner: owner, name: name)
-            let found = session.models.model(owner: owner, name: name, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck))
+            // A run the policy refuses outright is refused without a lookup.
+            let found = mayLookUp ? session.models.model(owner: owner, name: name, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck)) : nil
             if let found, !found.official, let latest = found.latestVersion {
                 operationName = "create_prediction"
                 arguments["version"] = .string(latest)
@@ -80,7 +82,7 @@ enum RunHelpers {
         creation.model = model
         // Local files for the model's file inputs: inline, or uploaded as a step once approved.
         let lookup = ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck)
-        if let (interface, _) = session.models.interface(for: creation, lookup) {
+        if mayLookUp, let (interface, _) = session.models.interface(for: creation, lookup) {
             let (resolved, uploads) = try FileInputs.resolve(input, interface: interface, session: session, function: function)
             if !uploads.isEmpty || resolved != input {
                 arguments["input"] = .object(resolved)

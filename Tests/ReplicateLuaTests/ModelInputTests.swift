@@ -139,4 +139,16 @@ struct ModelInputTests {
             #expect(uploads.count == 1 && (uploads.first?.bodyBytes ?? 0) > 600_000)
         }
     }
+
+    @Test("A run the policy refuses outright is refused before any lookup: no request reaches the API")
+    func deniedRunLooksNothingUp() async throws {
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                local ok, e = pcall(replicate.run, "black-forest-labs/flux-schnell", {prompt = "x", image = "./in.png"})
+                return json.encode{ok, e.kind}
+                """, sim: sim) { $0.policy.write = PolicySetting(.deny, source: "--write deny") }
+            #expect(outcome.json == [false, "permission"], "\(String(describing: outcome.error))")
+            #expect(sim.requests().isEmpty, "\(sim.requests().map(\.path))")
+        }
+    }
 }
