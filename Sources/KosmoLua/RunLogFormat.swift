@@ -44,11 +44,11 @@ struct RunLogStart: Codable, Sendable {
     }
 }
 
-/// A `wait` line.
+/// A `wait` line: at `at` the client waited `seconds` before repeating `request`, which was
+/// refused with `status`.
 struct RunLogWait: Codable, Sendable {
     var kind = RunLogKind.wait
-    var at: String
-    var request: String
+    var at, request: String
     var status: Int
     var seconds: Double
 }

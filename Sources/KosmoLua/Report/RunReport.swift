@@ -37,17 +37,17 @@ struct RunReport: Sendable {
         var status: Int { line.status }
     }
 
+    /// One prediction: its run-log (or manifest) line, with its times read and its error as text.
     struct Prediction: Sendable {
-        var id: String
-        var model: String?
-        var version: String?
-        var status: String?
-        var input: JSONValue?
-        var output: JSONValue?
+        var line: RunLogPrediction
+        var id: String { line.predictionID }
+        var model: String? { line.model }
+        var version: String? { line.version }
+        var status: String? { line.status }
+        var input: JSONValue? { line.input }
+        var output: JSONValue? { line.output }
         var error: String?
-        var created: Date?
-        var started: Date?
-        var completed: Date?
+        var created, started, completed: Date?
         /// Seconds the model ran (`metrics.predict_time`), when known.
         var predictTime: Double?
         var files: [SavedOutput] = []

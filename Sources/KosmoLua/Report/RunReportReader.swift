@@ -149,8 +149,7 @@ enum RunReportReader {
         case let other?: error = "\(other)"
         }
         return RunReport.Prediction(
-            id: line.predictionID, model: line.model, version: line.version, status: line.status, input: line.input,
-            output: line.output, error: error, created: time("created_at", line.createdAt), started: time("started_at", line.startedAt),
+            line: line, error: error, created: time("created_at", line.createdAt), started: time("started_at", line.startedAt),
             completed: time("completed_at", line.completedAt), predictTime: predictTime, files: files)
     }
 
