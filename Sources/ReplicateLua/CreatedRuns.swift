@@ -36,22 +36,19 @@ extension ReplicateSession {
         let created = createdRuns.all
         guard !created.isEmpty else { return [] }
         let client = self.client
-        final class Box: @unchecked Sendable { var left: [LeftRun] = [] }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        let left = try? waitBlocking {
             var left: [LeftRun] = []
             for (id, kind) in created {
                 let isTraining = kind == .training
-                let status: String
+                let status: PredictionStatus
                 do {
-                    status = isTraining ? try await client.trainings.get(id).status.rawValue : try await client.predictions.get(id).status.rawValue
+                    status = isTraining ? try await client.trainings.get(id).status : try await client.predictions.get(id).status
                 } catch {
                     left.append(LeftRun(id: id, kind: isTraining ? "training" : "prediction", status: "unknown", canceled: false))
                     continue
                 }
-                guard !["succeeded", "failed", "canceled", "aborted"].contains(status) else { continue }
-                var ended = status
+                guard !status.isTerminal else { continue }
+                var ended = status.rawValue
                 var didCancel = false
                 if cancel {
                     if let stopped = try? await (isTraining ? client.trainings.cancel(id).status.rawValue : client.predictions.cancel(id).status.rawValue) {
@@ -61,11 +58,9 @@ extension ReplicateSession {
                 }
                 left.append(LeftRun(id: id, kind: isTraining ? "training" : "prediction", status: ended, canceled: didCancel))
             }
-            box.left = left
-            done.signal()
+            return left
         }
-        done.wait()
-        return box.left
+        return left ?? []
     }
 
     /// One line for a person: what the run leaves running, or canceled on its way out.

@@ -34,30 +34,10 @@ final class ModelDirectory: @unchecked Sendable {
             guard let request = try? client.prepare(operation, arguments: arguments) else { return nil }
             do {
                 if let response = try client.performInPlace(request, stop: stop) { return response.body }
-                return try Self.waitFor(stop: stop) { try await client.perform(request).body }
+                return try waitBlocking(stop: stop) { try await client.perform(request).body }
             } catch {
                 return nil
             }
-        }
-
-        /// Runs `work` as a task and blocks until it ends (libcurl missing, or its connection
-        /// busy), giving up when `stop` says so.
-        private static func waitFor(stop: StopCheck, _ work: @escaping @Sendable () async throws -> JSONValue) throws -> JSONValue {
-            final class Box: @unchecked Sendable { var result: Result<JSONValue, any Error>? }
-            let box = Box()
-            let done = DispatchSemaphore(value: 0)
-            let task = Task {
-                do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
-                done.signal()
-            }
-            while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-                if stop.shouldStop() {
-                    task.cancel()
-                    throw Stopped()
-                }
-            }
-            guard let result = box.result else { throw Stopped() }
-            return try result.get()
         }
     }
 

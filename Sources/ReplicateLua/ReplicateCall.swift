@@ -19,7 +19,7 @@ struct ReplicateCall: Sendable {
     let arguments: [String: JSONValue]
     /// What the progress line shows while the call waits (a model, a prediction id); nil shows
     /// nothing (a call answered at once).
-    let label: String?
+    private(set) var label: String?
     /// The request `check` built from the arguments, the one `send` sends.
     internal(set) var request: PreparedRequest?
     /// How `authorize` decided the call.
@@ -44,12 +44,8 @@ struct ReplicateCall: Sendable {
 
     /// The same call without a progress line (one that shows its own).
     var unlabelled: ReplicateCall {
-        var copy = ReplicateCall(function: function, operation: operation, arguments: arguments)
-        copy.request = request
-        copy.decision = decision
-        copy.model = model
-        copy.validates = validates
-        copy.uploads = uploads
+        var copy = self
+        copy.label = nil
         return copy
     }
 }
