@@ -145,10 +145,14 @@ end
 replicate.run = host.run
 replicate.model = host.model
 
---- A local file as a model input: replicate.run(m, {image = replicate.file("in.png")}).
+--- A local file as a model input: replicate.run(m, {image = replicate.file("in.png")}). An open
+--- file (io.open) is taken as it is: the call sends the file it names.
 function replicate.file(path)
+  -- rawget: the sandbox has no io, and reading a missing global there is an error.
+  local io_library = rawget(_ENV, "io")
+  if io_library and io_library.type(path) then return path end
   if type(path) ~= "string" then
-    error("bad argument #1 to 'replicate.file' (path expected, got " .. type(path) .. ")", 2)
+    error("bad argument #1 to 'replicate.file' (path or open file expected, got " .. type(path) .. ")", 2)
   end
   return { path = path }
 end

@@ -119,6 +119,11 @@ public enum LuaTypeStubs {
         "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
     ]
 
+    /// An example as a fenced Lua block, which LuaLS shows highlighted in its hover.
+    static func exampleBlock(_ example: String) -> String {
+        "Example:\n```lua\n" + example + "\n```"
+    }
+
     static func comment(_ text: String) -> [String] {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { "---" + $0 }
     }
@@ -167,7 +172,7 @@ public enum LuaTypeStubs {
             lines.append("")
         }
         lines += comment("\(operation.summary) (\(operation.access.rawValue): \(operation.method) \(operation.path))")
-        lines += comment("Example: " + Documentation.example(for: operation))
+        lines += comment(exampleBlock(Documentation.example(for: operation)))
         let names = Set(operation.parameters.map(\.name))
         let required = parameters.contains(where: \.required)
         if names.contains("model_owner") || names.contains("deployment_owner") {
@@ -190,7 +195,7 @@ public enum LuaTypeStubs {
     }
 
     static func helperLines(_ helper: Documentation.Helper) -> [String] {
-        var lines = comment(helper.summary) + comment("Example: " + helper.example)
+        var lines = comment(helper.summary) + comment(exampleBlock(helper.example))
         if let stub = helperStubs[helper.name] {
             lines += stub.annotations + [stub.declaration]
         } else {

@@ -23,8 +23,8 @@ public struct ModelDescription: Sendable {
         self.interface = interface
     }
 
-    /// What `--json` prints: `ModelInterface.json` (inputs in order, output) with the model and
-    /// its version.
+    /// What `--json` prints: `ModelInterface.json` (inputs in order, output) with the model, its
+    /// version and a call to start from.
     public var json: JSONValue {
         var object = interface.json.objectValue ?? [:]
         object["model"] = .string(model)
@@ -32,6 +32,7 @@ public struct ModelDescription: Sendable {
         object["official"] = official.map { .bool($0) } ?? .null
         object["description"] = summary.map { .string($0) } ?? .null
         object["accepts_other_inputs"] = .bool(interface.acceptsOtherInputs)
+        object["example"] = .string(example)
         return .object(object)
     }
 

@@ -39,7 +39,7 @@ public struct ReplicateFlags: Sendable {
                                 sandbox: let download fetch from HOST (host, host:port or
                                 *.domain) too, besides the API's own file hosts
           --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
-              --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
+          --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
                                 trainings it created that are still running (it always names them)
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model

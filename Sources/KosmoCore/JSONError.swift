@@ -45,6 +45,9 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
         case mixedTable
         case keyType(String)
         case valueType(String)
+        /// An open Lua file given where a call takes one (a model's file input) that no longer
+        /// names a file on disk: closed, a pipe or a terminal, or deleted since it was opened.
+        case openFileUnusable(String)
         /// The text would pass the memory limit.
         case textPassesMemoryLimit
         /// The text passed the cap its caller set (an envelope's result cap): what was written
@@ -92,6 +95,7 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
                 return "cannot encode a table with both array items and named keys as JSON; use json.object{} or json.array{} to say which it is"
             case .keyType(let name): return "cannot encode a table with a \(name) key as a JSON object"
             case .valueType(let name): return "cannot encode a \(name) value as JSON"
+            case .openFileUnusable(let why): return "cannot send an open file that \(why); give the path of a file on disk instead"
             case .textPassesMemoryLimit: return "not enough memory: the JSON text would pass the memory limit"
             case .textPassesCap: return "the JSON text passed its cap"
             case .encoderStackExhausted: return "Lua stack exhausted while encoding JSON"

@@ -218,9 +218,10 @@ public struct LuaCall {
 
     /// The argument as a `JSONValue`, walked straight from the Lua value (no JSON text in
     /// between) by the same rules as `json(_:)`: it is what reading back `json(index)` gives,
-    /// and it fails where that fails, with the same message.
-    public func jsonValue(_ index: Int32) throws(RunError) -> JSONValue {
-        do throws(JSONError) { return try LuaToJSON.value(L, vm, at: index) } catch { throw failure(error) }
+    /// and it fails where that fails, with the same message. With `openFiles`, an open Lua file
+    /// (`io.open`) is `{path = …}`, the file it names (a call's file inputs take it).
+    public func jsonValue(_ index: Int32, openFiles: Bool = false) throws(RunError) -> JSONValue {
+        do throws(JSONError) { return try LuaToJSON.value(L, vm, at: index, openFiles: openFiles) } catch { throw failure(error) }
     }
 
     private func failure(_ error: JSONError) -> RunError {

@@ -13,9 +13,10 @@ enum LuaToJSON {
     }
 
     /// The value at `index` of `L` as a `JSONValue`: equal to reading back `text(...)`, and
-    /// failing where it fails.
-    static func value(_ L: OpaquePointer, _ vm: LuaVM, at index: Int32) throws(JSONError) -> JSONValue {
+    /// failing where it fails, except that with `openFiles` an open Lua file is `{path = …}`.
+    static func value(_ L: OpaquePointer, _ vm: LuaVM, at index: Int32, openFiles: Bool = false) throws(JSONError) -> JSONValue {
         var walker = LuaValueWalker(L: L, vm: vm, sink: JSONValueSink())
+        walker.openFilesAsPaths = openFiles
         try walker.walk(at: index)
         return walker.sink.result
     }

@@ -42,6 +42,10 @@ struct LuaValueWalker<Sink: JSONSink> {
     /// Bytes after which the walk stops with `textPassesCap`, leaving what the sink has so far
     /// (an envelope's result cap: the rest would be thrown away, so it is never made).
     var stopAfter: Int?
+    /// Whether an open Lua file (`io.open`) walks as `{path = …}`, the file it names: a call's
+    /// arguments take it where a model wants a file, as `replicate.file(path)` is taken. Off for
+    /// JSON text, where a file has no meaning.
+    var openFilesAsPaths = false
 
     init(L: OpaquePointer, vm: LuaVM, sink: Sink) {
         self.L = L
@@ -83,9 +87,31 @@ struct LuaValueWalker<Sink: JSONSink> {
             sink.null()
         case LUA_TTABLE:
             try table(at: index)
+        case LUA_TUSERDATA where openFilesAsPaths && luaL_testudata(L, index, "FILE*") != nil:
+            try openFile(at: index)
         default:
             throw JSONError(.valueType(String(cString: lua_typename(L, lua_type(L, index)))))
         }
+    }
+
+    /// An open Lua file as `{path = …}`: the path its descriptor names now (Linux's
+    /// `/proc/self/fd`), which must be a regular file still on disk.
+    private mutating func openFile(at index: Int32) throws(JSONError) {
+        guard let stream = luaL_testudata(L, index, "FILE*")?.assumingMemoryBound(to: luaL_Stream.self),
+              stream.pointee.closef != nil, let file = stream.pointee.f else {
+            throw JSONError(.openFileUnusable("is closed"))
+        }
+        let path = try OpenFilePath.of(descriptor: fileno(file))
+        sink.beginObject(count: 1)
+        try Array("path".utf8).withUnsafeBufferPointer { (key: UnsafeBufferPointer<UInt8>) throws(JSONError) in
+            guard let base = key.baseAddress else { return }
+            sink.key(base, key.count)
+        }
+        try Array(path.utf8).withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) in
+            guard let base = bytes.baseAddress else { return }
+            try string(base, bytes.count)
+        }
+        sink.endObject()
     }
 
     private mutating func string(_ p: UnsafePointer<UInt8>, _ n: Int) throws(JSONError) {

@@ -16,40 +16,67 @@ public enum Documentation {
     public static let helpers: [Helper] = [
         Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: .write,
                summary: "Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.",
-               example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"#),
+               example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"# + "\n" + #"print(out)"#),
         Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: .write,
                summary: "Runs a model and iterates over its server-sent events ({event = \"output\"|\"logs\", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.",
-               example: #"for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end"#),
+               example: #"""
+                   local text = {}
+                   for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Say hi"}) do
+                     if event.event == "output" then text[#text + 1] = event.data end
+                   end
+                   print(table.concat(text))
+                   """#),
         Helper(name: "model", signature: "replicate.model(ref) -> {owner, name, version, official, inputs, output}", access: .read,
                summary: "A model's interface from its schema: inputs in the model's order (name, type, default, minimum, maximum, choices, required, file, description) and the output's shape (type, items, file, iterator, concatenate). ref is owner/name (its latest version) or owner/name:version.",
                example: #"for _, field in ipairs(replicate.model("black-forest-labs/flux-schnell").inputs) do print(field.name, field.type) end"#),
         Helper(name: "file", signature: "replicate.file(path) -> {path}", access: nil,
-               summary: "A local file as a model's file input (a plain path works too): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.",
-               example: #"replicate.run("sim/echo", {file = replicate.file("photo.png")})"#),
+               summary: "A local file as a model's file input (a plain path works too, and so does an open file from io.open, which stands for the file it names): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.",
+               example: #"local out = replicate.run("stability-ai/sdxl", {prompt = "in this style", input_images = replicate.file("photo.png")})"#),
         Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: .read,
                summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.",
-               example: #"local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})"#),
+               example: Examples.prediction + "\n" + #"p = replicate.wait(p)"# + "\n" + #"print(p.status, p.output)"#),
         Helper(name: "paginate", signature: "replicate.paginate(name, args) -> iterator of items", access: .read,
                summary: "Iterates over every item of a paginated function (list_models, list_predictions, search_models, …), fetching pages as needed.",
                example: #"for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end"#),
         Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
                summary: "Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.",
-               example: #"local outs = replicate.map({"a", "b"}, function(t) return replicate.run("replicate/hello-world", {text = t}) end, {concurrency = 8})"#),
+               example: #"""
+                   local outs = replicate.map({"a", "b", "c"}, function(text)
+                     return replicate.run("replicate/hello-world", {text = text})
+                   end, {concurrency = 8})
+                   print(table.concat(outs, ", "))
+                   """#),
         Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
                summary: "Runs each function as a concurrent task and returns their results in order; errors as in map.",
-               example: #"local a, b = table.unpack(replicate.all{function() return replicate.get_account() end, function() return replicate.list_hardware() end})"#),
+               example: #"""
+                   local me, hardware = table.unpack(replicate.all{
+                     function() return replicate.get_account() end,
+                     function() return replicate.list_hardware() end,
+                   })
+                   print(me.username, #hardware)
+                   """#),
         Helper(name: "upload", signature: "replicate.upload(path_or_string, opts) -> file", access: .write,
                summary: "Uploads a local file (by path; in the sandbox it needs --allow-read DIR) or a string's bytes (with opts.filename) and returns the file object; use file.urls.get as a model input. opts: filename, content_type, metadata.",
-               example: #"local f = replicate.upload("photo.png"); replicate.run("sim/echo", {file = f.urls.get})"#),
+               example: #"local f = replicate.upload("photo.png")"# + "\n" + #"print(f.id, f.urls.get)"#),
         Helper(name: "download", signature: "replicate.download(url_or_file, path) -> {path, bytes, content_type}", access: .read,
                summary: "Streams a URL (a model output, or a file object's urls.get) to a local file, replacing one there atomically; never to a directory. In the sandbox the path needs --allow-write DIR and the URL must be on the API's own file hosts (--allow-download-host HOST adds others).",
-               example: #"replicate.download(outputs[1], "out.png")"#),
+               example: #"local out = replicate.run("black-forest-labs/flux-schnell", {prompt = "a red fox"})"# + "\n" + #"print(replicate.download(out[1], "fox.png").bytes)"#),
         Helper(name: "webhooks.verify", signature: "replicate.webhooks.verify{headers =, body =, secret =} -> boolean", access: nil,
                summary: "Checks a webhook's signature (webhook-id, webhook-timestamp, webhook-signature headers; HMAC-SHA256). Without secret, the account's default webhook secret is fetched (a read).",
-               example: #"local ok = replicate.webhooks.verify{headers = req.headers, body = req.body, secret = "whsec_…"}"#),
+               example: #"""
+                   -- a delivery as a handler receives it (here signed on the spot)
+                   local secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                   local body, now = '{"id":"p1","status":"succeeded"}', os.time()
+                   local headers = {["webhook-id"] = "msg_1", ["webhook-timestamp"] = tostring(now),
+                     ["webhook-signature"] = replicate.webhooks.sign{id = "msg_1", timestamp = now, body = body, secret = secret}}
+                   print(replicate.webhooks.verify{headers = headers, body = body, secret = secret})
+                   """#),
         Helper(name: "webhooks.sign", signature: "replicate.webhooks.sign{id =, timestamp =, body =, secret =} -> string", access: nil,
                summary: "The webhook-signature header value Replicate would send for this delivery; for testing a webhook handler offline.",
-               example: #"local sig = replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = body, secret = secret}"#),
+               example: #"""
+                   local secret = replicate.get_default_webhook_secret().key
+                   print(replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = '{"status":"succeeded"}', secret = secret})
+                   """#),
         Helper(name: "help", signature: "replicate.help(name)", access: nil,
                summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",
                example: #"replicate.help("create_prediction")"#),
@@ -76,7 +103,7 @@ public enum Documentation {
     public static func helpText(for name: String?) -> String {
         guard let name, !name.isEmpty else { return overview }
         if let helper = helpers.first(where: { $0.name == name }) {
-            return "\(helper.signature)  (\(helper.access?.rawValue ?? "no request of its own"))\n\(helper.summary)\nExample:\n  \(helper.example)"
+            return "\(helper.signature)  (\(helper.access?.rawValue ?? "no request of its own"))\n\(helper.summary)\nExample:\n" + indented(helper.example)
         }
         guard let operation = Catalog.operation(named: name) else {
             var text = "replicate.\(name) does not exist"
@@ -103,31 +130,21 @@ public enum Documentation {
             lines.append("  cancel_after (seconds or \"5m\")  cancel the prediction after this long")
         }
         if operation.paginated { lines.append("  cursor (string)  a page's next URL; returns {results = {…}, next = url|nil}") }
-        lines.append("Example:\n  \(example(for: operation))")
+        lines.append("Example:\n" + indented(example(for: operation)))
         return lines.joined(separator: "\n")
     }
 
     /// A call that shows the short form where there is one.
+    /// An example as help shows it: each line indented by two spaces.
+    static func indented(_ example: String) -> String {
+        example.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+
     public static func example(for operation: OperationSpec) -> String {
-        let names = Set(operation.parameters.map(\.name))
+        // Every API function has a runnable example (`Examples`; a test runs each one); the
+        // generated line is for a function the catalog gains before its example is written.
+        if let example = Examples.api[operation.name] { return example }
         let call = "replicate.\(operation.name)"
-        switch operation.name {
-        case "create_prediction": return #"local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}, wait = true}"#
-        case "create_model_prediction": return #"local p = replicate.create_model_prediction("replicate/hello-world", {text = "kosmo"}, {wait = true})"#
-        case "search": return #"local found = replicate.search{query = "upscale", limit = 5}"#
-        case "search_models": return #"local page = replicate.search_models{query = "llama"}"#
-        default: break
-        }
-        if names.contains("version_id") { return "local v = \(call)(\"owner/name:<version id>\")" }
-        if names.contains("model_owner") { return "local m = \(call)(\"replicate/hello-world\")" }
-        if names.contains("deployment_owner") { return "local d = \(call)(\"acme/my-deployment\")" }
-        if let id = ["prediction_id", "training_id", "file_id", "collection_slug"].first(where: names.contains) {
-            return "local x = \(call)(\"<\(id)>\")"
-        }
-        if let body = operation.body, body.contentType == "application/json" {
-            let required = body.fields.filter(\.required).map { "\($0.name) = …" }.joined(separator: ", ")
-            return "\(call){\(required)}"
-        }
         return operation.paginated ? "local page = \(call)()  -- page.results, page.next" : "local x = \(call)()"
     }
 

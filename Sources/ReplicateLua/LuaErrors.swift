@@ -76,10 +76,11 @@ enum LuaJSON {
     }
 
     /// The Lua value at argument `index` as JSON, walked straight from Lua (`LuaCall.jsonValue`,
-    /// the rules and errors of `json.encode`); a non-JSON value is a validation error.
+    /// the rules and errors of `json.encode`); a non-JSON value is a validation error. An open
+    /// Lua file is `{path = …}`, as `replicate.file(path)` gives, for a model's file inputs.
     static func argument(_ call: LuaCall, _ index: Int32, function: String, what: String) throws -> JSONValue {
         do throws(RunError) {
-            return try call.jsonValue(index)
+            return try call.jsonValue(index, openFiles: true)
         } catch {
             throw LuaErrors.validation(function: function, message: "\(what) cannot be sent as JSON: \(error.message)")
         }

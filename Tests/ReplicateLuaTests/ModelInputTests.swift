@@ -140,6 +140,34 @@ struct ModelInputTests {
         }
     }
 
+    @Test("An open Lua file is a file input: the file it names is sent inline or uploaded; a closed file or a pipe is a validation error saying so")
+    func openFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kosmo-open-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let small = directory.appendingPathComponent("small.png"), large = directory.appendingPathComponent("large.bin")
+        try Data(repeating: 7, count: 10_000).write(to: small)
+        try Data(repeating: 9, count: 600_000).write(to: large)
+        try await withSim { sim in
+            let outcome = try await runLua("""
+                local f = io.open("\(small.path)", "rb")
+                local a = replicate.run("sim/echo", {file = f}).file
+                local g = io.open("\(large.path)", "rb")
+                local b = replicate.run("sim/echo", {file = replicate.file(g)}).file
+                g:close()
+                local ok, closed = pcall(replicate.run, "sim/echo", {file = g})
+                local p = io.popen("exit 0")
+                local ok2, pipe = pcall(replicate.run, "sim/echo", {file = p})
+                p:close()
+                return json.encode{a:sub(1, 22), b:match("^https?://") ~= nil, closed.kind, tostring(closed):find("is closed", 1, true) ~= nil,
+                                   pipe.kind, tostring(pipe):find("not a file on disk", 1, true) ~= nil}
+                """, sim: sim) { $0.policy.force = true }
+            #expect(outcome.json == ["data:image/png;base64,", true, "validation", true, "validation", true], "\(String(describing: outcome.error))")
+            let uploads = sim.requests().filter { $0.method == "POST" && $0.path == "/v1/files" }
+            #expect(uploads.count == 1 && (uploads.first?.bodyBytes ?? 0) > 600_000)
+        }
+    }
+
     @Test("A run the policy refuses outright is refused before any lookup: no request reaches the API")
     func deniedRunLooksNothingUp() async throws {
         try await withSim { sim in

@@ -244,7 +244,11 @@ replicate.webhooks = {}
 ---@field prediction_id string The ID of the prediction to cancel.
 
 ---Cancel a prediction (write: POST /predictions/{prediction_id}/cancel)
----Example: local x = replicate.cancel_prediction("<prediction_id>")
+---Example:
+---```lua
+---local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}}
+---print(replicate.cancel_prediction(p.id).status)
+---```
 ---@overload fun(prediction_id: string): replicate.Prediction
 ---@param args replicate.args.cancel_prediction
 ---@return replicate.Prediction
@@ -256,7 +260,14 @@ replicate.replicate_cancel_prediction = replicate.cancel_prediction
 ---@field training_id string The ID of the training you want to cancel.
 
 ---Cancel a training (write: POST /trainings/{training_id}/cancel)
----Example: local x = replicate.cancel_training("<training_id>")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "my-sdxl", visibility = "private", hardware = "gpu-a40-large"}
+---local t = replicate.create_training("stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b",
+---  {destination = me.username .. "/my-sdxl", input = {input_images = "https://replicate.delivery/pbxt/photos.zip", steps = 10}})
+---print(replicate.cancel_training(t.id).status)
+---```
 ---@overload fun(training_id: string): replicate.Training
 ---@param args replicate.args.cancel_training
 ---@return replicate.Training
@@ -273,7 +284,13 @@ replicate.replicate_cancel_training = replicate.cancel_training
 ---@field version string The 64-character string ID of the model version that you want to deploy.
 
 ---Create a deployment (write: POST /deployments)
----Example: replicate.create_deployment{hardware = …, max_instances = …, min_instances = …, model = …, name = …, version = …}
+---Example:
+---```lua
+---local me = replicate.get_account()
+---local d = replicate.create_deployment{name = "hello", model = "replicate/hello-world",
+---  version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", hardware = "cpu", min_instances = 0, max_instances = 1}
+---print(d.owner .. "/" .. d.name)
+---```
 ---@param args replicate.args.create_deployment
 ---@return replicate.Deployment
 function replicate.create_deployment(args) end
@@ -291,7 +308,14 @@ replicate.replicate_create_deployment = replicate.create_deployment
 ---@field cancel_after? integer|string Cancel the prediction after this long: seconds (at least 5), or a duration such as "30s", "5m", "1h30m". Sent as Cancel-After.
 
 ---Create a prediction using a deployment (write: POST /deployments/{deployment_owner}/{deployment_name}/predictions)
----Example: local d = replicate.create_deployment_prediction("acme/my-deployment")
+---Example:
+---```lua
+---replicate.create_deployment{name = "hello", model = "replicate/hello-world",
+---  version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", hardware = "cpu", min_instances = 0, max_instances = 1}
+---local me = replicate.get_account()
+---local p = replicate.create_deployment_prediction(me.username .. "/hello", {text = "kosmo"}, {wait = true})
+---print(p.status, p.output)
+---```
 ---Short form: replicate.create_deployment_prediction("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Prediction
 ---@param args replicate.args.create_deployment_prediction
@@ -307,7 +331,11 @@ replicate.replicate_create_deployment_prediction = replicate.create_deployment_p
 ---@field type? string The content / MIME type for the file
 
 ---Create a file (write: POST /files)
----Example: local x = replicate.create_file()
+---Example:
+---```lua
+---local f = replicate.create_file{content = "hello", filename = "hello.txt"}
+---print(f.id, f.urls.get)
+---```
 ---@param args replicate.args.create_file
 ---@return replicate.File
 function replicate.create_file(args) end
@@ -326,7 +354,12 @@ replicate.replicate_create_file = replicate.create_file
 ---@field paper_url? string A URL for the model's paper.
 
 ---Create a model (write: POST /models)
----Example: replicate.create_model{hardware = …, name = …, owner = …, visibility = …}
+---Example:
+---```lua
+---local me = replicate.get_account()
+---local m = replicate.create_model{owner = me.username, name = "my-model", visibility = "private", hardware = "cpu"}
+---print(m.url)
+---```
 ---@param args replicate.args.create_model
 ---@return replicate.Model
 function replicate.create_model(args) end
@@ -344,7 +377,11 @@ replicate.replicate_create_model = replicate.create_model
 ---@field cancel_after? integer|string Cancel the prediction after this long: seconds (at least 5), or a duration such as "30s", "5m", "1h30m". Sent as Cancel-After.
 
 ---Create a prediction using an official model (write: POST /models/{model_owner}/{model_name}/predictions)
----Example: local p = replicate.create_model_prediction("replicate/hello-world", {text = "kosmo"}, {wait = true})
+---Example:
+---```lua
+---local p = replicate.create_model_prediction("black-forest-labs/flux-schnell", {prompt = "a red fox"}, {wait = true})
+---print(p.status, p.output[1])
+---```
 ---Short form: replicate.create_model_prediction("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Prediction
 ---@param args replicate.args.create_model_prediction
@@ -363,7 +400,11 @@ replicate.replicate_create_model_prediction = replicate.create_model_prediction
 ---@field cancel_after? integer|string Cancel the prediction after this long: seconds (at least 5), or a duration such as "30s", "5m", "1h30m". Sent as Cancel-After.
 
 ---Create a prediction (write: POST /predictions)
----Example: local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}, wait = true}
+---Example:
+---```lua
+---local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}, wait = true}
+---print(p.status, p.output)
+---```
 ---@param args replicate.args.create_prediction
 ---@return replicate.Prediction
 function replicate.create_prediction(args) end
@@ -380,7 +421,14 @@ replicate.replicate_create_prediction = replicate.create_prediction
 ---@field webhook_events_filter? ("start"|"output"|"logs"|"completed")[] By default, we will send requests to your webhook URL whenever there are new outputs or the training has finished. You can change which events trigger webhook requests by specifying `webhook_events...
 
 ---Create a training (write: POST /models/{model_owner}/{model_name}/versions/{version_id}/trainings)
----Example: local v = replicate.create_training("owner/name:<version id>")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "my-sdxl", visibility = "private", hardware = "gpu-a40-large"}
+---local t = replicate.create_training("stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b",
+---  {destination = me.username .. "/my-sdxl", input = {input_images = "https://replicate.delivery/pbxt/photos.zip", steps = 10}})
+---print(t.id, t.status)
+---```
 ---Short form: replicate.create_training("owner/name:version"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Training
 ---@param args replicate.args.create_training
@@ -394,7 +442,12 @@ replicate.replicate_create_training = replicate.create_training
 ---@field deployment_name string The name of the deployment.
 
 ---Delete a deployment (write: DELETE /deployments/{deployment_owner}/{deployment_name})
----Example: local d = replicate.delete_deployment("acme/my-deployment")
+---Example:
+---```lua
+---replicate.create_deployment{name = "scratch", model = "replicate/hello-world",
+---  version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", hardware = "cpu", min_instances = 0, max_instances = 1}
+---replicate.delete_deployment(replicate.get_account().username .. "/scratch")
+---```
 ---Short form: replicate.delete_deployment("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): true
 ---@param args replicate.args.delete_deployment
@@ -407,7 +460,11 @@ replicate.replicate_delete_deployment = replicate.delete_deployment
 ---@field file_id string The ID of the file to delete
 
 ---Delete a file (write: DELETE /files/{file_id})
----Example: local x = replicate.delete_file("<file_id>")
+---Example:
+---```lua
+---local f = replicate.create_file{content = "bye", filename = "bye.txt"}
+---replicate.delete_file(f.id)
+---```
 ---@overload fun(file_id: string): true
 ---@param args replicate.args.delete_file
 ---@return true
@@ -420,7 +477,12 @@ replicate.replicate_delete_file = replicate.delete_file
 ---@field model_name string The name of the model.
 
 ---Delete a model (write: DELETE /models/{model_owner}/{model_name})
----Example: local m = replicate.delete_model("replicate/hello-world")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "scratch", visibility = "private", hardware = "cpu"}
+---replicate.delete_model(me.username .. "/scratch")
+---```
 ---Short form: replicate.delete_model("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): true
 ---@param args replicate.args.delete_model
@@ -435,7 +497,16 @@ replicate.replicate_delete_model = replicate.delete_model
 ---@field version_id string The ID of the version.
 
 ---Delete a model version (write: DELETE /models/{model_owner}/{model_name}/versions/{version_id})
----Example: local v = replicate.delete_model_version("owner/name:<version id>")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "my-sdxl", visibility = "private", hardware = "gpu-a40-large"}
+---local t = replicate.create_training("stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b",
+---  {destination = me.username .. "/my-sdxl", input = {input_images = "https://replicate.delivery/pbxt/photos.zip", steps = 10}})
+---t = replicate.wait(t)
+----- the fine-tune's version in the destination model, then deleted
+---replicate.delete_model_version(t.output.version)
+---```
 ---Short form: replicate.delete_model_version("owner/name:version"[, other arguments]).
 ---@overload fun(ref: string, args?: table): true
 ---@param args replicate.args.delete_model_version
@@ -451,7 +522,17 @@ replicate.replicate_delete_model_version = replicate.delete_model_version
 ---@field signature string A base64-encoded HMAC-SHA256 checksum of the string '{owner} {id} {expiry}' generated with the Files API signing secret
 
 ---Download a file (read: GET /files/{file_id}/download)
----Example: local x = replicate.download_file("<file_id>")
+---Example:
+---```lua
+----- the owner, expiry and signature come from a signed link (the file's urls.download)
+---local f = replicate.create_file{content = "hello", filename = "hello.txt"}
+---local link = f.urls.download
+---local function param(name)
+---  return (link:match(name .. "=([^&]+)"):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+---end
+---print(replicate.download_file{file_id = f.id, owner = param("owner"),
+---  expiry = math.tointeger(param("expiry")), signature = param("signature")})
+---```
 ---@overload fun(file_id: string): string
 ---@param args replicate.args.download_file
 ---@return string
@@ -459,7 +540,11 @@ function replicate.download_file(args) end
 replicate.replicate_download_file = replicate.download_file
 
 ---Get the authenticated account (read: GET /account)
----Example: local x = replicate.get_account()
+---Example:
+---```lua
+---local me = replicate.get_account()
+---print(me.username, me.type)
+---```
 ---@return replicate.Account
 function replicate.get_account() end
 replicate.replicate_get_account = replicate.get_account
@@ -469,7 +554,11 @@ replicate.replicate_get_account = replicate.get_account
 ---@field collection_slug string The slug of the collection, like `super-resolution` or `image-restoration`. See [replicate.com/collections](https://replicate.com/collections).
 
 ---Get a collection of models (read: GET /collections/{collection_slug})
----Example: local x = replicate.get_collection("<collection_slug>")
+---Example:
+---```lua
+---local c = replicate.get_collection("text-to-image")
+---for _, m in ipairs(c.models) do print(m.owner .. "/" .. m.name) end
+---```
 ---@overload fun(collection_slug: string): replicate.Collection
 ---@param args replicate.args.get_collection
 ---@return replicate.Collection
@@ -477,7 +566,10 @@ function replicate.get_collection(args) end
 replicate.replicate_get_collection = replicate.get_collection
 
 ---Get the signing secret for the default webhook (read: GET /webhooks/default/secret)
----Example: local x = replicate.get_default_webhook_secret()
+---Example:
+---```lua
+---local secret = replicate.get_default_webhook_secret().key
+---```
 ---@return replicate.WebhookSecret
 function replicate.get_default_webhook_secret() end
 replicate.replicate_get_default_webhook_secret = replicate.get_default_webhook_secret
@@ -488,7 +580,13 @@ replicate.replicate_get_default_webhook_secret = replicate.get_default_webhook_s
 ---@field deployment_name string The name of the deployment.
 
 ---Get a deployment (read: GET /deployments/{deployment_owner}/{deployment_name})
----Example: local d = replicate.get_deployment("acme/my-deployment")
+---Example:
+---```lua
+---replicate.create_deployment{name = "hello", model = "replicate/hello-world",
+---  version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", hardware = "cpu", min_instances = 0, max_instances = 1}
+---local d = replicate.get_deployment(replicate.get_account().username .. "/hello")
+---print(d.current_release.configuration.hardware)
+---```
 ---Short form: replicate.get_deployment("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Deployment
 ---@param args replicate.args.get_deployment
@@ -501,7 +599,11 @@ replicate.replicate_get_deployment = replicate.get_deployment
 ---@field file_id string The ID of the file to get
 
 ---Get a file (read: GET /files/{file_id})
----Example: local x = replicate.get_file("<file_id>")
+---Example:
+---```lua
+---local f = replicate.create_file{content = "hello", filename = "hello.txt"}
+---print(replicate.get_file(f.id).size)
+---```
 ---@overload fun(file_id: string): replicate.File
 ---@param args replicate.args.get_file
 ---@return replicate.File
@@ -514,7 +616,11 @@ replicate.replicate_get_file = replicate.get_file
 ---@field model_name string The name of the model.
 
 ---Get a model (read: GET /models/{model_owner}/{model_name})
----Example: local m = replicate.get_model("replicate/hello-world")
+---Example:
+---```lua
+---local m = replicate.get_model("replicate/hello-world")
+---print(m.description, m.latest_version.id)
+---```
 ---Short form: replicate.get_model("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Model
 ---@param args replicate.args.get_model
@@ -528,7 +634,10 @@ replicate.replicate_get_model = replicate.get_model
 ---@field model_name string The name of the model.
 
 ---Get a model's README (read: GET /models/{model_owner}/{model_name}/readme)
----Example: local m = replicate.get_model_readme("replicate/hello-world")
+---Example:
+---```lua
+---print(replicate.get_model_readme("replicate/hello-world"))
+---```
 ---Short form: replicate.get_model_readme("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): string
 ---@param args replicate.args.get_model_readme
@@ -543,7 +652,11 @@ replicate.replicate_get_model_readme = replicate.get_model_readme
 ---@field version_id string The ID of the version.
 
 ---Get a model version (read: GET /models/{model_owner}/{model_name}/versions/{version_id})
----Example: local v = replicate.get_model_version("owner/name:<version id>")
+---Example:
+---```lua
+---local v = replicate.get_model_version("replicate/hello-world:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa")
+---print(v.cog_version)
+---```
 ---Short form: replicate.get_model_version("owner/name:version"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.ModelVersion
 ---@param args replicate.args.get_model_version
@@ -556,7 +669,11 @@ replicate.replicate_get_model_version = replicate.get_model_version
 ---@field prediction_id string The ID of the prediction to get.
 
 ---Get a prediction (read: GET /predictions/{prediction_id})
----Example: local x = replicate.get_prediction("<prediction_id>")
+---Example:
+---```lua
+---local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}}
+---print(replicate.get_prediction(p.id).status)
+---```
 ---@overload fun(prediction_id: string): replicate.Prediction
 ---@param args replicate.args.get_prediction
 ---@return replicate.Prediction
@@ -568,7 +685,14 @@ replicate.replicate_get_prediction = replicate.get_prediction
 ---@field training_id string The ID of the training to get.
 
 ---Get a training (read: GET /trainings/{training_id})
----Example: local x = replicate.get_training("<training_id>")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "my-sdxl", visibility = "private", hardware = "gpu-a40-large"}
+---local t = replicate.create_training("stability-ai/sdxl:39ed52f2a78e934b3ba6e2a89f5b1c712de7dfea535525255b1aa35c5565e08b",
+---  {destination = me.username .. "/my-sdxl", input = {input_images = "https://replicate.delivery/pbxt/photos.zip", steps = 10}})
+---print(replicate.get_training(t.id).status)
+---```
 ---@overload fun(training_id: string): replicate.Training
 ---@param args replicate.args.get_training
 ---@return replicate.Training
@@ -580,7 +704,11 @@ replicate.replicate_get_training = replicate.get_training
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List collections of models (read: GET /collections)
----Example: local page = replicate.list_collections()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_collections()
+---for _, c in ipairs(page.results) do print(c.slug) end
+---```
 ---@param args? replicate.args.list_collections
 ---@return replicate.Page.Collection
 function replicate.list_collections(args) end
@@ -591,7 +719,11 @@ replicate.replicate_list_collections = replicate.list_collections
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List deployments (read: GET /deployments)
----Example: local page = replicate.list_deployments()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_deployments()
+---print(#page.results .. " deployments")
+---```
 ---@param args? replicate.args.list_deployments
 ---@return replicate.Page.Deployment
 function replicate.list_deployments(args) end
@@ -602,14 +734,21 @@ replicate.replicate_list_deployments = replicate.list_deployments
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List files (read: GET /files)
----Example: local page = replicate.list_files()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_files()
+---print(#page.results .. " files")
+---```
 ---@param args? replicate.args.list_files
 ---@return replicate.Page.File
 function replicate.list_files(args) end
 replicate.replicate_list_files = replicate.list_files
 
 ---List available hardware for models (read: GET /hardware)
----Example: local x = replicate.list_hardware()
+---Example:
+---```lua
+---for _, h in ipairs(replicate.list_hardware()) do print(h.sku, h.name) end
+---```
 ---@return replicate.Hardware[]
 function replicate.list_hardware() end
 replicate.replicate_list_hardware = replicate.list_hardware
@@ -621,7 +760,11 @@ replicate.replicate_list_hardware = replicate.list_hardware
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List examples for a model (read: GET /models/{model_owner}/{model_name}/examples)
----Example: local m = replicate.list_model_examples("replicate/hello-world")
+---Example:
+---```lua
+---local page = replicate.list_model_examples("replicate/hello-world")
+---print(#page.results .. " examples")
+---```
 ---Short form: replicate.list_model_examples("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Page.Prediction
 ---@param args replicate.args.list_model_examples
@@ -636,7 +779,11 @@ replicate.replicate_list_model_examples = replicate.list_model_examples
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List model versions (read: GET /models/{model_owner}/{model_name}/versions)
----Example: local m = replicate.list_model_versions("replicate/hello-world")
+---Example:
+---```lua
+---local page = replicate.list_model_versions("replicate/hello-world")
+---for _, v in ipairs(page.results) do print(v.id, v.created_at) end
+---```
 ---Short form: replicate.list_model_versions("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Page.ModelVersion
 ---@param args replicate.args.list_model_versions
@@ -651,7 +798,11 @@ replicate.replicate_list_model_versions = replicate.list_model_versions
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List public models (read: GET /models)
----Example: local page = replicate.list_models()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_models()  -- page.results, page.next
+---for _, m in ipairs(page.results) do print(m.owner .. "/" .. m.name) end
+---```
 ---@param args? replicate.args.list_models
 ---@return replicate.Page.Model
 function replicate.list_models(args) end
@@ -665,7 +816,11 @@ replicate.replicate_list_models = replicate.list_models
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List predictions (read: GET /predictions)
----Example: local page = replicate.list_predictions()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_predictions()
+---for _, p in ipairs(page.results) do print(p.id, p.status) end
+---```
 ---@param args? replicate.args.list_predictions
 ---@return replicate.Page.Prediction
 function replicate.list_predictions(args) end
@@ -676,7 +831,11 @@ replicate.replicate_list_predictions = replicate.list_predictions
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---List trainings (read: GET /trainings)
----Example: local page = replicate.list_trainings()  -- page.results, page.next
+---Example:
+---```lua
+---local page = replicate.list_trainings()
+---print(#page.results .. " trainings")
+---```
 ---@param args? replicate.args.list_trainings
 ---@return replicate.Page.Training
 function replicate.list_trainings(args) end
@@ -688,7 +847,11 @@ replicate.replicate_list_trainings = replicate.list_trainings
 ---@field limit? integer Maximum number of model results to return (1-50, defaults to 20)
 
 ---Search models, collections, and docs (beta) (read: GET /search)
----Example: local found = replicate.search{query = "upscale", limit = 5}
+---Example:
+---```lua
+---local found = replicate.search{query = "upscale", limit = 5}
+---for _, hit in ipairs(found.models) do print(hit.model.owner .. "/" .. hit.model.name) end
+---```
 ---@param args replicate.args.search
 ---@return replicate.SearchResult
 function replicate.search(args) end
@@ -700,7 +863,11 @@ replicate.replicate_search = replicate.search
 ---@field cursor? string The next page: a previous page's next URL (or its cursor). Each page is {results = {...}, next = url or nil}; replicate.paginate iterates over every item.
 
 ---Search public models (read: QUERY /models)
----Example: local page = replicate.search_models{query = "llama"}
+---Example:
+---```lua
+---local page = replicate.search_models{query = "llama"}
+---for _, m in ipairs(page.results) do print(m.owner .. "/" .. m.name) end
+---```
 ---@param args replicate.args.search_models
 ---@return replicate.Page.Model
 function replicate.search_models(args) end
@@ -716,7 +883,13 @@ replicate.replicate_search_models = replicate.search_models
 ---@field version? string The ID of the model version that you want to deploy
 
 ---Update a deployment (write: PATCH /deployments/{deployment_owner}/{deployment_name})
----Example: local d = replicate.update_deployment("acme/my-deployment")
+---Example:
+---```lua
+---replicate.create_deployment{name = "hello", model = "replicate/hello-world",
+---  version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", hardware = "cpu", min_instances = 0, max_instances = 1}
+---local d = replicate.update_deployment(replicate.get_account().username .. "/hello", {max_instances = 3})
+---print(d.current_release.configuration.max_instances)
+---```
 ---Short form: replicate.update_deployment("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Deployment
 ---@param args replicate.args.update_deployment
@@ -736,7 +909,13 @@ replicate.replicate_update_deployment = replicate.update_deployment
 ---@field weights_url? string A URL for the model's weights.
 
 ---Update metadata for a model (write: PATCH /models/{model_owner}/{model_name})
----Example: local m = replicate.update_model("replicate/hello-world")
+---Example:
+---```lua
+---local me = replicate.get_account()
+---replicate.create_model{owner = me.username, name = "my-model", visibility = "private", hardware = "cpu"}
+---local m = replicate.update_model(me.username .. "/my-model", {description = "My first model"})
+---print(m.description)
+---```
 ---Short form: replicate.update_model("owner/name"[, other arguments]).
 ---@overload fun(ref: string, args?: table): replicate.Model
 ---@param args replicate.args.update_model
@@ -745,7 +924,11 @@ function replicate.update_model(args) end
 replicate.replicate_update_model = replicate.update_model
 
 ---Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.
----Example: local out = replicate.run("replicate/hello-world", {text = "kosmo"})
+---Example:
+---```lua
+---local out = replicate.run("replicate/hello-world", {text = "kosmo"})
+---print(out)
+---```
 ---@param ref string owner/name, owner/name:version or a version id (a deployment's owner/name with opts.deployment)
 ---@param input? table the model's input
 ---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean}
@@ -753,7 +936,14 @@ replicate.replicate_update_model = replicate.update_model
 function replicate.run(ref, input, opts) end
 
 ---Runs a model and iterates over its server-sent events ({event = "output"|"logs", data =, id =}; tostring(event) is its data). The loop ends after the done event; an error event raises a model error.
----Example: for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Hi"}) do io.write(tostring(event)) end
+---Example:
+---```lua
+---local text = {}
+---for event in replicate.stream("meta/meta-llama-3-8b-instruct", {prompt = "Say hi"}) do
+---  if event.event == "output" then text[#text + 1] = event.data end
+---end
+---print(table.concat(text))
+---```
 ---@param ref string owner/name, owner/name:version or a version id
 ---@param input? table the model's input
 ---@param opts? {cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean}
@@ -761,33 +951,53 @@ function replicate.run(ref, input, opts) end
 function replicate.stream(ref, input, opts) end
 
 ---A model's interface from its schema: inputs in the model's order (name, type, default, minimum, maximum, choices, required, file, description) and the output's shape (type, items, file, iterator, concatenate). ref is owner/name (its latest version) or owner/name:version.
----Example: for _, field in ipairs(replicate.model("black-forest-labs/flux-schnell").inputs) do print(field.name, field.type) end
+---Example:
+---```lua
+---for _, field in ipairs(replicate.model("black-forest-labs/flux-schnell").inputs) do print(field.name, field.type) end
+---```
 ---@param ref string owner/name (its latest version) or owner/name:version
 ---@return {owner: string, name: string, version: string, official?: boolean, inputs: {name: string, type: string, required: boolean, file: boolean, default?: any, minimum?: number, maximum?: number, choices?: any[], description?: string}[], output: {type: string, items?: string, file: boolean, iterator: boolean, concatenate: boolean}} interface
 function replicate.model(ref) end
 
----A local file as a model's file input (a plain path works too): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.
----Example: replicate.run("sim/echo", {file = replicate.file("photo.png")})
+---A local file as a model's file input (a plain path works too, and so does an open file from io.open, which stands for the file it names): up to 256 KB it is sent inline as a data URI, larger (up to 100 MiB) it is uploaded once the run is approved and its URL is sent. In the sandbox the path needs --allow-read DIR.
+---Example:
+---```lua
+---local out = replicate.run("stability-ai/sdxl", {prompt = "in this style", input_images = replicate.file("photo.png")})
+---```
 ---@param path string a local file (the sandbox needs --allow-read DIR)
 ---@return {path: string} file a model's file input
 function replicate.file(path) end
 
 ---Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.
----Example: local p = replicate.wait(replicate.create_prediction{version = v, input = {text = "x"}})
+---Example:
+---```lua
+---local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}}
+---p = replicate.wait(p)
+---print(p.status, p.output)
+---```
 ---@param prediction string|replicate.Prediction|replicate.Training an id or the object
 ---@param opts? {timeout?: number, training?: boolean}
 ---@return replicate.Prediction|replicate.Training finished whatever its final status
 function replicate.wait(prediction, opts) end
 
 ---Iterates over every item of a paginated function (list_models, list_predictions, search_models, …), fetching pages as needed.
----Example: for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end
+---Example:
+---```lua
+---for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end
+---```
 ---@param name string a paginated function: list_models, list_predictions, search_models, …
 ---@param args? table that function's arguments
 ---@return fun(): table? items
 function replicate.paginate(name, args) end
 
 ---Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.
----Example: local outs = replicate.map({"a", "b"}, function(t) return replicate.run("replicate/hello-world", {text = t}) end, {concurrency = 8})
+---Example:
+---```lua
+---local outs = replicate.map({"a", "b", "c"}, function(text)
+---  return replicate.run("replicate/hello-world", {text = text})
+---end, {concurrency = 8})
+---print(table.concat(outs, ", "))
+---```
 ---@generic T, R
 ---@param items T[]
 ---@param fn fun(item: T, index: integer): R runs as a concurrent task
@@ -797,7 +1007,14 @@ function replicate.paginate(name, args) end
 function replicate.map(items, fn, opts) end
 
 ---Runs each function as a concurrent task and returns their results in order; errors as in map.
----Example: local a, b = table.unpack(replicate.all{function() return replicate.get_account() end, function() return replicate.list_hardware() end})
+---Example:
+---```lua
+---local me, hardware = table.unpack(replicate.all{
+---  function() return replicate.get_account() end,
+---  function() return replicate.list_hardware() end,
+---})
+---print(me.username, #hardware)
+---```
 ---@param fns (fun(): any)[] each runs as a concurrent task
 ---@param opts? {concurrency?: integer, return_errors?: boolean}
 ---@return any[] results in order
@@ -805,33 +1022,56 @@ function replicate.map(items, fn, opts) end
 function replicate.all(fns, opts) end
 
 ---Uploads a local file (by path; in the sandbox it needs --allow-read DIR) or a string's bytes (with opts.filename) and returns the file object; use file.urls.get as a model input. opts: filename, content_type, metadata.
----Example: local f = replicate.upload("photo.png"); replicate.run("sim/echo", {file = f.urls.get})
+---Example:
+---```lua
+---local f = replicate.upload("photo.png")
+---print(f.id, f.urls.get)
+---```
 ---@param source string a local path (the sandbox needs --allow-read DIR), or the bytes themselves with opts.filename
 ---@param opts? {filename?: string, content_type?: string, metadata?: table}
 ---@return replicate.File file use file.urls.get as a model input
 function replicate.upload(source, opts) end
 
 ---Streams a URL (a model output, or a file object's urls.get) to a local file, replacing one there atomically; never to a directory. In the sandbox the path needs --allow-write DIR and the URL must be on the API's own file hosts (--allow-download-host HOST adds others).
----Example: replicate.download(outputs[1], "out.png")
+---Example:
+---```lua
+---local out = replicate.run("black-forest-labs/flux-schnell", {prompt = "a red fox"})
+---print(replicate.download(out[1], "fox.png").bytes)
+---```
 ---@param source string|replicate.File a URL (a model output) or a file object
 ---@param path string where to write it (the sandbox needs --allow-write DIR)
 ---@return replicate.File.Stored
 function replicate.download(source, path) end
 
 ---Checks a webhook's signature (webhook-id, webhook-timestamp, webhook-signature headers; HMAC-SHA256). Without secret, the account's default webhook secret is fetched (a read).
----Example: local ok = replicate.webhooks.verify{headers = req.headers, body = req.body, secret = "whsec_…"}
+---Example:
+---```lua
+----- a delivery as a handler receives it (here signed on the spot)
+---local secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+---local body, now = '{"id":"p1","status":"succeeded"}', os.time()
+---local headers = {["webhook-id"] = "msg_1", ["webhook-timestamp"] = tostring(now),
+---  ["webhook-signature"] = replicate.webhooks.sign{id = "msg_1", timestamp = now, body = body, secret = secret}}
+---print(replicate.webhooks.verify{headers = headers, body = body, secret = secret})
+---```
 ---@param args {headers: table<string, string>, body: string, secret?: string}
 ---@return boolean valid
 function replicate.webhooks.verify(args) end
 
 ---The webhook-signature header value Replicate would send for this delivery; for testing a webhook handler offline.
----Example: local sig = replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = body, secret = secret}
+---Example:
+---```lua
+---local secret = replicate.get_default_webhook_secret().key
+---print(replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = '{"status":"succeeded"}', secret = secret})
+---```
 ---@param args {id: string, timestamp: integer, body: string, secret: string}
 ---@return string signature the webhook-signature header value
 function replicate.webhooks.sign(args) end
 
 ---Prints what a function takes and returns, with an example; with no name, lists every function.
----Example: replicate.help("create_prediction")
+---Example:
+---```lua
+---replicate.help("create_prediction")
+---```
 ---@param name? string a function's name; none lists them all
 function replicate.help(name) end
 
