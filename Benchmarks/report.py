@@ -15,6 +15,7 @@ PY_STARTUP_GOAL = 50.0    # start-up at least 50x faster than python3 -c "import
 GET_GOAL = 3.0            # 1,000 get_prediction at least 3x faster than the Python client
 FANOUT_GOAL_S = 1.3       # 100 one-second runs at concurrency 100 within 1.3 s of wall time
 STREAM_GOAL_MS = 2.0      # token written by the server -> Lua loop, median at most 2 ms
+CHECK_GOAL_US = 20.0      # the model-input check adds at most 20 µs of CPU to a run of a cached model
 
 
 def load_env(path: Path) -> dict:
@@ -120,6 +121,12 @@ def main() -> None:
     w(f"Written by `make bench` (`bash Benchmarks/run.sh`) on {env['date']}, all numbers from that one run "
       f"(kosmo-lua at commit {env['commit']}). How to read this: `Benchmarks/README.md`.")
     w("")
+    # --- the model-input check
+    check_rounds = sorted(int(p.stem.rsplit("_", 1)[1]) for p in work.glob("check_*.out") if p.stem.rsplit("_", 1)[1].isdigit())
+    checks = [out(work, f"check_{r}") for r in check_rounds]
+    check_added = statistics.median(c["checked_cpu_us"] - c["unchecked_cpu_us"] for c in checks)
+    first = json.loads((work / "check_first.json").read_text())
+
     w("## Goals")
     w("")
     header(w, "benchmark", "goal", "measured", "result")
@@ -145,6 +152,8 @@ def main() -> None:
     w(f"| streaming: token written by the server → Lua loop | median at most {STREAM_GOAL_MS:g} ms | "
       f"{st_median['kosmo']:.3f} ms (p90 {st_p90['kosmo']:.3f} ms; Python client {st_median['python']:.3f} ms) | "
       f"{verdict(st_median['kosmo'] <= STREAM_GOAL_MS)} |")
+    w(f"| model-input check on a run of a cached model | at most {CHECK_GOAL_US:g} µs of CPU added | "
+      f"{check_added:+.1f} µs | {verdict(check_added <= CHECK_GOAL_US)} |")
     w("")
 
     w("## Machine and versions")
@@ -286,6 +295,26 @@ def main() -> None:
     w("")
     w(f"kosmo-lua median: **{st_median['kosmo']:.3f} ms** (goal at most {STREAM_GOAL_MS:g} ms: "
       f"{verdict(st_median['kosmo'] <= STREAM_GOAL_MS)}).")
+    w("")
+
+    w("## 8. The model-input check")
+    w("")
+    w(f"`Benchmarks/client/input_check.lua`: {checks[0]['runs']:,} `replicate.run` calls of `replicate/hello-world` by version "
+      f"in each of {len(checks)} processes, its schema already looked up; blocks with the check and with `validate = false` "
+      "alternate. CPU is `os.clock()`, the whole process.")
+    w("")
+    header(w, "process", "CPU per run, checked", "CPU per run, validate = false", "added by the check")
+    for r, c in zip(check_rounds, checks):
+        w(f"| {r} | {c['checked_cpu_us']:.1f} µs | {c['unchecked_cpu_us']:.1f} µs | {c['checked_cpu_us'] - c['unchecked_cpu_us']:+.1f} µs |")
+    w("")
+    w(f"Median added: **{check_added:+.1f} µs** of CPU a run (goal at most {CHECK_GOAL_US:g} µs: {verdict(check_added <= CHECK_GOAL_US)}).")
+    w("")
+    lookups = [r for r in first["checked"] if r.startswith("GET ")]
+    extra = [r for r in first["checked"] if r not in first["unchecked"]]
+    w(f"The first run of `black-forest-labs/flux-schnell` in a fresh process sends {len(first['checked'])} requests "
+      f"({', '.join(f'`{r}`' for r in first['checked'])}): {len(lookups)} lookup before the create, which gives both the "
+      f"route (official or not) and the schema; with `validate = false` it sends {len(first['unchecked'])}, so the check "
+      f"itself adds {len(extra)} request{'' if len(extra) == 1 else 's'}.")
     w("")
 
     w("## 7. Peak memory (max RSS, `/usr/bin/time -v`)")

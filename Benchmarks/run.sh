@@ -31,6 +31,8 @@ FANOUT_RUNS="${FANOUT_RUNS:-3}"               # processes per client
 STREAM_TOKENS="${STREAM_TOKENS:-200}"         # tokens per streamed run
 STREAM_INTERVAL_MS="${STREAM_INTERVAL_MS:-10}" # time between tokens
 STREAM_ROUNDS="${STREAM_ROUNDS:-3}"           # streamed runs per client, alternating
+CHECK_N="${CHECK_N:-2000}"                    # runs of a cached model, half checked, half not
+CHECK_ROUNDS="${CHECK_ROUNDS:-3}"             # processes running them
 
 die() { echo "Benchmarks/run.sh: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing '$1' — install the Debian package '$2' (apt-get install -y $2)"; }
@@ -173,6 +175,28 @@ done
 awk '/VmHWM/ {print $2}' "/proc/$SIM_PID/status" >"$WORK/sim.rss" 2>/dev/null || echo 0 >"$WORK/sim.rss"
 kill "$SIM_PID" 2>/dev/null || true
 wait "$SIM_PID" 2>/dev/null || true
+trap - EXIT
+
+# --- 8. the model-input check, on a simulator of its own whose models run 1000x faster (the
+# CPU a run costs is measured, not the model's time).
+echo "== model-input check: $CHECK_N runs of a cached model, checked vs validate = false ($CHECK_ROUNDS processes)" >&2
+"$BIN" sim --port 0 --speed 1000 --creates-per-minute 0 --requests-per-minute 0 >"$WORK/sim_check.stdout" 2>"$WORK/sim_check.stderr" &
+CHECK_SIM_PID=$!
+trap 'kill "$CHECK_SIM_PID" 2>/dev/null || true' EXIT
+CHECK_BASE=""
+for _ in $(seq 1 200); do
+  CHECK_BASE="$(head -n1 "$WORK/sim_check.stdout" 2>/dev/null || true)"
+  case "$CHECK_BASE" in http://127.0.0.1:*/v1) break ;; esac
+  CHECK_BASE=""
+  sleep 0.05
+done
+[ -n "$CHECK_BASE" ] || die "the check's simulator did not print its URL: $(cat "$WORK/sim_check.stderr")"
+for round in $(seq 1 "$CHECK_ROUNDS"); do
+  REPLICATE_URL="$CHECK_BASE" measured "check_$round" "$BIN" --allow run "$HERE/client/input_check.lua" "$CHECK_N"
+done
+REPLICATE_URL="$CHECK_BASE" python3 "$HERE/client/first_run_requests.py" "$BIN" "${CHECK_BASE%/v1}" "$WORK/check_first.json"
+kill "$CHECK_SIM_PID" 2>/dev/null || true
+wait "$CHECK_SIM_PID" 2>/dev/null || true
 trap - EXIT
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.env"
