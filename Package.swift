@@ -121,6 +121,8 @@ let package = Package(
                 "AgentMode", "LuaHost", "ReplicateLua", "KosmoCommandLine", "Replicate", "ReplicateSim",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
+                // The stateless revision's approval state is signed (HMAC-SHA256).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "KosmoBench", dependencies: ["LuaHost", "CLua", "CLuaBridge"], path: "Benchmarks/KosmoBench"),

@@ -37,15 +37,30 @@ final class ApprovalRelay: @unchecked Sendable {
     }
 
     func ask(_ question: ApprovalChannel.Question) async -> ApprovalAnswer {
-        let (remembered, server, elicits) = lock.withLock {
-            (alwaysFunctions.contains(question.function) || (question.access == .write && allWrites), self.server, clientElicits)
-        }
-        if remembered { return .yes }
+        let (server, elicits) = lock.withLock { (self.server, clientElicits) }
+        if remembers(question) { return .yes }
         guard let server, elicits else {
             return .unavailable("the MCP client does not support elicitation, so no one can be asked")
         }
-        // What the child sent is shown escaped, as the terminal prompt shows it (its access is
-        // one of two words already).
+        let form = Self.form(for: question)
+        let result: CreateElicitation.Result
+        do {
+            result = try await server.requestElicitation(message: form.message, requestedSchema: form.schema)
+        } catch {
+            return .unavailable("the MCP client could not ask (\(error))")
+        }
+        return answer(accepted: result.action == .accept, choice: result.content?["answer"]?.stringValue, to: question)
+    }
+
+    /// Whether an "always" answer given earlier in the session covers `question`.
+    func remembers(_ question: ApprovalChannel.Question) -> Bool {
+        lock.withLock { alwaysFunctions.contains(question.function) || (question.access == .write && allWrites) }
+    }
+
+    /// The elicitation form that asks a person about `question`: the message (the terminal
+    /// prompt's wording) and a schema with one `answer` among `choices`. What the child sent is
+    /// shown escaped, as the terminal prompt shows it (its access is one of two words already).
+    static func form(for question: ApprovalChannel.Question) -> (message: String, schema: Elicitation.RequestSchema) {
         let function = PromptText.escaped(question.function), access = question.access.rawValue
         let schema = Elicitation.RequestSchema(
             title: "Allow a Replicate \(access)?",
@@ -58,17 +73,13 @@ final class ApprovalRelay: @unchecked Sendable {
                 ]),
             ],
             required: ["answer"])
-        let message = PromptText.question(function: question.function, access: question.access, arguments: question.arguments)
-        let result: CreateElicitation.Result
-        do {
-            result = try await server.requestElicitation(message: message, requestedSchema: schema)
-        } catch {
-            return .unavailable("the MCP client could not ask (\(error))")
-        }
-        guard result.action == .accept, let choice = result.content?["answer"]?.stringValue,
-              let index = Self.choices.firstIndex(of: choice) else {
-            return .no
-        }
+        return (PromptText.question(function: question.function, access: question.access, arguments: question.arguments), schema)
+    }
+
+    /// What the person's reply means for `question`; an "always" reply is remembered for the
+    /// session. Anything but an accepted form with a known choice is a no.
+    func answer(accepted: Bool, choice: String?, to question: ApprovalChannel.Question) -> ApprovalAnswer {
+        guard accepted, let choice, let index = Self.choices.firstIndex(of: choice) else { return .no }
         switch index {
         case 0: return .yes
         case 2:

@@ -19,6 +19,9 @@ struct ChildExecution: Sendable {
     /// Seconds after which the child is killed.
     let hardDeadline: Double
     let approvals: ApprovalRelay
+    /// Who answers the child's questions for a stateless client's call (the execution pauses
+    /// until the call is retried with the answer); nil: the relay asks by elicitation.
+    var asker: PausedExecution? = nil
 
     /// How the child ended.
     struct Outcome: Sendable {
@@ -136,7 +139,7 @@ struct ChildExecution: Sendable {
         // and reaper stayed in memory until its deadline, long after the execution was over.
         let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
         let socketFD = socket[0]
-        let approvals = self.approvals
+        let approvals = self.approvals, asker = self.asker
         group.enter()
         ChildExecution.blockingWork.async {
             // One question at a time: the child's VM thread waits for each answer.
@@ -144,7 +147,7 @@ struct ChildExecution: Sendable {
                 let answer: ApprovalAnswer
                 if let question = ApprovalChannel.Question(line: line) {
                     deadline.hold()
-                    answer = approvals.askBlocking(question)
+                    answer = asker?.askBlocking(question) ?? approvals.askBlocking(question)
                     deadline.release()
                 } else {
                     answer = .no

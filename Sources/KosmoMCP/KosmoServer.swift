@@ -16,6 +16,8 @@ struct KosmoServer: Sendable {
     /// The simulator's base URL with `--sim`: one simulator for the whole session.
     let simulatorURL: URL?
     let approvals = ApprovalRelay()
+    /// Approvals of stateless (2026-07-28) clients: input-required results and paused executions.
+    let stateless = StatelessApprovals()
     /// Tool calls being answered, so the end of input waits for them.
     let inFlight = InFlightCalls()
 
@@ -103,7 +105,7 @@ struct KosmoServer: Sendable {
             } catch {
                 return Tools.usage(error.message)
             }
-            return Tools.result(for: await execute(Array(code.utf8), limits: limits))
+            return await run(Array(code.utf8), limits: limits, meta: params._meta)
         case Tools.searchFunctions:
             let query: String
             let limit: Int
@@ -148,7 +150,7 @@ struct KosmoServer: Sendable {
                 return Tools.usage("\(params.name): the arguments are \(json.utf8.count) bytes of JSON, more than the \(ToolArguments.bytes(ToolArguments.MaxBytes.functionArguments)) they may have")
             }
             let code = "return replicate.\(operation.name)(json.decode((...)))"
-            return Tools.result(for: await execute(Array(code.utf8), limits: options.limits, scriptArguments: [json]))
+            return await run(Array(code.utf8), limits: options.limits, scriptArguments: [json], meta: params._meta)
         }
     }
 
@@ -181,14 +183,26 @@ struct KosmoServer: Sendable {
         return limits
     }
 
-    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = []) async -> ChildExecution.Outcome {
+    /// A tool call's execution as its result. A stateless client that can be asked gets an
+    /// input-required result when the code needs an approval, and its retry resumes the same
+    /// execution (`StatelessApprovals`); any other client's questions go out as elicitations.
+    func run(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], meta: Metadata?) async -> CallTool.Result {
+        guard StatelessApprovals.applies(to: meta) else {
+            return Tools.result(for: await execute(code, limits: limits, scriptArguments: scriptArguments))
+        }
+        return await stateless.call(code: code, meta: meta, relay: approvals) { execution in
+            await self.execute(code, limits: limits, scriptArguments: scriptArguments, asker: execution)
+        }
+    }
+
+    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], asker: PausedExecution? = nil) async -> ChildExecution.Outcome {
         var arguments = ["exec", "--json", "--approval-fd", "3"] + AgentOptions.limitArguments(limits)
         arguments += options.replicateArgumentsForChildren
         if let simulatorURL { arguments += ["--sim-url", simulatorURL.absoluteString] }
         arguments += ["-"] + scriptArguments
         let deadline = (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + Self.startupAllowance
         return await ChildExecution(executable: executable, arguments: arguments, code: code,
-                                    hardDeadline: deadline, approvals: approvals).run()
+                                    hardDeadline: deadline, approvals: approvals, asker: asker).run()
     }
 
     func search(_ query: String, limit: Int) -> CallTool.Result {

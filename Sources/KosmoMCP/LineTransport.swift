@@ -71,11 +71,11 @@ actor LineTransport: Transport {
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
             switch MessageGate.check(line) {
             case .forward:
-                if case .answer(let answer) = eras.inbound(line) {
-                    try? writer.writeLine(answer)
-                    return
+                switch eras.inbound(line) {
+                case .forward: continuation.yield(Data(line))
+                case .replace(let message): continuation.yield(message)
+                case .answer(let answer): try? writer.writeLine(answer)
                 }
-                continuation.yield(Data(line))
             case .answer(let answer): try? writer.writeLine(answer)
             }
         }

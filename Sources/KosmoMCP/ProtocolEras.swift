@@ -28,6 +28,8 @@ final class ProtocolEras: @unchecked Sendable {
     enum Verdict {
         case forward
         case answer(Data)
+        /// Forward this message in its place.
+        case replace(Data)
     }
 
     func inbound(_ line: ArraySlice<UInt8>) -> Verdict {
@@ -47,7 +49,24 @@ final class ProtocolEras: @unchecked Sendable {
         }
         guard requested == Self.modern else { return .forward }
         lock.withLock { modernRequests[idText] = method }
-        return .forward
+        return Self.retryMoved(message).map { .replace($0) } ?? .forward
+    }
+
+    /// A retry of a call that asked for input carries `requestState` and `inputResponses` in its
+    /// params, where the SDK's tool parameters have no place: they move into its `_meta`
+    /// (`StatelessApprovals`' keys), which reaches the handler. Nil when there is nothing to move.
+    static func retryMoved(_ message: JSONValue) -> Data? {
+        guard message["method"]?.stringValue == "tools/call", case .object(var members) = message,
+              case .object(var params)? = members["params"],
+              params["requestState"] != nil || params["inputResponses"] != nil else { return nil }
+        var meta = params["_meta"]?.objectValue ?? [:]
+        // Whatever the client put under these keys itself is replaced: only the retry's own
+        // members count (the state is verified by its signature either way).
+        meta[StatelessApprovals.stateKey] = params.removeValue(forKey: "requestState")
+        meta[StatelessApprovals.responsesKey] = params.removeValue(forKey: "inputResponses")
+        params["_meta"] = .object(meta)
+        members["params"] = .object(params)
+        return (try? JSONValue.object(members).encodedString()).map { Data($0.utf8) }
     }
 
     /// The SDK's message, with the modern members added when it answers a modern request.
@@ -56,8 +75,16 @@ final class ProtocolEras: @unchecked Sendable {
               case .object(var members) = message, let id = members["id"] else { return data }
         guard let method = lock.withLock({ modernRequests.removeValue(forKey: ExecEnvelope.jsonText(of: id)) }),
               case .object(var result)? = members["result"] else { return data }
-        result["resultType"] = .string("complete")
         var meta = result["_meta"]?.objectValue ?? [:]
+        if case .object(let asked)? = meta.removeValue(forKey: StatelessApprovals.inputRequiredKey) {
+            // A call that waits for an approval: its input-required result in place of the
+            // tool result that carried it.
+            result = asked
+            result["resultType"] = .string("input_required")
+            meta = [:]
+        } else {
+            result["resultType"] = .string("complete")
+        }
         meta[Self.serverInfoKey] = Self.serverInfo
         result["_meta"] = .object(meta)
         if ["tools/list", "resources/list", "resources/read", "resources/templates/list", "prompts/list"].contains(method) {
