@@ -129,6 +129,9 @@ def catalog_rows(spec, tsv_path):
     with open(tsv_path, newline='') as f:
         rows = list(csv.DictReader(f, delimiter='\t'))
     entries = []
+    functions = {r['operationId']: r['lua_name'] for r in rows}
+    def normalized_keep(text):
+        return cleaned(text, functions)
     for r in rows:
         path, method = r['path'], r['method'].lower()
         check(path in spec.root['paths'] and method in spec.root['paths'][path], '%s: no %s %s in the spec' % (r['lua_name'], r['method'], path))
@@ -172,12 +175,37 @@ def catalog_rows(spec, tsv_path):
     return entries
 
 
-def normalized_keep(text):
-    """Catalog descriptions keep the spec's line breaks (the help text shows them)."""
-    return (text or '').strip()
+# Sentences of the spec written for its web pages, and what a script's reader is told instead.
+WEB_PAGE_SENTENCES = [
+    ('To see the available inputs, click the "API" tab on the model you are running or '
+     '[get the model version](#models.versions.get) and look at its `openapi_schema` property.',
+     "replicate.model(ref) lists a model's inputs (from its version's `openapi_schema`)."),
+]
 
 
-def catalog_swift(spec, entries):
+def cleaned(text, functions):
+    """A description from the spec as the help text, the schemas and the stubs show it: its line
+    breaks kept (lists stay lists), written for a script's reader. Links to another operation
+    name its function (`[get prediction](#predictions.get)` is `get prediction
+    (replicate.get_prediction)`), web links keep their address, bold marks go, and sentences
+    written for the web pages are replaced. Generation stops if such a sentence is left."""
+    text = (text or '').strip()
+    for web, script in WEB_PAGE_SENTENCES:
+        text = text.replace(web, script)
+
+    def operation(match):
+        name = functions.get(match.group(2))
+        check(name, 'a description links to #%s, which no function in functions.tsv is' % match.group(2))
+        return '%s (replicate.%s)' % (match.group(1), name)
+    text = re.sub(r'\[([^\]]+)\]\(#([A-Za-z_.]+)\)', operation, text)
+    text = re.sub(r'\[([^\]]+)\]\((https?://[^)\s]+)\)', lambda m: m.group(1) if m.group(1) in m.group(2) else '%s (%s)' % (m.group(1), m.group(2)), text)
+    text = text.replace('**', '')
+    check(not re.search(r'\bclick\b|\btab on\b', text, re.IGNORECASE),
+          'a description still tells the reader to click on a web page; add its sentence to WEB_PAGE_SENTENCES: ' + text[:200])
+    return text
+
+
+def catalog_swift(spec, entries, returns):
     def pspec(p):
         name, loc, req, t, d = p
         return 'ParameterSpec(name: %s, location: .%s, required: %s, type: %s, description: %s)' % (
@@ -203,7 +231,8 @@ def catalog_swift(spec, entries):
             out.append('            ]),')
         else:
             out.append('            body: nil,')
-        out.append('            paginated: %s' % ('true' if r['paginated'] == 'yes' else 'false'))
+        out.append('            paginated: %s,' % ('true' if r['paginated'] == 'yes' else 'false'))
+        out.append('            returns: %s' % swift_str(returns[r['lua_name']]))
         out.append('        ),')
     out.append('    ]')
     out.append('}')
@@ -625,6 +654,33 @@ class Model:
                 raise SourceError('%s: its result is no object objects.json names' % r['lua_name'])
         return pages, results
 
+    def returns(self, entries):
+        """What each function returns, in words for its help: the LuaLS type and the object's
+        fields (a page: what its results hold)."""
+        pages, results = self.result_types(entries)
+        by_lua = {s.lua: s for s in self.shapes + self.stub_only}
+
+        def fields(lua):
+            shape = by_lua.get(lua.rstrip('[]'))
+            if not shape: return ''
+            names = [f.json for f in shape.fields]
+            return ' {' + ', '.join(names[:20]) + (', …' if len(names) > 20 else '') + '}'
+        out = {}
+        for r, _, _, _ in entries:
+            name = r['lua_name']
+            if name in pages:
+                out[name] = 'a page {results = %s[], next, previous}: results%s (replicate.paginate walks every page)' % (
+                    pages[name], fields(pages[name]).replace(' {', ' hold {', 1) if fields(pages[name]) else '')
+            elif results[name] == 'true':
+                out[name] = 'true (the API answers with no body)'
+            elif results[name] == 'string':
+                out[name] = 'the response body as a string'
+            elif results[name].endswith('[]'):
+                out[name] = 'a list of %s%s' % (results[name][:-2], fields(results[name]))
+            else:
+                out[name] = results[name] + fields(results[name])
+        return out
+
     def shapes_swift(self, entries):
         pages, results = self.result_types(entries)
         out = header('reference/replicate-openapi.json, reference/objects.json and reference/functions.tsv', self.spec,
@@ -659,7 +715,7 @@ def generate(reference):
     with open(os.path.join(reference, 'objects.json')) as f:
         model = Model(spec, json.load(f))
     return {
-        CATALOG_FILE: catalog_swift(spec, entries),
+        CATALOG_FILE: catalog_swift(spec, entries, model.returns(entries)),
         OBJECTS_FILE: model.objects_swift(),
         SHAPES_FILE: model.shapes_swift(entries),
     }

@@ -32,6 +32,8 @@ public struct FunctionDoc: Sendable {
     public let signature: String
     public let parameters: [Parameter]
     public let example: String
+    /// What it returns, in words (its type and the object's fields).
+    public let returns: String
     /// The operation behind an API function (nil for helpers).
     public let operation: OperationSpec?
 
@@ -62,12 +64,12 @@ public enum Discovery {
     static func apiDoc(_ operation: OperationSpec) -> FunctionDoc {
         FunctionDoc(name: operation.name, kind: .api, access: operation.access, summary: operation.summary,
                     signature: signature(operation), parameters: parameters(of: operation),
-                    example: Documentation.example(for: operation), operation: operation)
+                    example: Documentation.example(for: operation), returns: operation.returns, operation: operation)
     }
 
     static func helperDoc(_ helper: Documentation.Helper) -> FunctionDoc {
         FunctionDoc(name: helper.name, kind: .helper, access: helper.access, summary: helper.summary,
-                    signature: helper.signature, parameters: [], example: helper.example, operation: nil)
+                    signature: helper.signature, parameters: [], example: helper.example, returns: helper.returns, operation: nil)
     }
 
     /// The keys of an API function's argument table, in the order positional arguments fill them.
@@ -236,6 +238,7 @@ public enum Discovery {
             "summary": .string(function.summary),
             "signature": .string(function.signature),
             "example": .string(function.example),
+            "returns": .string(function.returns),
             "help": .string(function.helpText),
         ]
         if let operation = function.operation {

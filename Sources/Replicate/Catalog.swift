@@ -62,11 +62,14 @@ public struct OperationSpec: Sendable, Hashable {
     public let body: BodySpec?
     /// Whether the response is a cursor page (`next`, `previous`, `results`).
     public let paginated: Bool
+    /// What the function returns, in words for its help (its type and the object's fields).
+    public let returns: String
 
     public init(
         name: String, alias: String, access: Access, method: String, path: String, operationId: String,
-        summary: String, parameters: [ParameterSpec], body: BodySpec?, paginated: Bool
+        summary: String, parameters: [ParameterSpec], body: BodySpec?, paginated: Bool, returns: String = ""
     ) {
+        self.returns = returns
         self.name = name
         self.alias = alias
         self.access = access

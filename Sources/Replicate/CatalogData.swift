@@ -14,7 +14,8 @@ extension Catalog {
                 ParameterSpec(name: "prediction_id", location: .path, required: true, type: "string", description: "The ID of the prediction to cancel."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Prediction {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …}"
         ),
         OperationSpec(
             name: "cancel_training", alias: "replicate_cancel_training", access: .write, method: "POST",
@@ -24,7 +25,8 @@ extension Catalog {
                 ParameterSpec(name: "training_id", location: .path, required: true, type: "string", description: "The ID of the training you want to cancel."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Training {id, status, completed_at, created_at, destination, error, input, logs, metrics, model, output, source, started_at, urls, version, webhook, webhook_completed, webhook_events_filter}"
         ),
         OperationSpec(
             name: "create_deployment", alias: "replicate_create_deployment", access: .write, method: "POST",
@@ -39,7 +41,8 @@ extension Catalog {
                 ParameterSpec(name: "name", location: .body, required: true, type: "string", description: "The name of the deployment."),
                 ParameterSpec(name: "version", location: .body, required: true, type: "string", description: "The 64-character string ID of the model version that you want to deploy."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Deployment {owner, name, current_release}"
         ),
         OperationSpec(
             name: "create_deployment_prediction", alias: "replicate_create_deployment_prediction", access: .write, method: "POST",
@@ -48,16 +51,17 @@ extension Catalog {
             parameters: [
                 ParameterSpec(name: "deployment_owner", location: .path, required: true, type: "string", description: "The name of the user or organization that owns the deployment."),
                 ParameterSpec(name: "deployment_name", location: .path, required: true, type: "string", description: "The name of the deployment."),
-                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee [sync mode](https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
+                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee sync mode (https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
                 ParameterSpec(name: "Cancel-After", location: .header, required: false, type: "string", description: "The maximum time the prediction can run before it is automatically canceled. The lifetime is measured from when the prediction is created.\n\nThe duration can be specified as string with an optional unit suffix:\n- `s` for seconds (e.g., `30s`, `90s`)\n- `m` for minutes (e.g., `5m`, `15m`)\n- `h` for hours (e.g., `1h`, `2h30m`)\n- defaults to seconds if no unit suffix is provided (e.g. `30` is the same as `30s`)\n\nYou can combine units for more precision (e.g., `1h30m45s`).\n\nThe minimum allowed duration is 5 seconds."),
             ],
             body: BodySpec(contentType: "application/json", fields: [
-                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. To see the available inputs, click the \"API\" tab on the model you are running or [get the model version](#models.versions.get) and look at its `openapi_schema` property. For example, [stability-ai/sdxl](https://replicate.com/stability-ai/sdxl) takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
-                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "**This field is deprecated.**\n\nRequest a URL to receive streaming output using [server-sent events (SSE)](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
-                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the [get prediction](#predictions.get) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
+                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. replicate.model(ref) lists a model's inputs (from its version's `openapi_schema`). For example, stability-ai/sdxl takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
+                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "This field is deprecated.\n\nRequest a URL to receive streaming output using server-sent events (SSE) (https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
+                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the get prediction (replicate.get_prediction) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
                 ParameterSpec(name: "webhook_events_filter", location: .body, required: false, type: "array", description: "By default, we will send requests to your webhook URL whenever there are new outputs or the prediction has finished. You can change which events trigger webhook requests by specifying `webhook_events_filter` in the prediction request:\n\n- `start`: immediately on prediction start\n- `output`: each time a prediction generates an output (note that predictions can generate multiple outputs)\n- `logs`: each time log output is generated by a prediction\n- `completed`: when the prediction reaches a terminal state (succeeded/canceled/failed)\n\nFor example, if you only wanted requests to be sent at the start and end of the prediction, you would provide:\n\n```json\n{\n  \"input\": {\n    \"text\": \"Alice\"\n  },\n  \"webhook\": \"https://example.com/my-webhook\",\n  \"webhook_events_filter\": [\"start\", \"completed\"]\n}\n```\n\nRequests for event types `output` and `logs` will be sent at most once every 500ms. If you request `start` and `completed` webhooks, then they'll always be sent regardless of throttling."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Prediction {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …}"
         ),
         OperationSpec(
             name: "create_file", alias: "replicate_create_file", access: .write, method: "POST",
@@ -70,7 +74,8 @@ extension Catalog {
                 ParameterSpec(name: "metadata", location: .body, required: false, type: "object", description: "User-provided metadata associated with the file"),
                 ParameterSpec(name: "type", location: .body, required: false, type: "string", description: "The content / MIME type for the file"),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.File {id, checksums, content_type, created_at, etag, expires_at, metadata, name, size, urls}"
         ),
         OperationSpec(
             name: "create_model", alias: "replicate_create_model", access: .write, method: "POST",
@@ -88,7 +93,8 @@ extension Catalog {
                 ParameterSpec(name: "paper_url", location: .body, required: false, type: "string", description: "A URL for the model's paper."),
                 ParameterSpec(name: "visibility", location: .body, required: true, type: "string", description: "Whether the model should be public or private. A public model can be viewed and run by anyone, whereas a private model can be viewed and run only by the user or organization members that own the model."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Model {owner, name, cover_image_url, created_at, default_example, description, github_url, is_official, latest_version, license_url, paper_url, run_count, url, visibility}"
         ),
         OperationSpec(
             name: "create_model_prediction", alias: "replicate_create_model_prediction", access: .write, method: "POST",
@@ -97,33 +103,35 @@ extension Catalog {
             parameters: [
                 ParameterSpec(name: "model_owner", location: .path, required: true, type: "string", description: "The name of the user or organization that owns the model."),
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
-                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee [sync mode](https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
+                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee sync mode (https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
                 ParameterSpec(name: "Cancel-After", location: .header, required: false, type: "string", description: "The maximum time the prediction can run before it is automatically canceled. The lifetime is measured from when the prediction is created.\n\nThe duration can be specified as string with an optional unit suffix:\n- `s` for seconds (e.g., `30s`, `90s`)\n- `m` for minutes (e.g., `5m`, `15m`)\n- `h` for hours (e.g., `1h`, `2h30m`)\n- defaults to seconds if no unit suffix is provided (e.g. `30` is the same as `30s`)\n\nYou can combine units for more precision (e.g., `1h30m45s`).\n\nThe minimum allowed duration is 5 seconds."),
             ],
             body: BodySpec(contentType: "application/json", fields: [
-                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. To see the available inputs, click the \"API\" tab on the model you are running or [get the model version](#models.versions.get) and look at its `openapi_schema` property. For example, [stability-ai/sdxl](https://replicate.com/stability-ai/sdxl) takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
-                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "**This field is deprecated.**\n\nRequest a URL to receive streaming output using [server-sent events (SSE)](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
-                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the [get prediction](#predictions.get) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
+                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. replicate.model(ref) lists a model's inputs (from its version's `openapi_schema`). For example, stability-ai/sdxl takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
+                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "This field is deprecated.\n\nRequest a URL to receive streaming output using server-sent events (SSE) (https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
+                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the get prediction (replicate.get_prediction) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
                 ParameterSpec(name: "webhook_events_filter", location: .body, required: false, type: "array", description: "By default, we will send requests to your webhook URL whenever there are new outputs or the prediction has finished. You can change which events trigger webhook requests by specifying `webhook_events_filter` in the prediction request:\n\n- `start`: immediately on prediction start\n- `output`: each time a prediction generates an output (note that predictions can generate multiple outputs)\n- `logs`: each time log output is generated by a prediction\n- `completed`: when the prediction reaches a terminal state (succeeded/canceled/failed)\n\nFor example, if you only wanted requests to be sent at the start and end of the prediction, you would provide:\n\n```json\n{\n  \"input\": {\n    \"text\": \"Alice\"\n  },\n  \"webhook\": \"https://example.com/my-webhook\",\n  \"webhook_events_filter\": [\"start\", \"completed\"]\n}\n```\n\nRequests for event types `output` and `logs` will be sent at most once every 500ms. If you request `start` and `completed` webhooks, then they'll always be sent regardless of throttling."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Prediction {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …}"
         ),
         OperationSpec(
             name: "create_prediction", alias: "replicate_create_prediction", access: .write, method: "POST",
             path: "/predictions", operationId: "predictions.create",
             summary: "Create a prediction",
             parameters: [
-                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee [sync mode](https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
+                ParameterSpec(name: "Prefer", location: .header, required: false, type: "string", description: "Leave the request open and wait for the model to finish generating output. Set to `wait=n` where n is a number of seconds between 1 and 60.\n\nSee sync mode (https://replicate.com/docs/topics/predictions/create-a-prediction#sync-mode) for more information."),
                 ParameterSpec(name: "Cancel-After", location: .header, required: false, type: "string", description: "The maximum time the prediction can run before it is automatically canceled. The lifetime is measured from when the prediction is created.\n\nThe duration can be specified as string with an optional unit suffix:\n- `s` for seconds (e.g., `30s`, `90s`)\n- `m` for minutes (e.g., `5m`, `15m`)\n- `h` for hours (e.g., `1h`, `2h30m`)\n- defaults to seconds if no unit suffix is provided (e.g. `30` is the same as `30s`)\n\nYou can combine units for more precision (e.g., `1h30m45s`).\n\nThe minimum allowed duration is 5 seconds."),
             ],
             body: BodySpec(contentType: "application/json", fields: [
-                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. To see the available inputs, click the \"API\" tab on the model you are running or [get the model version](#models.versions.get) and look at its `openapi_schema` property. For example, [stability-ai/sdxl](https://replicate.com/stability-ai/sdxl) takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
-                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "**This field is deprecated.**\n\nRequest a URL to receive streaming output using [server-sent events (SSE)](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
-                ParameterSpec(name: "version", location: .body, required: true, type: "string", description: "The identifier for the model or model version that you want to run. This can be specified in a few different formats:\n\n- `{owner_name}/{model_name}` - Use this format for [official models](https://replicate.com/docs/topics/models/official-models). For example, `black-forest-labs/flux-schnell`. For all other models, the specific version is required.\n- `{owner_name}/{model_name}:{version_id}` - The owner and model name, plus the full 64-character version ID. For example, `replicate/hello-world:9dcd6d78e7c6560c340d916fe32e9f24aabfa331e5cce95fe31f77fb03121426`.\n- `{version_id}` - Just the 64-character version ID. For example, `9dcd6d78e7c6560c340d916fe32e9f24aabfa331e5cce95fe31f77fb03121426`"),
-                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the [get prediction](#predictions.get) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
+                ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "The model's input as a JSON object. The input schema depends on what model you are running. replicate.model(ref) lists a model's inputs (from its version's `openapi_schema`). For example, stability-ai/sdxl takes `prompt` as an input.\n\nFiles should be passed as HTTP URLs or data URLs.\n\nUse an HTTP URL when:\n\n- you have a large file > 256kb\n- you want to be able to use the file multiple times\n- you want your prediction metadata to be associable with your input files\n\nUse a data URL when:\n\n- you have a small file <= 256kb\n- you don't want to upload and host the file somewhere\n- you don't need to use the file again (Replicate will not store it)"),
+                ParameterSpec(name: "stream", location: .body, required: false, type: "boolean", description: "This field is deprecated.\n\nRequest a URL to receive streaming output using server-sent events (SSE) (https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events).\n\nThis field is no longer needed as the returned prediction will always have a `stream` entry in its `urls` property if the model supports streaming."),
+                ParameterSpec(name: "version", location: .body, required: true, type: "string", description: "The identifier for the model or model version that you want to run. This can be specified in a few different formats:\n\n- `{owner_name}/{model_name}` - Use this format for official models (https://replicate.com/docs/topics/models/official-models). For example, `black-forest-labs/flux-schnell`. For all other models, the specific version is required.\n- `{owner_name}/{model_name}:{version_id}` - The owner and model name, plus the full 64-character version ID. For example, `replicate/hello-world:9dcd6d78e7c6560c340d916fe32e9f24aabfa331e5cce95fe31f77fb03121426`.\n- `{version_id}` - Just the 64-character version ID. For example, `9dcd6d78e7c6560c340d916fe32e9f24aabfa331e5cce95fe31f77fb03121426`"),
+                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the prediction has new output. The webhook will be a POST request where the request body is the same as the response body of the get prediction (replicate.get_prediction) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
                 ParameterSpec(name: "webhook_events_filter", location: .body, required: false, type: "array", description: "By default, we will send requests to your webhook URL whenever there are new outputs or the prediction has finished. You can change which events trigger webhook requests by specifying `webhook_events_filter` in the prediction request:\n\n- `start`: immediately on prediction start\n- `output`: each time a prediction generates an output (note that predictions can generate multiple outputs)\n- `logs`: each time log output is generated by a prediction\n- `completed`: when the prediction reaches a terminal state (succeeded/canceled/failed)\n\nFor example, if you only wanted requests to be sent at the start and end of the prediction, you would provide:\n\n```json\n{\n  \"version\": \"5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa\",\n  \"input\": {\n    \"text\": \"Alice\"\n  },\n  \"webhook\": \"https://example.com/my-webhook\",\n  \"webhook_events_filter\": [\"start\", \"completed\"]\n}\n```\n\nRequests for event types `output` and `logs` will be sent at most once every 500ms. If you request `start` and `completed` webhooks, then they'll always be sent regardless of throttling."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Prediction {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …}"
         ),
         OperationSpec(
             name: "create_training", alias: "replicate_create_training", access: .write, method: "POST",
@@ -137,10 +145,11 @@ extension Catalog {
             body: BodySpec(contentType: "application/json", fields: [
                 ParameterSpec(name: "destination", location: .body, required: true, type: "string", description: "A string representing the desired model to push to in the format `{destination_model_owner}/{destination_model_name}`. This should be an existing model owned by the user or organization making the API request. If the destination is invalid, the server will return an appropriate 4XX response."),
                 ParameterSpec(name: "input", location: .body, required: true, type: "object", description: "An object containing inputs to the Cog model's `train()` function."),
-                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the training completes. The webhook will be a POST request where the request body is the same as the response body of the [get training](#trainings.get) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
+                ParameterSpec(name: "webhook", location: .body, required: false, type: "string", description: "An HTTPS URL for receiving a webhook when the training completes. The webhook will be a POST request where the request body is the same as the response body of the get training (replicate.get_training) operation. If there are network problems, we will retry the webhook a few times, so make sure it can be safely called more than once. Replicate will not follow redirects when sending webhook requests to your service, so be sure to specify a URL that will resolve without redirecting."),
                 ParameterSpec(name: "webhook_events_filter", location: .body, required: false, type: "array", description: "By default, we will send requests to your webhook URL whenever there are new outputs or the training has finished. You can change which events trigger webhook requests by specifying `webhook_events_filter` in the training request:\n\n- `start`: immediately on training start\n- `output`: each time a training generates an output (note that trainings can generate multiple outputs)\n- `logs`: each time log output is generated by a training\n- `completed`: when the training reaches a terminal state (succeeded/canceled/failed)\n\nFor example, if you only wanted requests to be sent at the start and end of the training, you would provide:\n\n```json\n{\n  \"destination\": \"my-organization/my-model\",\n  \"input\": {\n    \"text\": \"Alice\"\n  },\n  \"webhook\": \"https://example.com/my-webhook\",\n  \"webhook_events_filter\": [\"start\", \"completed\"]\n}\n```\n\nRequests for event types `output` and `logs` will be sent at most once every 500ms. If you request `start` and `completed` webhooks, then they'll always be sent regardless of throttling."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Training {id, status, completed_at, created_at, destination, error, input, logs, metrics, model, output, source, started_at, urls, version, webhook, webhook_completed, webhook_events_filter}"
         ),
         OperationSpec(
             name: "delete_deployment", alias: "replicate_delete_deployment", access: .write, method: "DELETE",
@@ -151,7 +160,8 @@ extension Catalog {
                 ParameterSpec(name: "deployment_name", location: .path, required: true, type: "string", description: "The name of the deployment."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "true (the API answers with no body)"
         ),
         OperationSpec(
             name: "delete_file", alias: "replicate_delete_file", access: .write, method: "DELETE",
@@ -161,7 +171,8 @@ extension Catalog {
                 ParameterSpec(name: "file_id", location: .path, required: true, type: "string", description: "The ID of the file to delete"),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "true (the API answers with no body)"
         ),
         OperationSpec(
             name: "delete_model", alias: "replicate_delete_model", access: .write, method: "DELETE",
@@ -172,7 +183,8 @@ extension Catalog {
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "true (the API answers with no body)"
         ),
         OperationSpec(
             name: "delete_model_version", alias: "replicate_delete_model_version", access: .write, method: "DELETE",
@@ -184,7 +196,8 @@ extension Catalog {
                 ParameterSpec(name: "version_id", location: .path, required: true, type: "string", description: "The ID of the version."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "true (the API answers with no body)"
         ),
         OperationSpec(
             name: "download_file", alias: "replicate_download_file", access: .read, method: "GET",
@@ -197,7 +210,8 @@ extension Catalog {
                 ParameterSpec(name: "signature", location: .query, required: true, type: "string", description: "A base64-encoded HMAC-SHA256 checksum of the string '{owner} {id} {expiry}' generated with the Files API signing secret"),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "the response body as a string"
         ),
         OperationSpec(
             name: "get_account", alias: "replicate_get_account", access: .read, method: "GET",
@@ -205,17 +219,19 @@ extension Catalog {
             summary: "Get the authenticated account",
             parameters: [],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Account {username, avatar_url, github_url, name, type}"
         ),
         OperationSpec(
             name: "get_collection", alias: "replicate_get_collection", access: .read, method: "GET",
             path: "/collections/{collection_slug}", operationId: "collections.get",
             summary: "Get a collection of models",
             parameters: [
-                ParameterSpec(name: "collection_slug", location: .path, required: true, type: "string", description: "The slug of the collection, like `super-resolution` or `image-restoration`. See [replicate.com/collections](https://replicate.com/collections)."),
+                ParameterSpec(name: "collection_slug", location: .path, required: true, type: "string", description: "The slug of the collection, like `super-resolution` or `image-restoration`. See replicate.com/collections."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Collection {name, slug, description, full_description, models}"
         ),
         OperationSpec(
             name: "get_default_webhook_secret", alias: "replicate_get_default_webhook_secret", access: .read, method: "GET",
@@ -223,7 +239,8 @@ extension Catalog {
             summary: "Get the signing secret for the default webhook",
             parameters: [],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.WebhookSecret {key}"
         ),
         OperationSpec(
             name: "get_deployment", alias: "replicate_get_deployment", access: .read, method: "GET",
@@ -234,7 +251,8 @@ extension Catalog {
                 ParameterSpec(name: "deployment_name", location: .path, required: true, type: "string", description: "The name of the deployment."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Deployment {owner, name, current_release}"
         ),
         OperationSpec(
             name: "get_file", alias: "replicate_get_file", access: .read, method: "GET",
@@ -244,7 +262,8 @@ extension Catalog {
                 ParameterSpec(name: "file_id", location: .path, required: true, type: "string", description: "The ID of the file to get"),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.File {id, checksums, content_type, created_at, etag, expires_at, metadata, name, size, urls}"
         ),
         OperationSpec(
             name: "get_model", alias: "replicate_get_model", access: .read, method: "GET",
@@ -255,7 +274,8 @@ extension Catalog {
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Model {owner, name, cover_image_url, created_at, default_example, description, github_url, is_official, latest_version, license_url, paper_url, run_count, url, visibility}"
         ),
         OperationSpec(
             name: "get_model_readme", alias: "replicate_get_model_readme", access: .read, method: "GET",
@@ -266,7 +286,8 @@ extension Catalog {
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "the response body as a string"
         ),
         OperationSpec(
             name: "get_model_version", alias: "replicate_get_model_version", access: .read, method: "GET",
@@ -278,7 +299,8 @@ extension Catalog {
                 ParameterSpec(name: "version_id", location: .path, required: true, type: "string", description: "The ID of the version."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.ModelVersion {id, cog_version, created_at, openapi_schema}"
         ),
         OperationSpec(
             name: "get_prediction", alias: "replicate_get_prediction", access: .read, method: "GET",
@@ -288,7 +310,8 @@ extension Catalog {
                 ParameterSpec(name: "prediction_id", location: .path, required: true, type: "string", description: "The ID of the prediction to get."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Prediction {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …}"
         ),
         OperationSpec(
             name: "get_training", alias: "replicate_get_training", access: .read, method: "GET",
@@ -298,7 +321,8 @@ extension Catalog {
                 ParameterSpec(name: "training_id", location: .path, required: true, type: "string", description: "The ID of the training to get."),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.Training {id, status, completed_at, created_at, destination, error, input, logs, metrics, model, output, source, started_at, urls, version, webhook, webhook_completed, webhook_events_filter}"
         ),
         OperationSpec(
             name: "list_collections", alias: "replicate_list_collections", access: .read, method: "GET",
@@ -306,7 +330,8 @@ extension Catalog {
             summary: "List collections of models",
             parameters: [],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Collection[], next, previous}: results hold {name, slug, description, full_description, models} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_deployments", alias: "replicate_list_deployments", access: .read, method: "GET",
@@ -314,7 +339,8 @@ extension Catalog {
             summary: "List deployments",
             parameters: [],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Deployment[], next, previous}: results hold {owner, name, current_release} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_files", alias: "replicate_list_files", access: .read, method: "GET",
@@ -322,7 +348,8 @@ extension Catalog {
             summary: "List files",
             parameters: [],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.File[], next, previous}: results hold {id, checksums, content_type, created_at, etag, expires_at, metadata, name, size, urls} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_hardware", alias: "replicate_list_hardware", access: .read, method: "GET",
@@ -330,7 +357,8 @@ extension Catalog {
             summary: "List available hardware for models",
             parameters: [],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "a list of replicate.Hardware {sku, name}"
         ),
         OperationSpec(
             name: "list_model_examples", alias: "replicate_list_model_examples", access: .read, method: "GET",
@@ -341,7 +369,8 @@ extension Catalog {
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
             ],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Prediction[], next, previous}: results hold {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_model_versions", alias: "replicate_list_model_versions", access: .read, method: "GET",
@@ -352,7 +381,8 @@ extension Catalog {
                 ParameterSpec(name: "model_name", location: .path, required: true, type: "string", description: "The name of the model."),
             ],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.ModelVersion[], next, previous}: results hold {id, cog_version, created_at, openapi_schema} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_models", alias: "replicate_list_models", access: .read, method: "GET",
@@ -363,7 +393,8 @@ extension Catalog {
                 ParameterSpec(name: "sort_direction", location: .query, required: false, type: "string", description: "Sort direction. Defaults to `desc` (descending, newest first)."),
             ],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Model[], next, previous}: results hold {owner, name, cover_image_url, created_at, default_example, description, github_url, is_official, latest_version, license_url, paper_url, run_count, url, visibility} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_predictions", alias: "replicate_list_predictions", access: .read, method: "GET",
@@ -375,7 +406,8 @@ extension Catalog {
                 ParameterSpec(name: "source", location: .query, required: false, type: "string", description: "Filter predictions by how they were created. Currently only `web` is supported.\n\nIf no value is set, the API returns predictions from both API and web sources.\n\nWhen filtering by `source=web`, results are limited to predictions created in the last 14 days."),
             ],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Prediction[], next, previous}: results hold {id, status, completed_at, created_at, data_removed, deadline, deployment, error, input, logs, metrics, model, output, source, started_at, stream, urls, version, webhook, webhook_completed, …} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "list_trainings", alias: "replicate_list_trainings", access: .read, method: "GET",
@@ -383,7 +415,8 @@ extension Catalog {
             summary: "List trainings",
             parameters: [],
             body: nil,
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Training[], next, previous}: results hold {id, status, completed_at, created_at, destination, error, input, logs, metrics, model, output, source, started_at, urls, version, webhook, webhook_completed, webhook_events_filter} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "search", alias: "replicate_search", access: .read, method: "GET",
@@ -394,7 +427,8 @@ extension Catalog {
                 ParameterSpec(name: "limit", location: .query, required: false, type: "integer", description: "Maximum number of model results to return (1-50, defaults to 20)"),
             ],
             body: nil,
-            paginated: false
+            paginated: false,
+            returns: "replicate.SearchResult {query, models, collections, pages}"
         ),
         OperationSpec(
             name: "search_models", alias: "replicate_search_models", access: .read, method: "QUERY",
@@ -404,7 +438,8 @@ extension Catalog {
             body: BodySpec(contentType: "text/plain", fields: [
                 ParameterSpec(name: "query", location: .body, required: true, type: "string", description: "The search query"),
             ]),
-            paginated: true
+            paginated: true,
+            returns: "a page {results = replicate.Model[], next, previous}: results hold {owner, name, cover_image_url, created_at, default_example, description, github_url, is_official, latest_version, license_url, paper_url, run_count, url, visibility} (replicate.paginate walks every page)"
         ),
         OperationSpec(
             name: "update_deployment", alias: "replicate_update_deployment", access: .write, method: "PATCH",
@@ -420,7 +455,8 @@ extension Catalog {
                 ParameterSpec(name: "min_instances", location: .body, required: false, type: "integer", description: "The minimum number of instances for scaling."),
                 ParameterSpec(name: "version", location: .body, required: false, type: "string", description: "The ID of the model version that you want to deploy"),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Deployment {owner, name, current_release}"
         ),
         OperationSpec(
             name: "update_model", alias: "replicate_update_model", access: .write, method: "PATCH",
@@ -438,7 +474,8 @@ extension Catalog {
                 ParameterSpec(name: "readme", location: .body, required: false, type: "string", description: "The README content of the model."),
                 ParameterSpec(name: "weights_url", location: .body, required: false, type: "string", description: "A URL for the model's weights."),
             ]),
-            paginated: false
+            paginated: false,
+            returns: "replicate.Model {owner, name, cover_image_url, created_at, default_example, description, github_url, is_official, latest_version, license_url, paper_url, run_count, url, visibility}"
         ),
     ]
 }

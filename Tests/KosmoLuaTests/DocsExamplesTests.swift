@@ -45,6 +45,10 @@ import Testing
             // help (what replicate.help prints) carries the example, every line of it.
             let shown = example.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
             if !help.hasSuffix("Example:\n" + shown) { failures.append("\(name): help does not end with its example:\n\(help)") }
+            // Each says what it returns, and no description sends the reader to a web page.
+            let returns = function["returns"] as? String ?? ""
+            if returns.isEmpty || !help.contains("Returns: " + returns) { failures.append("\(name): help does not say what it returns:\n\(help)") }
+            if help.range(of: #"\bclick\b|\]\(#"#, options: .regularExpression) != nil { failures.append("\(name): help sends the reader to a web page:\n\(help)") }
             if let failure = try await Self.run(example, named: name, in: directory) { failures.append(failure) }
         }
         #expect(failures.isEmpty, "\(failures.count) examples fail:\n\(failures.joined(separator: "\n\n"))")
