@@ -3,7 +3,10 @@ import Foundation
 /// Timestamps in the service's own format: RFC 3339 UTC with microseconds ("2023-08-16T18:57:12.170420Z").
 enum Timestamp {
     static func string(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
+        // Years 1 to 9999, the format's own range: a date past it (from a client's number) is
+        // shown at the edge rather than converted with a trap.
+        let raw = date.timeIntervalSince1970
+        let t = raw.isFinite ? min(max(raw, -62_135_596_800), 253_402_300_799) : 0
         var secs = time_t(t.rounded(.down))
         let micros = Int(((t - Double(secs)) * 1_000_000).rounded(.down))
         var tmv = tm()

@@ -93,6 +93,24 @@ struct LifecycleTests {
         #expect(CancelAfter.parse("2") == 5)
         #expect(CancelAfter.parse("5m") == 300)
         #expect(CancelAfter.parse("x") == nil)
+        // Past a year, or past what a Double holds, is refused, not turned into a date that traps.
+        #expect(CancelAfter.parse("8760h") == 31_536_000)
+        #expect(CancelAfter.parse("8761h") == nil)
+        #expect(CancelAfter.parse("9223372036854775807s") == nil)
+        #expect(CancelAfter.parse("1e400") == nil)
+    }
+
+    @Test("A huge Cancel-After is a 400, and timestamps at any date format without trapping")
+    func hugeCancelAfterIsRefused() async throws {
+        try await withSim { (sim) async throws in
+            let r = try await sim.call("POST", "/v1/models/sim/echo/predictions", json: ["input": ["text": "x"]],
+                                       headers: ["Cancel-After": "9223372036854775807s", "Prefer": "wait=5"])
+            #expect(r.status == 400)
+            let ok = try await sim.call("POST", "/v1/models/sim/echo/predictions", json: ["input": ["text": "x"]], headers: ["Prefer": "wait=5"])
+            #expect(ok.status == 201)
+        }
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1e300)) == "9999-12-31T23:59:59.000000Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: .nan)) == "1970-01-01T00:00:00.000000Z")
     }
 
     @Test func failedModelHasErrorAndLogs() async throws {

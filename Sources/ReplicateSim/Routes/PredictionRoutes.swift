@@ -97,7 +97,7 @@ extension SimCore {
         try applyWebhook(body, to: &record)
         if let cancelAfter = request.header("Cancel-After") {
             guard let seconds = CancelAfter.parse(cancelAfter) else {
-                throw Problem.badRequest("Cancel-After must be a duration such as 30s, 5m or 1h30m (minimum 5s).")
+                throw Problem.badRequest("Cancel-After must be a duration such as 30s, 5m or 1h30m (minimum 5s, maximum 8760h).")
             }
             record.deadline = Date().addingTimeInterval(seconds / max(options.speed, 0.0001))
         }
@@ -176,9 +176,17 @@ enum PreferWait {
     }
 }
 
-/// `Cancel-After: 30s | 5m | 1h30m`; a bare number is seconds; at least 5 s.
+/// `Cancel-After: 30s | 5m | 1h30m`; a bare number is seconds; at least 5 s, at most a year
+/// (a longer one is refused rather than turned into a date past what timestamps can say).
 enum CancelAfter {
+    static let maxSeconds = 31_536_000.0
+
     static func parse(_ s: String) -> Double? {
+        guard let seconds = duration(s), seconds.isFinite, seconds <= maxSeconds else { return nil }
+        return seconds
+    }
+
+    private static func duration(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces)
         if let n = Double(t) { return n >= 0 ? max(5, n) : nil }
         var total = 0.0, number = "", sawUnit = false
