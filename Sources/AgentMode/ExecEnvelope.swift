@@ -8,7 +8,9 @@ import ReplicateLua
 ///
 /// ```json
 /// {"ok":true,"result":"hello x","result_truncated":false,"result_error":null,"output":"","output_truncated":false,"error":null,
-///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,...}],
+///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,"prediction_id":"…",
+///            "prediction_status":"succeeded","model":"sim/echo","predict_time":0.01,"in_flight":false,...}],
+///  "running":[],"usage":{"predictions":1,"trainings":0,"predict_time":0.01},
 ///  "stats":{"ms":20.1,"peak_memory_bytes":412345,"instructions":2000},"permission_bypassed":false}
 /// ```
 public struct ExecEnvelope: Sendable, Equatable {
@@ -75,16 +77,23 @@ public struct ExecEnvelope: Sendable, Equatable {
     public var output: String
     public var outputTruncated: Bool
     public var error: Failure?
-    /// Every `replicate.*` call, in the order they finished.
+    /// Every `replicate.*` call, in the order they finished; calls still in flight when the run
+    /// ended last (`in_flight`), each naming its prediction's final state.
     public var calls: [CallRecord]
+    /// Predictions and trainings the run created and left running: by choice (a run that
+    /// succeeded without waiting for them, or `--keep-running`), or because their state could
+    /// not be read (`unknown`).
+    public var running: [LeftRun]
+    /// What the run's predictions and trainings used.
+    public var usage: RunUsage
     public var stats: Stats
     /// Whether `--force` bypassed the read/write policy.
     public var permissionBypassed: Bool
 
     public init(ok: Bool, result: JSONValue = .null, resultTruncated: Bool = false, resultError: String? = nil,
                 output: String = "", outputTruncated: Bool = false,
-                error: Failure? = nil, calls: [CallRecord] = [], stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0),
-                permissionBypassed: Bool = false) {
+                error: Failure? = nil, calls: [CallRecord] = [], running: [LeftRun] = [], usage: RunUsage = RunUsage(),
+                stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0), permissionBypassed: Bool = false) {
         self.ok = ok
         self.result = result
         self.resultTruncated = resultTruncated
@@ -93,6 +102,8 @@ public struct ExecEnvelope: Sendable, Equatable {
         self.outputTruncated = outputTruncated
         self.error = error
         self.calls = calls
+        self.running = running
+        self.usage = usage
         self.stats = stats
         self.permissionBypassed = permissionBypassed
     }
@@ -161,6 +172,12 @@ public struct ExecEnvelope: Sendable, Equatable {
             members.append(("error", "null"))
         }
         members.append(("calls", "[" + calls.map(Self.callText).joined(separator: ",") + "]"))
+        members.append(("running", "[" + running.map(Self.runningText).joined(separator: ",") + "]"))
+        members.append(("usage", Self.object([
+            ("predictions", String(usage.predictions)),
+            ("trainings", String(usage.trainings)),
+            ("predict_time", Self.jsonText(of: .double(Self.thousandths(usage.predictTime)))),
+        ])))
         members.append(("stats", Self.object([
             ("ms", Self.jsonText(of: .double(Self.tenths(stats.ms)))),
             ("peak_memory_bytes", String(stats.peakMemoryBytes)),
@@ -179,7 +196,26 @@ public struct ExecEnvelope: Sendable, Equatable {
             ("ms", jsonText(of: .double(tenths(call.ms)))),
             ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
             ("error", call.error.map { jsonText(of: .string($0.rawValue)) } ?? "null"),
+            ("prediction_status", call.predictionStatus.map { jsonText(of: .string($0)) } ?? "null"),
+            ("model", call.model.map { jsonText(of: .string($0)) } ?? "null"),
+            ("predict_time", call.predictTime.map { jsonText(of: .double(thousandths($0))) } ?? "null"),
+            ("hardware", call.hardware.map { jsonText(of: .string($0)) } ?? "null"),
+            ("in_flight", call.inFlight ? "true" : "false"),
+            ("canceled_at_end", call.canceledAtEnd ? "true" : "false"),
         ])
+    }
+
+    static func runningText(_ run: LeftRun) -> String {
+        object([
+            ("id", jsonText(of: .string(run.id))),
+            ("kind", jsonText(of: .string(run.kind))),
+            ("status", jsonText(of: .string(run.status))),
+        ])
+    }
+
+    /// Seconds to the millisecond, as predict time is shown.
+    static func thousandths(_ seconds: Double) -> Double {
+        seconds.isFinite ? (seconds * 1000).rounded() / 1000 : 0
     }
 
     static func object(_ members: [(String, String)]) -> String {
@@ -221,6 +257,16 @@ public struct ExecEnvelope: Sendable, Equatable {
         } else {
             self.calls = []
         }
+        running = (json["running"]?.arrayValue ?? []).compactMap { item in
+            guard let id = item["id"]?.stringValue else { return nil }
+            return LeftRun(id: id, kind: item["kind"]?.stringValue ?? "prediction", status: item["status"]?.stringValue ?? "unknown", canceled: false)
+        }
+        let usage = json["usage"]
+        // Counts and seconds from another process, range-checked before they are converted.
+        func count(_ value: JSONValue?) -> Int { Int(clamping: max(0, min(value?.intValue ?? 0, 1 << 40))) }
+        let seconds = usage?["predict_time"]?.doubleValue ?? 0
+        self.usage = RunUsage(predictions: count(usage?["predictions"]), trainings: count(usage?["trainings"]),
+                              predictTime: seconds.isFinite && seconds >= 0 ? seconds : 0)
         let stats = json["stats"]
         self.stats = Stats(ms: stats?["ms"]?.doubleValue ?? 0,
                            peakMemoryBytes: Int(stats?["peak_memory_bytes"]?.intValue ?? 0),
