@@ -10,15 +10,17 @@ import Testing
 struct OrphanedSpendTests {
     static let slowCreate = #"local p = replicate.create_model_prediction{model_owner = "sim", model_name = "slow", input = {seconds = 60}}"#
 
-    /// Every prediction the simulator holds, by id, with its status.
+    /// Every prediction the simulator holds, by id, with its status (read as the runs' own
+    /// account sees them, through another `exec`).
     static func predictions(in sim: SimProcess) async throws -> [String: String] {
-        let text = try await sim.fetch("/v1/predictions")
-        let page = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
-        var found: [String: String] = [:]
-        for item in page["results"] as? [[String: Any]] ?? [] {
-            if let id = item["id"] as? String { found[id] = item["status"] as? String ?? "" }
-        }
-        return found
+        let list = """
+            local out = {}
+            for _, p in ipairs(replicate.list_predictions().results) do out[p.id] = p.status end
+            return out
+            """
+        let (_, e) = try await execJSON(list, ["--sim-url", sim.baseURL])
+        #expect(e["ok"] as? Bool == true, "\(e)")
+        return e["result"] as? [String: String] ?? [:]
     }
 
     static func stillGoing(_ predictions: [String: String]) -> [String: String] {
