@@ -172,12 +172,16 @@ public struct ExecEnvelope: Sendable, Equatable {
             members.append(("error", "null"))
         }
         members.append(("calls", "[" + calls.map(Self.callText).joined(separator: ",") + "]"))
-        members.append(("running", "[" + running.map(Self.runningText).joined(separator: ",") + "]"))
-        members.append(("usage", Self.object([
-            ("predictions", String(usage.predictions)),
-            ("trainings", String(usage.trainings)),
-            ("predict_time", Self.jsonText(of: .double(Self.thousandths(usage.predictTime)))),
-        ])))
+        // Only a run that created something has something to say here; the rest keep the
+        // envelope as short as it was.
+        if !running.isEmpty || usage != RunUsage() {
+            members.append(("running", "[" + running.map(Self.runningText).joined(separator: ",") + "]"))
+            members.append(("usage", Self.object([
+                ("predictions", String(usage.predictions)),
+                ("trainings", String(usage.trainings)),
+                ("predict_time", Self.jsonText(of: .double(Self.thousandths(usage.predictTime)))),
+            ])))
+        }
         members.append(("stats", Self.object([
             ("ms", Self.jsonText(of: .double(Self.tenths(stats.ms)))),
             ("peak_memory_bytes", String(stats.peakMemoryBytes)),
@@ -187,8 +191,11 @@ public struct ExecEnvelope: Sendable, Equatable {
         return Self.object(members)
     }
 
+    /// A call: its seven fields always; what it learned of its prediction (status, model,
+    /// predict time, hardware) when there is any, and `in_flight`, `canceled_at_end` when true,
+    /// so a fan-out of reads stays as short as it was.
     static func callText(_ call: CallRecord) -> String {
-        object([
+        var members: [(String, String)] = [
             ("function", jsonText(of: .string(call.function))),
             ("access", jsonText(of: .string(call.access.rawValue))),
             ("decision", jsonText(of: .string(call.decision.rawValue))),
@@ -196,13 +203,14 @@ public struct ExecEnvelope: Sendable, Equatable {
             ("ms", jsonText(of: .double(tenths(call.ms)))),
             ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
             ("error", call.error.map { jsonText(of: .string($0.rawValue)) } ?? "null"),
-            ("prediction_status", call.predictionStatus.map { jsonText(of: .string($0)) } ?? "null"),
-            ("model", call.model.map { jsonText(of: .string($0)) } ?? "null"),
-            ("predict_time", call.predictTime.map { jsonText(of: .double(thousandths($0))) } ?? "null"),
-            ("hardware", call.hardware.map { jsonText(of: .string($0)) } ?? "null"),
-            ("in_flight", call.inFlight ? "true" : "false"),
-            ("canceled_at_end", call.canceledAtEnd ? "true" : "false"),
-        ])
+        ]
+        if let status = call.predictionStatus { members.append(("prediction_status", jsonText(of: .string(status)))) }
+        if let model = call.model { members.append(("model", jsonText(of: .string(model)))) }
+        if let seconds = call.predictTime { members.append(("predict_time", jsonText(of: .double(thousandths(seconds))))) }
+        if let hardware = call.hardware { members.append(("hardware", jsonText(of: .string(hardware)))) }
+        if call.inFlight { members.append(("in_flight", "true")) }
+        if call.canceledAtEnd { members.append(("canceled_at_end", "true")) }
+        return object(members)
     }
 
     static func runningText(_ run: LeftRun) -> String {

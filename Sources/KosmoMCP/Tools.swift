@@ -102,14 +102,14 @@ enum Tools {
                         "model": .object(["type": .array(["string", "null"])]),
                         "predict_time": .object(["type": .array(["number", "null"]), "description": "Seconds of CPU or GPU time, once the API reports it."]),
                         "hardware": .object(["type": .array(["string", "null"])]),
-                        "in_flight": .object(["type": "boolean", "description": "The call had not finished when the snippet ended."]),
-                        "canceled_at_end": .object(["type": "boolean", "description": "Its prediction was canceled because the snippet ended while it ran."]),
+                        "in_flight": .object(["type": "boolean", "description": "The call had not finished when the snippet ended (present when true)."]),
+                        "canceled_at_end": .object(["type": "boolean", "description": "Its prediction was canceled because the snippet ended while it ran (present when true)."]),
                     ]),
                 ]),
             ]),
             "running": .object([
                 "type": "array",
-                "description": "Predictions and trainings the snippet created and left running (it succeeded without waiting for them, or --keep-running).",
+                "description": "Predictions and trainings the snippet created and left running (it succeeded without waiting for them, or --keep-running); present, with usage, when the snippet created any.",
                 "items": .object([
                     "type": "object",
                     "properties": .object([
@@ -135,7 +135,7 @@ enum Tools {
             ]),
             "permission_bypassed": .object(["type": "boolean"]),
         ]),
-        "required": .array(["ok", "result", "result_truncated", "result_error", "output", "output_truncated", "error", "calls", "running", "usage", "stats", "permission_bypassed"]),
+        "required": .array(["ok", "result", "result_truncated", "result_error", "output", "output_truncated", "error", "calls", "stats", "permission_bypassed"]),
     ])
 
     static let searchTool = Tool(

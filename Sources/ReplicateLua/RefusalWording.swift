@@ -33,13 +33,15 @@ extension RefusalAudience {
         switch (self, refusal) {
         case (.person, .policy(let function, let access, _)), (.person, .declined(let function, let access)), (.person, .noOneToAsk(let function, let access)):
             return "to allow it: --allow \(function), --\(access.rawValue) allow or --force"
-        case (.agent, .policy(let function, _, let own)):
-            return own ? "the person running this session does not allow \(function); do not try again, and ask them if you need it"
-                       : "the person running this session does not allow this; do not try again, and ask them if you need it"
+        // To an agent the settings that would allow a call are named as what its person can
+        // do, never as something for the agent to pass.
+        case (.agent, .policy(let function, let access, let own)):
+            return (own ? "the person running this session does not allow \(function)" : "the person running this session does not allow \(access.rawValue)s")
+                + "; do not try again, and ask them if you need it (they can allow it with --allow \(function) or --\(access.rawValue) allow)"
         case (.agent, .declined(_, let access)):
             return "the person declined this \(access.rawValue); ask them before trying again"
         case (.agent, .noOneToAsk(let function, let access)):
-            return "this \(access.rawValue) needs the person's approval and no one could be asked; ask them to allow \(function) before trying again"
+            return "this \(access.rawValue) needs the person's approval and no one could be asked; ask them before trying again (they can allow it with --allow \(function) or --\(access.rawValue) allow)"
         case (.person, .predictionLimit(let max)):
             return "--max-predictions \(max)"
         case (.agent, .predictionLimit(let max)):
