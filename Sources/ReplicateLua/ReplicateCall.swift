@@ -59,7 +59,8 @@ struct ReplicateCall: Sendable {
         } else {
             asked = nil
         }
-        guard let asked, asked > cap else { return }
+        // A wait outside 1...60 is left as given, for the check to refuse with its own words.
+        guard let asked, (1...60).contains(asked), asked > cap else { return }
         arguments["Prefer"] = nil
         arguments["wait"] = .int(cap)
     }
