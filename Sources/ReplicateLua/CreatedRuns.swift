@@ -37,6 +37,15 @@ final class CreatedRuns: @unchecked Sendable {
         }
     }
 
+    /// Forgets the runs recorded so far (a host that runs several snippets in one session
+    /// starts each with `ReplicateSession.beginRun`, so one snippet's end settles only its own).
+    func reset() {
+        lock.withLock {
+            order.removeAll()
+            entries.removeAll()
+        }
+    }
+
     /// Every run created, in the order they were created.
     var all: [(id: String, kind: CreatedRun, facts: RunFacts)] {
         lock.withLock {
@@ -177,6 +186,15 @@ extension ReplicateSession {
             usage.predictTime += run.facts.predictTime ?? 0
         }
         return RunEnding(calls: callLog.records, running: left.filter { !$0.canceled }, canceled: canceled, usage: usage)
+    }
+
+    /// Starts a new run in a session that runs several (the REPL, a session of snippets): the
+    /// call log and the runs created are this run's from now on, so its end settles, lists and
+    /// totals only what it made — what an earlier run left running (the background pattern) is
+    /// not canceled by a later one's failure. `--max-predictions` still counts the session's.
+    public func beginRun() {
+        callLog.reset()
+        createdRuns.reset()
     }
 
     /// The first step of `endRun`, for a host to take before it closes the VM (which cancels
