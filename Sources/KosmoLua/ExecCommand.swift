@@ -127,7 +127,7 @@ struct ExecRun {
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
-        if json { settleWhenTheWatchdogFires(session, limits: limits) }
+        settleWhenTheWatchdogFires(session, limits: limits)
 
         let started = DispatchTime.now()
         Interrupts.arm(vm)
@@ -231,15 +231,21 @@ struct ExecRun {
         }
     }
 
-    /// When the watchdog ends the process, its envelope comes from here: the run ends as every
-    /// run does (`endRun`, which cancels what it left running), so even a run stuck in a C
-    /// function leaves nothing running unseen. Only the output is lost (the VM is not touched).
+    /// When the watchdog ends the process, its envelope (or, without `--json`, its message)
+    /// comes from here: the run ends as every run does (`endRun`, which cancels what it left
+    /// running), so even a run stuck in a C function leaves nothing running unseen. Only the
+    /// output is lost (the VM is not touched).
     func settleWhenTheWatchdogFires(_ session: ReplicateSession, limits: Limits) {
         guard let seconds = limits.timeoutSeconds else { return }
         let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         let bypassed = settings.policy.force
+        let json = options.json
         Watchdog.setLastWords {
             let ending = session.endRun(failed: true)
+            guard json else {
+                let left = ReplicateSession.describe(ending.canceled + ending.running).map { "kosmo-lua: " + $0 + "\n" } ?? ""
+                return "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n" + left
+            }
             let envelope = ExecEnvelope(
                 ok: false,
                 error: ExecEnvelope.Failure(kind: .limit, message: "time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it; the output of this run was lost with it"),
