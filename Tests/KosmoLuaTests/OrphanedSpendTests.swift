@@ -190,6 +190,20 @@ struct OrphanedSpendTests {
         }
     }
 
+    @Test("[permissions] max_predict_seconds in the config file sets the budget, range-checked")
+    func theBudgetFromTheConfigFile() async throws {
+        let directory = try temporaryDirectory()
+        let config = directory + "/config.toml"
+        try write("[permissions]\nmax_predict_seconds = 0\n", to: config)
+        let (_, refused) = try await execJSON("return replicate.run('sim/echo', {text = 'x'})", ["--sim"], environment: ["KOSMO_LUA_CONFIG": config])
+        #expect(errorKind(refused) == "limit" && errorMessage(refused).contains("--max-predict-seconds 0"), "\(refused)")
+        for bad in ["-1", "1e300", "\"ten\""] {
+            try write("[permissions]\nmax_predict_seconds = \(bad)\n", to: config)
+            let (result, e) = try await execJSON("return 1", ["--sim"], environment: ["KOSMO_LUA_CONFIG": config])
+            #expect(result.status == 2 && errorKind(e) == "config" && errorMessage(e).contains("max_predict_seconds"), "\(bad): \(e)")
+        }
+    }
+
     @Test("In agent mode refusals tell the agent to ask the person, not which flag to pass")
     func refusalsSpeakToTheAgent() async throws {
         let (_, asked) = try await execJSON("return replicate.run('sim/echo', {text = 'x'})", ["--sim", "--write", "ask"])
