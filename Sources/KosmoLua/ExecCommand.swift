@@ -205,7 +205,7 @@ struct ExecRun {
     }
 
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
-    /// with `--json`, whose caller is a program: then `ask` denies, naming the flag.
+    /// with `--json`, whose caller is a program: then `ask` denies, telling it to ask its person.
     func approver() -> any Approver {
         if let fd = options.approvalFD { return SocketApprover(fd: fd) }
         if options.json { return NoApprover(reason: "exec --json does not prompt") }
