@@ -121,6 +121,22 @@ struct OrphanedSpendTests {
         }
     }
 
+    @Test("The MCP server passes --keep-running to each execution: a run ended by its limit is left running and listed")
+    func keepRunningUnderMCP() async throws {
+        try await onThread {
+            let session = try MCPSession(["mcp", "--sim", "--keep-running"])
+            defer { session.close() }
+            _ = try session.initialize()
+            let (ended, _) = try session.execute(#"return replicate.run("sim/slow", {seconds = 60})"#, ["timeout_seconds": 2])
+            #expect(errorKind(ended) == "limit", "\(ended)")
+            let id = calls(ended).first?["prediction_id"] as? String ?? ""
+            let running = ended["running"] as? [[String: Any]] ?? []
+            #expect(!id.isEmpty && running.first?["id"] as? String == id, "\(ended)")
+            let (later, _) = try session.execute("local p = replicate.get_prediction('\(id)'); replicate.cancel_prediction('\(id)'); return p.status")
+            #expect(["starting", "processing"].contains(later["result"] as? String ?? ""), "\(later)")
+        }
+    }
+
     @Test("A child the server kills at its hard deadline cannot settle: the server cancels what the child told it of, and names it")
     func theServerSettlesAKilledChild() async throws {
         // A child that creates a prediction (through a real exec, left running), tells the
