@@ -201,8 +201,12 @@ public struct AgentOptions: Sendable {
         missing). With --json, prints one JSON envelope, also on failure:
           {ok, result, result_truncated, result_error, output, output_truncated,
            error {kind, message, traceback},
-           calls [{function, access, decision, status, ms, prediction_id, error}],
+           calls [{function, access, decision, status, ms, prediction_id, error,
+                   prediction_status?, model?, predict_time?, hardware?, in_flight?, canceled_at_end?}],
+           running? [{id, kind, status}], usage? {predictions, trainings, predict_time},
            stats {ms, peak_memory_bytes, instructions}, permission_bypassed}
+        A run that does not return cancels the predictions and trainings it left running (unless
+        --keep-running); one that returns lists them under running.
         Exit status: 0 success, 1 script error, 2 bad usage.
         Options:
           --json                print the envelope instead of the output

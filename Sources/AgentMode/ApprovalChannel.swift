@@ -8,9 +8,31 @@ import ReplicateLua
 ///
 /// The child writes one JSON object per question, `{"function":…,"access":…,"arguments":…}`,
 /// and reads one line back: `yes`, `no`, `always`, `all-writes`, or `unavailable REASON`.
+///
+/// The child also writes a notice, never answered, for each prediction or training it creates,
+/// `{"created":ID,"kind":"prediction","function":"run"}`, so that a child the server has to end (its hard
+/// deadline, the client's cancellation) leaves nothing running that the server does not know of.
 public enum ApprovalChannel {
     /// A question, as the child sends it: the approval request itself.
     public typealias Question = ApprovalRequest
+
+    /// Orders whole lines on the socket: a question and a notice from another thread never interleave.
+    static let writeLock = NSLock()
+
+    /// Reads a notice of a created prediction or training; nil when the line is not one.
+    public static func created(from line: String) -> CreatedNotice? {
+        guard let json = try? JSONValue(parsing: line), let id = json["created"]?.stringValue, !id.isEmpty,
+              let kind = json["kind"]?.stringValue.flatMap(CreatedRun.init(rawValue:)) else { return nil }
+        return CreatedNotice(id: id, kind: kind, function: json["function"]?.stringValue ?? "create_\(kind.rawValue)")
+    }
+
+    /// Tells the server on `fd` what was created (best effort: a server gone away is not this
+    /// run's failure).
+    public static func tell(_ created: CreatedNotice, fd: Int32) {
+        let notice: JSONValue = .object(["created": .string(created.id), "kind": .string(created.kind.rawValue), "function": .string(created.function)])
+        guard let text = try? notice.encodedString() else { return }
+        writeLock.withLock { _ = FileDescriptorIO.writeAll(fd, Array((text + "\n").utf8)) }
+    }
 
     /// An answer as one line (without its newline).
     public static func line(for answer: ApprovalAnswer) -> String {
@@ -69,7 +91,8 @@ public final class SocketApprover: Approver, @unchecked Sendable {
     public func approve(_ request: ApprovalRequest) -> ApprovalAnswer {
         lock.lock()
         defer { lock.unlock() }
-        guard FileDescriptorIO.writeAll(fd, Array((request.line + "\n").utf8)) else {
+        let sent = ApprovalChannel.writeLock.withLock { FileDescriptorIO.writeAll(fd, Array((request.line + "\n").utf8)) }
+        guard sent else {
             return .unavailable("the MCP server that started this run cannot be reached")
         }
         guard let line = FileDescriptorIO.readLine(fd) else {

@@ -8,7 +8,9 @@ import ReplicateLua
 ///
 /// ```json
 /// {"ok":true,"result":"hello x","result_truncated":false,"result_error":null,"output":"","output_truncated":false,"error":null,
-///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,...}],
+///  "calls":[{"function":"run","access":"write","decision":"allowed","status":201,"ms":12.5,"prediction_id":"…",
+///            "prediction_status":"succeeded","model":"sim/echo","predict_time":0.01,"in_flight":false,...}],
+///  "running":[],"usage":{"predictions":1,"trainings":0,"predict_time":0.01},
 ///  "stats":{"ms":20.1,"peak_memory_bytes":412345,"instructions":2000},"permission_bypassed":false}
 /// ```
 public struct ExecEnvelope: Sendable, Equatable {
@@ -75,16 +77,23 @@ public struct ExecEnvelope: Sendable, Equatable {
     public var output: String
     public var outputTruncated: Bool
     public var error: Failure?
-    /// Every `replicate.*` call, in the order they finished.
+    /// Every `replicate.*` call, in the order they finished; calls still in flight when the run
+    /// ended last (`in_flight`), each naming its prediction's final state.
     public var calls: [CallRecord]
+    /// Predictions and trainings the run created and left running: by choice (a run that
+    /// succeeded without waiting for them, or `--keep-running`), or because their state could
+    /// not be read (`unknown`).
+    public var running: [LeftRun]
+    /// What the run's predictions and trainings used.
+    public var usage: RunUsage
     public var stats: Stats
     /// Whether `--force` bypassed the read/write policy.
     public var permissionBypassed: Bool
 
     public init(ok: Bool, result: JSONValue = .null, resultTruncated: Bool = false, resultError: String? = nil,
                 output: String = "", outputTruncated: Bool = false,
-                error: Failure? = nil, calls: [CallRecord] = [], stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0),
-                permissionBypassed: Bool = false) {
+                error: Failure? = nil, calls: [CallRecord] = [], running: [LeftRun] = [], usage: RunUsage = RunUsage(),
+                stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0), permissionBypassed: Bool = false) {
         self.ok = ok
         self.result = result
         self.resultTruncated = resultTruncated
@@ -93,6 +102,8 @@ public struct ExecEnvelope: Sendable, Equatable {
         self.outputTruncated = outputTruncated
         self.error = error
         self.calls = calls
+        self.running = running
+        self.usage = usage
         self.stats = stats
         self.permissionBypassed = permissionBypassed
     }
@@ -161,6 +172,16 @@ public struct ExecEnvelope: Sendable, Equatable {
             members.append(("error", "null"))
         }
         members.append(("calls", "[" + calls.map(Self.callText).joined(separator: ",") + "]"))
+        // Only a run that created something has something to say here; the rest keep the
+        // envelope as short as it was.
+        if !running.isEmpty || usage != RunUsage() {
+            members.append(("running", "[" + running.map(Self.runningText).joined(separator: ",") + "]"))
+            members.append(("usage", Self.object([
+                ("predictions", String(usage.predictions)),
+                ("trainings", String(usage.trainings)),
+                ("predict_time", Self.jsonText(of: .double(Self.thousandths(usage.predictTime)))),
+            ])))
+        }
         members.append(("stats", Self.object([
             ("ms", Self.jsonText(of: .double(Self.tenths(stats.ms)))),
             ("peak_memory_bytes", String(stats.peakMemoryBytes)),
@@ -170,8 +191,11 @@ public struct ExecEnvelope: Sendable, Equatable {
         return Self.object(members)
     }
 
+    /// A call: its seven fields always; what it learned of its prediction (status, model,
+    /// predict time, hardware) when there is any, and `in_flight`, `canceled_at_end` when true,
+    /// so a fan-out of reads stays as short as it was.
     static func callText(_ call: CallRecord) -> String {
-        object([
+        var members: [(String, String)] = [
             ("function", jsonText(of: .string(call.function))),
             ("access", jsonText(of: .string(call.access.rawValue))),
             ("decision", jsonText(of: .string(call.decision.rawValue))),
@@ -179,7 +203,27 @@ public struct ExecEnvelope: Sendable, Equatable {
             ("ms", jsonText(of: .double(tenths(call.ms)))),
             ("prediction_id", call.predictionID.map { jsonText(of: .string($0)) } ?? "null"),
             ("error", call.error.map { jsonText(of: .string($0.rawValue)) } ?? "null"),
+        ]
+        if let status = call.predictionStatus { members.append(("prediction_status", jsonText(of: .string(status)))) }
+        if let model = call.model { members.append(("model", jsonText(of: .string(model)))) }
+        if let seconds = call.predictTime { members.append(("predict_time", jsonText(of: .double(thousandths(seconds))))) }
+        if let hardware = call.hardware { members.append(("hardware", jsonText(of: .string(hardware)))) }
+        if call.inFlight { members.append(("in_flight", "true")) }
+        if call.canceledAtEnd { members.append(("canceled_at_end", "true")) }
+        return object(members)
+    }
+
+    static func runningText(_ run: LeftRun) -> String {
+        object([
+            ("id", jsonText(of: .string(run.id))),
+            ("kind", jsonText(of: .string(run.kind))),
+            ("status", jsonText(of: .string(run.status))),
         ])
+    }
+
+    /// Seconds to the millisecond, as predict time is shown.
+    static func thousandths(_ seconds: Double) -> Double {
+        seconds.isFinite ? (seconds * 1000).rounded() / 1000 : 0
     }
 
     static func object(_ members: [(String, String)]) -> String {
@@ -221,6 +265,16 @@ public struct ExecEnvelope: Sendable, Equatable {
         } else {
             self.calls = []
         }
+        running = (json["running"]?.arrayValue ?? []).compactMap { item in
+            guard let id = item["id"]?.stringValue else { return nil }
+            return LeftRun(id: id, kind: item["kind"]?.stringValue ?? "prediction", status: item["status"]?.stringValue ?? "unknown", canceled: false)
+        }
+        let usage = json["usage"]
+        // Counts and seconds from another process, range-checked before they are converted.
+        func count(_ value: JSONValue?) -> Int { Int(clamping: max(0, min(value?.intValue ?? 0, 1 << 40))) }
+        let seconds = usage?["predict_time"]?.doubleValue ?? 0
+        self.usage = RunUsage(predictions: count(usage?["predictions"]), trainings: count(usage?["trainings"]),
+                              predictTime: seconds.isFinite && seconds >= 0 ? seconds : 0)
         let stats = json["stats"]
         self.stats = Stats(ms: stats?["ms"]?.doubleValue ?? 0,
                            peakMemoryBytes: Int(stats?["peak_memory_bytes"]?.intValue ?? 0),

@@ -406,6 +406,7 @@ static int wd_cond_ready = 0;
 static int wd_active = 0;
 static uint64_t wd_generation = 0;
 static int wd_held = 0;          // kl_watchdog_hold: waiting for a person, never fire
+static int (*wd_last_words)(int fd) = NULL; // kl_watchdog_set_last_words
 static uint64_t wd_shift_ns = 0; // time held so far in this generation
 
 typedef struct {
@@ -434,8 +435,11 @@ static void *wd_main(void *p) {
         uint64_t now = kl_now_ns();
         uint64_t deadline = a->deadline_ns + wd_shift_ns;
         if (!wd_held && now >= deadline) {
+            int (*words)(int) = wd_last_words;
             pthread_mutex_unlock(&wd_mutex);
-            wd_write(a->fd, a->message, a->length);
+            // The host's last words (settling what the run started) replace the prepared
+            // message when they write one.
+            if (words == NULL || !words(a->fd)) wd_write(a->fd, a->message, a->length);
             _exit(1);
         }
         // While held, sleep until released (kl_watchdog_release broadcasts).
@@ -477,6 +481,12 @@ int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t 
     if (rc == 0) pthread_detach(thread); else free(a);
     pthread_mutex_unlock(&wd_mutex);
     return rc;
+}
+
+void kl_watchdog_set_last_words(int (*words)(int fd)) {
+    pthread_mutex_lock(&wd_mutex);
+    wd_last_words = words;
+    pthread_mutex_unlock(&wd_mutex);
 }
 
 void kl_watchdog_hold(void) {

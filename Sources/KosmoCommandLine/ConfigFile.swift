@@ -13,6 +13,7 @@ import TOMLKit
 /// read = "allow"
 /// write = "ask"
 /// max_predictions = 20
+/// max_predict_seconds = 600
 ///
 /// [permissions.functions]
 /// create_prediction = "allow"
@@ -86,8 +87,8 @@ struct ConfigFile {
     }
 
     private func applyPermissions(_ section: TOMLTable, to settings: inout ReplicateSettings) throws(SettingsError) {
-        for key in section.keys where !["read", "write", "functions", "max_predictions"].contains(key) {
-            throw SettingsError("\(path): unknown key '\(key)' in [permissions]; expected read, write, max_predictions or [permissions.functions]")
+        for key in section.keys where !["read", "write", "functions", "max_predictions", "max_predict_seconds"].contains(key) {
+            throw SettingsError("\(path): unknown key '\(key)' in [permissions]; expected read, write, max_predictions, max_predict_seconds or [permissions.functions]")
         }
         let source = path
         if let read = try string(section, "read", in: "permissions") {
@@ -104,6 +105,17 @@ struct ConfigFile {
                 throw SettingsError("\(path): " + bound.error(name: name, shown: max.double.map(BoundedNumber.text(of:)) ?? "a \(max.type)").message)
             }
             do { settings.maxPredictions = try bound.integer(Double(n), name: name, shown: String(n)) } catch {
+                throw SettingsError("\(path): " + error.message)
+            }
+        }
+        if let seconds = section["max_predict_seconds"] {
+            let name = "[permissions] max_predict_seconds"
+            let bound = BoundedNumber.maxPredictSeconds
+            // An integer or a float; a TOML integer is an Int64, far beyond the range when Double(n) rounds.
+            guard let value = seconds.double ?? seconds.int.map(Double.init) else {
+                throw SettingsError("\(path): " + bound.error(name: name, shown: "a \(seconds.type)").message)
+            }
+            do { settings.maxPredictSeconds = try bound.check(value, name: name) } catch {
                 throw SettingsError("\(path): " + error.message)
             }
         }

@@ -7,9 +7,9 @@ public struct ReplicateFlags: Sendable {
     }
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
-    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions"]
+    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions", "max-predict-seconds"]
     /// Flags that stand alone.
-    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit"]
+    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit", "keep-running"]
 
     public private(set) var entries: [Entry] = []
 
@@ -39,8 +39,13 @@ public struct ReplicateFlags: Sendable {
                                 sandbox: let download fetch from HOST (host, host:port or
                                 *.domain) too, besides the API's own file hosts
           --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
+          --max-predict-seconds N
+                                create no more once the run's predictions and trainings have
+                                used N seconds of predict time (0 to 31536000)
           --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
                                 trainings it created that are still running (it always names them)
+          --keep-running        exec, mcp: leave them running instead (exec and mcp cancel them
+                                by default); the envelope lists them under running
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)

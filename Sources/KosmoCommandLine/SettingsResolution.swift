@@ -69,9 +69,16 @@ extension ReplicateSettings {
             } catch {
                 throw SettingsError(error.message)
             }
+        case "max-predict-seconds":
+            do {
+                maxPredictSeconds = try BoundedNumber.maxPredictSeconds.parse(flag.value ?? "", name: "--max-predict-seconds")
+            } catch {
+                throw SettingsError(error.message)
+            }
         case "trace": trace = true
         case "quiet": quiet = true
         case "cancel-on-exit": cancelOnExit = true
+        case "keep-running": keepRunning = true
         case "sim": simulate = true
         default: throw SettingsError("unknown option '--\(flag.name)'")
         }

@@ -88,6 +88,10 @@ enum ExecCommand {
             }
         }
         if settings.maxPredictions == nil { settings.maxPredictions = ReplicateSetup.agentPredictionLimit }
+        // What a failed or stopped run created and left running is canceled, unless asked to keep it.
+        settings.cancelOnExit = !settings.keepRunning
+        // An envelope is read by a program (an agent): refusals say to ask its person, not which flag to pass.
+        if options.json { settings.audience = .agent }
         if options.simulatorURL != nil || settings.simulate { AgentOptions.applySimulatorDefaults(to: &settings) }
         return settings
     }
@@ -116,22 +120,29 @@ struct ExecRun {
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64,
-                                       progress: json ? nil : ProgressLine.forStandardError(quiet: settings.quiet))
+                                       progress: json ? nil : ProgressLine.forStandardError(quiet: settings.quiet),
+                                       onCreate: createdNotice())
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
+        settleWhenTheWatchdogFires(session, limits: limits)
 
         let started = DispatchTime.now()
         Interrupts.arm(vm)
+        Interrupts.armTermination(vm)
         var failure: ExecEnvelope.Failure?
         var result: JSONValue = .null
         var resultTruncated = false
         var resultError: String?
+        // Whether the snippet returned (even with a value that could not be sent back): what it
+        // started then runs on by its choice; one that did not return is cleaned up after.
+        var returned = false
         do {
             let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: options.scriptArguments,
                                                 maxBytes: resultCap(limits))
+            returned = true
             resultTruncated = results.truncated
             if let problem = results.problem {
                 resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
@@ -148,12 +159,18 @@ struct ExecRun {
             failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
         }
         Interrupts.disarm()
+        Interrupts.holdTermination()
+        session.beginEnding()
         // Finalizers left pending run now, under the run's limits and with host functions
         // refused, so nothing the script left behind acts after the envelope is written.
         vm.close()
+        // Every ending passes here: what the run created and left running is canceled when the
+        // snippet did not return (an error, a limit, an interrupt, SIGTERM from the MCP server)
+        // and listed when it did or with --keep-running; calls still in flight are in `calls`.
+        let ending = session.endRun(failed: !returned)
         let envelope = ExecEnvelope(
             ok: failure == nil, result: result, resultTruncated: resultTruncated, resultError: resultError, output: output.text, outputTruncated: output.truncated, error: failure,
-            calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
+            calls: ending.calls, running: ending.running, usage: ending.usage, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
         if json {
             ExecCommand.emit(envelope)
         } else if let failure {
@@ -180,8 +197,15 @@ struct ExecRun {
         return limits.resultBytes ?? (64 << 10)
     }
 
+    /// Under an MCP server: each create is told to the server as it answers, so the server can
+    /// settle it if this process is ended before it settles it itself.
+    func createdNotice() -> CreateObserver? {
+        guard let fd = options.approvalFD else { return nil }
+        return { created in ApprovalChannel.tell(created, fd: fd) }
+    }
+
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
-    /// with `--json`, whose caller is a program: then `ask` denies, naming the flag.
+    /// with `--json`, whose caller is a program: then `ask` denies, telling it to ask its person.
     func approver() -> any Approver {
         if let fd = options.approvalFD { return SocketApprover(fd: fd) }
         if options.json { return NoApprover(reason: "exec --json does not prompt") }
@@ -204,6 +228,31 @@ struct ExecRun {
             vm.watchdogFileDescriptor = 1
         } else {
             vm.watchdogMessage = "kosmo-lua: " + message + "\n"
+        }
+    }
+
+    /// When the watchdog ends the process, its envelope (or, without `--json`, its message)
+    /// comes from here: the run ends as every run does (`endRun`, which cancels what it left
+    /// running), so even a run stuck in a C function leaves nothing running unseen. Only the
+    /// output is lost (the VM is not touched).
+    func settleWhenTheWatchdogFires(_ session: ReplicateSession, limits: Limits) {
+        guard let seconds = limits.timeoutSeconds else { return }
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        let bypassed = settings.policy.force
+        let json = options.json
+        Watchdog.setLastWords {
+            let ending = session.endRun(failed: true)
+            guard json else {
+                let left = ReplicateSession.describe(ending.canceled + ending.running).map { "kosmo-lua: " + $0 + "\n" } ?? ""
+                return "kosmo-lua: time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it\n" + left
+            }
+            let envelope = ExecEnvelope(
+                ok: false,
+                error: ExecEnvelope.Failure(kind: .limit, message: "time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it; the output of this run was lost with it"),
+                calls: ending.calls, running: ending.running, usage: ending.usage,
+                stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: 0, instructions: 0),
+                permissionBypassed: bypassed)
+            return envelope.jsonText() + "\n"
         }
     }
 

@@ -25,6 +25,25 @@ enum Interrupts {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
+    /// `exec`: a request to stop (SIGTERM, which the MCP server sends when its client cancels
+    /// a request or a child outlives its deadline) ends the run as Ctrl-C does, so the run
+    /// still settles what it created and writes its envelope; a second one ends the process.
+    static func armTermination(_ vm: LuaVM) {
+        target = vm.state
+        unblock([SIGTERM])
+        signal(SIGTERM) { _ in
+            if let state = Interrupts.target { kl_request_interrupt(state) }
+            signal(SIGTERM, SIG_DFL)
+        }
+    }
+
+    /// `exec`, once the run is over: a request to stop no longer interrupts (the state is about
+    /// to close) and does not cut short the settling of what the run created; a server that
+    /// cannot wait ends the process with SIGKILL.
+    static func holdTermination() {
+        signal(SIGTERM, SIG_IGN)
+    }
+
     static func disarm() {
         signal(SIGINT, SIG_DFL)
     }

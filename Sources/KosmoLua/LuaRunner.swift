@@ -68,8 +68,9 @@ struct LuaRunner {
     /// `--cancel-on-exit`, cancels it first), so nothing keeps costing unseen.
     func reportLeftRunning() {
         guard let session = sessions?.ifMade else { return }
-        let left = session.settleCreated(cancel: session.settings.cancelOnExit)
-        if let line = ReplicateSession.describe(left) { StandardError.report(line) }
+        // The one end every run passes (exec's too): creates still open are awaited first.
+        let ending = session.endRun(failed: true)
+        if let line = ReplicateSession.describe(ending.canceled + ending.running) { StandardError.report(line) }
     }
 
     func run() -> Int32 {

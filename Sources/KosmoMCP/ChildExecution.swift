@@ -22,6 +22,8 @@ struct ChildExecution: Sendable {
     /// Who answers the child's questions for a stateless client's call (the execution pauses
     /// until the call is retried with the answer); nil: the relay asks by elicitation.
     var asker: PausedExecution? = nil
+    /// Settles what a child created and could not account for itself.
+    let orphans: OrphanSettler
 
     /// How the child ended.
     struct Outcome: Sendable {
@@ -140,10 +142,16 @@ struct ChildExecution: Sendable {
         let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
         let socketFD = socket[0]
         let approvals = self.approvals, asker = self.asker
+        let created = CreatedNotices()
         group.enter()
         ChildExecution.blockingWork.async {
-            // One question at a time: the child's VM thread waits for each answer.
+            // One question at a time: the child's VM thread waits for each answer. A notice of a
+            // create is kept and not answered.
             while let line = FileDescriptorIO.readLine(socketFD) {
+                if let notice = ApprovalChannel.created(from: line) {
+                    created.add(notice)
+                    continue
+                }
                 let answer: ApprovalAnswer
                 if let question = ApprovalChannel.Question(line: line) {
                     deadline.hold()
@@ -162,21 +170,30 @@ struct ChildExecution: Sendable {
         deadline.cancel()
         group.wait()
 
-        if control.cancelled {
-            return failure(.interrupted, "the client cancelled the execution, so the server ended its process", started: started)
-        }
-        if reaper.killed {
-            return failure(.limit, "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and calls were lost with it", started: started)
-        }
-        if collected.dropped > 0 {
-            return failure(.limit, "the execution's envelope was more than \(Self.maxChildOutputBytes >> 20) MiB (\(collected.bytes.count + collected.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started)
+        // Whatever ended the child, what it created and did not account for is settled here.
+        func settled(_ outcome: Outcome) -> Outcome {
+            let envelope = orphans.account(for: created.all, in: outcome.envelope)
+            return envelope == outcome.envelope ? outcome : Outcome(envelope: envelope)
         }
         let text = String(decoding: collected.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if let envelope = try? ExecEnvelope(parsing: Data(text.utf8)) {
-            return Outcome(envelope: envelope, json: text)
+        let envelope = collected.dropped > 0 ? nil : try? ExecEnvelope(parsing: Data(text.utf8))
+        if control.cancelled {
+            // Asked to stop, the child settles what it made and still writes its envelope.
+            var stopped = failure(.interrupted, "the client cancelled the execution, so the server ended its process", started: started).envelope
+            if let envelope { (stopped.calls, stopped.running, stopped.usage) = (envelope.calls, envelope.running, envelope.usage) }
+            return settled(Outcome(envelope: stopped))
+        }
+        if reaper.killed {
+            return settled(failure(.limit, "the execution did not finish within its hard deadline (\(Self.seconds(hardDeadline))), so the server ended its process; its output and result were lost with it, and what it had created is in calls", started: started))
+        }
+        if collected.dropped > 0 {
+            return settled(failure(.limit, "the execution's envelope was more than \(Self.maxChildOutputBytes >> 20) MiB (\(collected.bytes.count + collected.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started))
+        }
+        if let envelope {
+            return settled(Outcome(envelope: envelope, json: text))
         }
         let how = status & 0x7F == 0 ? "exited with status \((status >> 8) & 0xFF)" : "was ended by signal \(status & 0x7F)"
-        return failure(.runtime, "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started)
+        return settled(failure(.runtime, "the execution process \(how) without an envelope" + (text.isEmpty ? "" : ": \(text.prefix(500))"), started: started))
     }
 
     /// Everything until end of file up to `maxBytes`; what follows is read (so the writer is
@@ -226,6 +243,21 @@ final class Reaper: @unchecked Sendable {
         kill(pid, SIGKILL)
     }
 
+    /// Seconds a child asked to stop has to settle what it created and write its envelope
+    /// before it is killed.
+    static let stopGraceSeconds = 10.0
+
+    /// Asks the child to stop (SIGTERM: it ends its run as an interrupt, settles what it
+    /// created and writes its envelope), and kills it if it is still running after the grace.
+    func stop() {
+        lock.lock()
+        let running = !reaped
+        if running { kill(pid, SIGTERM) }
+        lock.unlock()
+        guard running else { return }
+        ChildExecution.blockingWork.asyncAfter(deadline: .now() + Self.stopGraceSeconds) { [self] in killIfRunning() }
+    }
+
     func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -249,7 +281,7 @@ final class ChildControl: @unchecked Sendable {
             self.reaper = reaper
             return isCancelled
         }
-        if cancelled { reaper.killIfRunning() }
+        if cancelled { reaper.stop() }
     }
 
     func cancel() {
@@ -257,7 +289,7 @@ final class ChildControl: @unchecked Sendable {
             isCancelled = true
             return self.reaper
         }
-        reaper?.killIfRunning()
+        reaper?.stop()
     }
 }
 

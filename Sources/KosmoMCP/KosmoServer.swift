@@ -20,6 +20,8 @@ struct KosmoServer: Sendable {
     let stateless = StatelessApprovals()
     /// Tool calls being answered, so the end of input waits for them.
     let inFlight = InFlightCalls()
+    /// Settles what a child created and could not settle itself (`OrphanSettler`).
+    var orphans: OrphanSettler { OrphanSettler.shared(settings: settings, simulatorURL: simulatorURL) }
 
     /// Seconds a child may take beyond its Lua deadline (start-up, the watchdog's grace,
     /// writing the envelope) before it is killed.
@@ -202,7 +204,7 @@ struct KosmoServer: Sendable {
         arguments += ["-"] + scriptArguments
         let deadline = (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + Self.startupAllowance
         return await ChildExecution(executable: executable, arguments: arguments, code: code,
-                                    hardDeadline: deadline, approvals: approvals, asker: asker).run()
+                                    hardDeadline: deadline, approvals: approvals, asker: asker, orphans: orphans).run()
     }
 
     func search(_ query: String, limit: Int) -> CallTool.Result {

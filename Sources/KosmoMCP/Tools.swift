@@ -29,7 +29,9 @@ enum Tools {
                 result_error (why a return value JSON cannot hold, such as math.huge or a function, was not returned; \
                 the calls still took effect), output (what it prints; past the output limit its head and its tail), \
                 error {kind, message, traceback}, \
-                calls (each replicate call: function, access, decision, status, ms), stats, permission_bypassed. \
+                calls (each replicate call: function, access, decision, status, ms, prediction_id and its final prediction_status, \
+                model, predict_time, in_flight), running (predictions left running), usage (predictions, predict_time), stats, permission_bypassed. \
+                A snippet that fails or is stopped cancels the predictions it left running; one that succeeds lists them under running. \
                 Write one program that makes many calls instead of many tool calls: \
                 `return replicate.run("owner/name", {prompt = "…"})` runs a model and returns its output; \
                 `replicate.map(items, function(item) … end, {concurrency = 8})` fans out concurrently; \
@@ -96,7 +98,31 @@ enum Tools {
                         "ms": .object(["type": "number"]),
                         "prediction_id": .object(["type": .array(["string", "null"])]),
                         "error": .object(["type": .array(["string", "null"])]),
+                        "prediction_status": .object(["type": .array(["string", "null"]), "description": "Its prediction's or training's status as last seen (after the end's cancel, canceled_at_end)."]),
+                        "model": .object(["type": .array(["string", "null"])]),
+                        "predict_time": .object(["type": .array(["number", "null"]), "description": "Seconds of CPU or GPU time, once the API reports it."]),
+                        "hardware": .object(["type": .array(["string", "null"])]),
+                        "in_flight": .object(["type": "boolean", "description": "The call had not finished when the snippet ended (present when true)."]),
+                        "canceled_at_end": .object(["type": "boolean", "description": "Its prediction was canceled because the snippet ended while it ran (present when true)."]),
                     ]),
+                ]),
+            ]),
+            "running": .object([
+                "type": "array",
+                "description": "Predictions and trainings the snippet created and left running (it succeeded without waiting for them, or --keep-running); present, with usage, when the snippet created any.",
+                "items": .object([
+                    "type": "object",
+                    "properties": .object([
+                        "id": .object(["type": "string"]), "kind": .object(["type": "string"]), "status": .object(["type": "string"]),
+                    ]),
+                ]),
+            ]),
+            "usage": .object([
+                "type": "object",
+                "properties": .object([
+                    "predictions": .object(["type": "integer"]),
+                    "trainings": .object(["type": "integer"]),
+                    "predict_time": .object(["type": "number", "description": "Seconds of predict time the snippet's predictions and trainings reported."]),
                 ]),
             ]),
             "stats": .object([

@@ -25,6 +25,35 @@ public enum Watchdog {
         }
     }
 
+    /// What the watchdog does before it ends the process, on its own thread while the VM's is
+    /// stuck: returns the text to write instead of the prepared message (an `exec` envelope that
+    /// names what the run created, after settling it), or nil for the prepared message. It must
+    /// not touch the VM.
+    public static func setLastWords(_ words: (@Sendable () -> String?)?) {
+        lastWordsLock.withLock { lastWords = words }
+        kl_watchdog_set_last_words(words == nil ? nil : speakLastWords)
+    }
+
+    /// What the C watchdog calls: writes the host's last words to `fd`; 1 when there were any.
+    private static let speakLastWords: @convention(c) (Int32) -> Int32 = { fd in
+        guard let text = Watchdog.lastWordsLock.withLock({ Watchdog.lastWords })?() else { return 0 }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(fd, base + offset, buffer.count - offset)
+            }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            offset += n
+        }
+        return 1
+    }
+
+    private static let lastWordsLock = NSLock()
+    nonisolated(unsafe) private static var lastWords: (@Sendable () -> String?)?
+
     /// Disarms the watchdog once the run is over.
     public static func disarm() {
         kl_watchdog_stop()

@@ -37,6 +37,9 @@ public struct BoundedNumber: Sendable, Equatable {
     public static let outputBytes = BoundedNumber("a positive number of bytes", 1...16_777_216, whole: true)
     /// `--max-predictions`, `[permissions] max_predictions`: 0 forbids creating any.
     public static let maxPredictions = BoundedNumber("a whole number (0 or more)", 0...1_000_000, whole: true)
+    /// `--max-predict-seconds`, `[permissions] max_predict_seconds`: predict time in seconds,
+    /// up to a year; 0 forbids creating any.
+    public static let maxPredictSeconds = BoundedNumber("a number of seconds (0 or more)", 0...31_536_000)
     /// `search_functions`' `limit`.
     public static let searchResults = BoundedNumber("a whole number of results", 1...100, whole: true)
 

@@ -23,6 +23,10 @@ import Replicate
 struct CallPipeline: Sendable {
     let session: ReplicateSession
 
+    /// Most seconds a sandboxed create is held open in sync mode (`Prefer: wait`) before it
+    /// answers with the prediction as it stands; the call then polls for the rest.
+    static let sandboxSyncWait = 5.0
+
     // MARK: Stages before sending
 
     /// Check, input check, authorize and budget: on the VM thread, before any request. Returns
@@ -36,6 +40,13 @@ struct CallPipeline: Sendable {
     ///     whose steps make their own (an upload's body, a download's URL).
     func admit(_ call: ReplicateCall, page: String? = nil, prepare: Bool = true, pausing vm: LuaVM) throws -> ReplicateCall {
         var call = call
+        // A create's sync wait ends a second short of the run's time limit, so its answer (its
+        // id) comes first; in the sandbox (agent code) after at most `sandboxSyncWait`, so a run
+        // stopped at any moment learns its creates' ids within that.
+        if call.operation.creates != nil {
+            if let left = vm.inPlaceStopCheck.secondsLeft() { call.capSyncWait(to: left - 1) }
+            if session.sandboxed { call.capSyncWait(to: Self.sandboxSyncWait) }
+        }
         if prepare { call.request = try check(call, page: page) }
         // A call the policy refuses outright is refused without the input check's lookups.
         if !session.deniesOutright(call.function, call.operation) {
@@ -71,6 +82,8 @@ struct CallPipeline: Sendable {
         let client = session.client
         let run: AsyncHostWork = {
             let started = DispatchTime.now().uptimeNanoseconds
+            var call = call
+            call.ticket = session.callLog.begin(call)
             await session.gate?.acquire()
             defer { session.gate?.release() }
             let progress = session.progress
@@ -100,8 +113,14 @@ struct CallPipeline: Sendable {
             if let gate = session.gate, !gate.tryAcquire() { return nil }
             defer { session.gate?.release() }
             if let pacer = session.stages.pacer, !pacer.takeTurnNow(for: call) { return nil }
+            var call = call
+            let ticket = session.callLog.begin(call)
+            call.ticket = ticket
             do {
-                guard let response = try client.performInPlace(request, stop: stop) else { return nil }
+                guard let response = try client.performInPlace(request, stop: stop) else {
+                    session.callLog.drop(ticket)
+                    return nil
+                }
                 let result = try decode(response)
                 record(call, started: started, result)
                 return result.values
@@ -125,27 +144,48 @@ struct CallPipeline: Sendable {
         if let pacer = stages.pacer { try await pacer.waitTurn(for: call) }
         let sendIt: @Sendable () async throws -> APIResponse = { try await client.perform(request) }
         guard let creates = call.operation.creates else { return try await sendIt() }
-        let response: APIResponse
-        if let journal = stages.journal { response = try await journal.send(call, sendIt) } else { response = try await sendIt() }
-        // Known as soon as its answer arrives, so a run ended before the call is done still
-        // knows what it left running.
-        if let id = response.id { session.createdRuns.record(id, creates) }
-        return response
+        let session = self.session
+        let created = session.createdRuns
+        // A create is sent in a task of its own, which the end of the run does not cancel: once
+        // sent it may have made a prediction, whose id only its answer gives, so the answer is
+        // awaited (the run's end waits for it, `CreatedRuns.waitForSends`) and recorded as soon
+        // as it arrives — a run ended before the call is done still knows what it left running.
+        created.beginSend()
+        let sending = Task.detached(executorPreference: client.executor) { () async throws -> APIResponse in
+            defer { created.endSend() }
+            let response: APIResponse
+            if let journal = stages.journal { response = try await journal.send(call, sendIt) } else { response = try await sendIt() }
+            if let id = response.id {
+                created.record(id, creates, RunFacts(response.body), function: call.function)
+                if let ticket = call.ticket { session.callLog.created(id, by: ticket) }
+            }
+            return response
+        }
+        return try await sending.value
     }
 
     // MARK: Log
 
+    /// Logs a finished call with what it learned about its prediction or training (its status,
+    /// model and usage), which the spend guard's totals take too.
     private func record(_ call: ReplicateCall, started: UInt64, _ result: CallResult) {
+        if let run = result.run { session.createdRuns.learn(run) }
         session.callLog.append(CallRecord(function: call.function, access: call.access, decision: call.decision, status: result.status,
-                                          ms: Self.milliseconds(since: started), predictionID: result.runID, error: nil))
+                                          ms: Self.milliseconds(since: started), predictionID: nil, error: nil, run: result.run),
+                               for: call.ticket)
     }
 
-    /// Logs a failed call; returns the error to raise in Lua.
+    /// Logs a failed call; returns the error to raise in Lua. A call stopped before it finished
+    /// (the run's end, a limit, its caller giving up) is marked in flight.
     private func recordFailure(_ call: ReplicateCall, started: UInt64, _ error: any Error) -> LuaRaise {
         let (raise, kind) = LuaErrors.from(error, function: call.function)
         let failure = error as? ReplicateError
+        let run = RunFacts(failure?.prediction)
+        if let run { session.createdRuns.learn(run) }
         session.callLog.append(CallRecord(function: call.function, access: call.access, decision: call.decision, status: failure?.status,
-                                          ms: Self.milliseconds(since: started), predictionID: failure?.prediction?["id"]?.stringValue, error: kind))
+                                          ms: Self.milliseconds(since: started), predictionID: nil, error: kind, run: run,
+                                          inFlight: error is CancellationError || Task.isCancelled),
+                               for: call.ticket)
         return raise
     }
 

@@ -48,9 +48,8 @@ extension ReplicateSession {
     }
 
     private func fileDenied(_ path: String, write: Bool, function: String) -> LuaRaise {
-        let flag = write ? "--allow-write" : "--allow-read"
         let verb = write ? "writing" : "reading"
         return LuaErrors.permission(function: function, access: write ? .write : .read,
-            message: "replicate.\(function): \(verb) \(path) is not allowed in the sandbox; grant its directory with \(flag) DIR")
+            message: "replicate.\(function): \(verb) \(path) is not allowed in the sandbox; " + settings.audience.remedy(.file(write: write)))
     }
 }

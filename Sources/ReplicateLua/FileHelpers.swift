@@ -78,9 +78,10 @@ enum FileHelpers {
             let target = try session.checkWriteTarget(text, function: "download")
             let hosts = session.settings.downloadHosts(sandboxed: session.sandboxed)
             let client = session.client
+            let audience = session.settings.audience
             guard client.mayDownload(from: url, hosts: hosts) else {
                 session.callLog.append(CallRecord(function: "download", access: .read, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .permission))
-                throw refusal(DownloadHostRefused(refusing: url), client: client)
+                throw refusal(DownloadHostRefused(refusing: url), client: client, audience: audience)
             }
             let operation = try Helpers.operation("download_file", function: "download")
             let pipeline = session.pipeline
@@ -91,7 +92,7 @@ enum FileHelpers {
                 do {
                     result = try await steps.client.download(url: url, to: target, hosts: hosts)
                 } catch let refused as DownloadHostRefused {
-                    throw refusal(refused, client: steps.client)
+                    throw refusal(refused, client: steps.client, audience: audience)
                 }
                 var fields: [(String, LuaValue)] = [("path", .string(text)), ("bytes", .integer(Int64(result.bytes)))]
                 if let type = result.contentType { fields.append(("content_type", .string(type))) }
@@ -102,10 +103,10 @@ enum FileHelpers {
 
     /// A host the sandbox does not download from, as the permission error that says how to
     /// allow it.
-    private static func refusal(_ refused: DownloadHostRefused, client: ReplicateClient) -> LuaRaise {
+    private static func refusal(_ refused: DownloadHostRefused, client: ReplicateClient, audience: RefusalAudience) -> LuaRaise {
         let api = DownloadHosts.hostAndPort(client.configuration.baseURL)
         return LuaErrors.permission(function: "download", access: .read, message:
             "\(refused); in the sandbox downloads go only to the API's file hosts (\(api), replicate.delivery); "
-            + "to allow it: --allow-download-host \(refused.host)")
+            + audience.remedy(.downloadHost(refused.host)))
     }
 }

@@ -16,7 +16,7 @@ struct ReplicateCall: Sendable {
     /// The API operation the call performs (for a helper, the one its policy is decided by).
     let operation: OperationSpec
     /// The operation's arguments by their API names (`model_owner`, `input`, …).
-    let arguments: [String: JSONValue]
+    private(set) var arguments: [String: JSONValue]
     /// What the progress line shows while the call waits (a model, a prediction id); nil shows
     /// nothing (a call answered at once).
     private(set) var label: String?
@@ -32,6 +32,9 @@ struct ReplicateCall: Sendable {
     /// Local files too large to send inline: uploaded by `CallSteps.send` before the request,
     /// which then carries their URLs (`FileInputs`).
     var uploads: [FileInputs.Upload] = []
+    /// The call log's note of this call while it is in flight (set by `CallPipeline.execute`),
+    /// so what its send creates is named in its record even if the run ends first.
+    var ticket: CallLog.Ticket?
 
     init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
         self.function = function
@@ -41,6 +44,26 @@ struct ReplicateCall: Sendable {
     }
 
     var access: Access { operation.access }
+
+    /// A creating call's sync wait (`wait`, or a raw `Prefer: wait[=n]`) held to at most
+    /// `seconds` (at least 1), so the create answers — and its prediction's id is known — before
+    /// the run's time limit ends it: a create still open at the end would leave a prediction the
+    /// run never learns of, which it could neither report nor cancel.
+    mutating func capSyncWait(to seconds: Double) {
+        let cap = Int64(max(1, min(60, seconds.isFinite ? seconds.rounded(.down) : 60)))
+        let asked: Int64?
+        if let wait = arguments["wait"] {
+            asked = wait.boolValue.map { $0 ? 60 : 0 } ?? wait.intValue
+        } else if let prefer = arguments["Prefer"]?.stringValue {
+            asked = prefer == "wait" ? 60 : prefer.hasPrefix("wait=") ? Int64(prefer.dropFirst(5)) : nil
+        } else {
+            asked = nil
+        }
+        // A wait outside 1...60 is left as given, for the check to refuse with its own words.
+        guard let asked, (1...60).contains(asked), asked > cap else { return }
+        arguments["Prefer"] = nil
+        arguments["wait"] = .int(cap)
+    }
 
     /// The same call without a progress line (one that shows its own).
     var unlabelled: ReplicateCall {
@@ -62,12 +85,14 @@ struct ModelName: Sendable, Hashable, CustomStringConvertible {
 struct CallResult: Sendable {
     var values: [LuaValue]
     var status: Int?
-    var runID: String?
+    /// The prediction or training the call created or read, as its answer showed it.
+    var run: RunFacts?
 
-    init(_ values: [LuaValue], status: Int?, runID: String? = nil) {
+    /// - Parameter run: the API's prediction or training object the call ended with, if any.
+    init(_ values: [LuaValue], status: Int?, run: JSONValue? = nil) {
         self.values = values
         self.status = status
-        self.runID = runID
+        self.run = RunFacts(run)
     }
 }
 

@@ -86,7 +86,7 @@ public enum ReplicateLibrary {
         let namesRun = operation.name.contains("prediction") || operation.name.contains("training")
         let decode: @Sendable (APIResponse) throws -> CallResult = { response in
             let value: LuaValue = operation.method == "DELETE" ? .boolean(true) : LuaJSON.value(response)
-            return CallResult([value], status: response.status, runID: namesRun ? response.id : nil)
+            return CallResult([value], status: response.status, run: namesRun ? response.body : nil)
         }
         return .work { call in
             let session = try source.get(for: operation.name)

@@ -33,8 +33,8 @@ public final class ReplicateSession: @unchecked Sendable {
     var stages: CallStages
     /// The models this run's calls name: lookups and interfaces, each fetched once.
     let models: ModelDirectory
-    /// What this run's calls created, for `settleCreated` when the run ends.
-    let createdRuns = CreatedRuns()
+    /// What this run's calls created, for `endRun` when the run ends.
+    let createdRuns: CreatedRuns
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []
@@ -47,9 +47,13 @@ public final class ReplicateSession: @unchecked Sendable {
     ///   - maxRequestsInFlight: the sandbox's cap on concurrent HTTP requests.
     ///   - progress: shows the calls a run waits on (the command line's progress line on a
     ///     terminal; never with `--json`); nil shows nothing.
+    ///   - onCreate: told of each prediction and training as its create answers (an MCP
+    ///     server's child tells the server, which settles them if the child is ended).
     public init(settings: ReplicateSettings, client: ReplicateClient? = nil, approver: any Approver,
-                sandboxed: Bool, maxRequestsInFlight: Int? = nil, progress: (any ProgressReporter)? = nil) {
+                sandboxed: Bool, maxRequestsInFlight: Int? = nil, progress: (any ProgressReporter)? = nil,
+                onCreate: CreateObserver? = nil) {
         self.settings = settings
+        self.createdRuns = CreatedRuns(onCreate: onCreate)
         self.madeClient = client
         self.approver = approver
         self.sandboxed = sandboxed
@@ -94,7 +98,8 @@ public final class ReplicateSession: @unchecked Sendable {
             return .allowed
         case .deny:
             let own = settings.policy.functions[function] != nil || settings.policy.functions[operation.name] != nil
-            throw deny(function, operation, own ? "it is denied (\(setting.source))" : "\(operation.access.rawValue)s are denied (\(setting.source))")
+            throw deny(function, operation, own ? "it is denied (\(setting.source))" : "\(operation.access.rawValue)s are denied (\(setting.source))",
+                       .policy(function: function, access: operation.access, own: own))
         case .ask:
             lock.lock()
             let remembered = approvedFunctions.contains(function) || (operation.access == .write && allWritesApproved)
@@ -116,9 +121,10 @@ public final class ReplicateSession: @unchecked Sendable {
                 lock.unlock()
                 return .approved
             case .no:
-                throw deny(function, operation, "refused at the prompt")
+                throw deny(function, operation, "refused at the prompt", .declined(function: function, access: operation.access))
             case .unavailable(let reason):
-                throw deny(function, operation, "\(operation.access.rawValue)s ask for approval (\(setting.source)), but \(reason)")
+                throw deny(function, operation, "\(operation.access.rawValue)s ask for approval (\(setting.source)), but \(reason)",
+                           .noOneToAsk(function: function, access: operation.access))
             }
         }
     }
@@ -128,8 +134,8 @@ public final class ReplicateSession: @unchecked Sendable {
         !settings.policy.force && settings.policy.setting(for: function, operation: operation).mode == .deny
     }
 
-    private func deny(_ function: String, _ operation: OperationSpec, _ why: String) -> LuaRaise {
-        let fix = "to allow it: --allow \(function), --\(operation.access.rawValue) allow or --force"
+    private func deny(_ function: String, _ operation: OperationSpec, _ why: String, _ refusal: Refusal) -> LuaRaise {
+        let fix = settings.audience.remedy(refusal)
         callLog.append(CallRecord(function: function, access: operation.access, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .permission))
         return LuaErrors.permission(function: function, access: operation.access, message: "\(why); \(fix)")
     }
@@ -138,15 +144,34 @@ public final class ReplicateSession: @unchecked Sendable {
     /// the one definition of a creating call), counts one more, or raises a `limit` error before
     /// any request when the run already made `maxPredictions`. `function` is what the script
     /// called (`run`, `stream`, or the operation itself).
+    ///
+    /// Beside it, the predict-time budget (`maxPredictSeconds`): once the runs this run created
+    /// have reported that much predict time, no create is sent. A run reports its time when it
+    /// ends, so runs still going when a create is checked count only once they finish.
     func reserveCreate(_ function: String, _ operation: OperationSpec) throws {
-        guard operation.creates != nil, let max = settings.maxPredictions else { return }
+        guard operation.creates != nil else { return }
+        if let max = settings.maxPredictSeconds {
+            let used = createdRuns.predictSeconds
+            guard used < max else {
+                callLog.append(CallRecord(function: function, access: .write, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .limit))
+                throw LuaErrors.limit(function: function, message:
+                    "this run's predictions have used \(Self.seconds(used)) of predict time, and it may use at most \(Self.seconds(max)), so it may create no more ("
+                    + settings.audience.remedy(.predictTimeLimit(max: max)) + ")")
+            }
+        }
+        guard let max = settings.maxPredictions else { return }
         lock.lock()
         defer { lock.unlock() }
         guard creates < max else {
             callLog.append(CallRecord(function: function, access: .write, decision: .denied, status: nil, ms: 0, predictionID: nil, error: .limit))
             throw LuaErrors.limit(function: function, message:
-                "this would create prediction number \(max + 1), but this run may create at most \(max) (--max-predictions \(max))")
+                "this would create prediction number \(max + 1), but this run may create at most \(max) (" + settings.audience.remedy(.predictionLimit(max: max)) + ")")
         }
         creates += 1
+    }
+
+    /// "12.3 s": predict time as the limit's error shows it.
+    static func seconds(_ value: Double) -> String {
+        String(format: "%.1f s", value.isFinite ? value : 0)
     }
 }

@@ -131,7 +131,10 @@ enum RunHelpers {
                     steps.update(status: prediction.status.rawValue, logs: prediction.logs)
                     let left = max(0, timeout - Date().timeIntervalSince(started))
                     do {
-                        prediction = try await steps.client.wait(for: prediction, timeout: left, onUpdate: { update in
+                        // Stopped waiting, the client cancels the prediction, unless the run was
+                        // told to leave what it started running.
+                        prediction = try await steps.client.wait(for: prediction, timeout: left,
+                                                                 cancelOnTaskCancellation: !session.settings.keepRunning, onUpdate: { update in
                             steps.update(status: update.status.rawValue, logs: update.logs)
                         })
                     } catch let late as ReplicateError where late.kind == .timeout && late.operation == "wait" {
@@ -139,7 +142,7 @@ enum RunHelpers {
                     }
                 }
                 guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
-                return CallResult([LuaJSON.value(shaped(prediction.output ?? .null, shape, raw: raw))], status: response.status, runID: prediction.id)
+                return CallResult([LuaJSON.value(shaped(prediction.output ?? .null, shape, raw: raw))], status: response.status, run: prediction.raw)
             })
         }
     }
@@ -226,12 +229,12 @@ enum RunHelpers {
                 let response = try await steps.send()
                 if training {
                     let done = try await steps.client.wait(for: try Training(json: response.body), timeout: timeout)
-                    return CallResult([LuaJSON.value(done.raw)], status: response.status, runID: done.id)
+                    return CallResult([LuaJSON.value(done.raw)], status: response.status, run: done.raw)
                 }
                 let prediction = try await steps.client.wait(for: try Prediction(json: response.body), timeout: timeout, onUpdate: { update in
                     steps.update(status: update.status.rawValue, logs: update.logs)
                 })
-                return CallResult([LuaJSON.value(prediction.raw)], status: response.status, runID: prediction.id)
+                return CallResult([LuaJSON.value(prediction.raw)], status: response.status, run: prediction.raw)
             })
         }
     }

@@ -15,9 +15,19 @@ public struct ReplicateSettings: Sendable {
     public var trace = false
     /// No progress line on stderr.
     public var quiet = false
+    /// Most seconds of predict time (`metrics.predict_time`, as the API reports it for each run
+    /// that ended) one run's predictions and trainings may use before it may create no more;
+    /// nil is unlimited.
+    public var maxPredictSeconds: Double?
     /// When the run fails or is stopped, cancel what it created that is still running
-    /// (`--cancel-on-exit`; `exec` and `mcp` do it unless told to keep them).
+    /// (`--cancel-on-exit`; `exec` and `mcp` do it unless `keepRunning`).
     public var cancelOnExit = false
+    /// `--keep-running`: `exec` and `mcp` leave what a failed or stopped run created running
+    /// (and list it) instead of canceling it.
+    public var keepRunning = false
+    /// Who reads refusals: a person at a command line (they name the flags that allow the
+    /// call) or an agent (they say to ask the person).
+    public var audience: RefusalAudience = .person
     /// Run against the built-in simulator instead of the real API.
     public var simulate = false
     /// Directories the sandbox may read (`upload` from a path) and write (`download` to a path).

@@ -105,7 +105,7 @@ enum StreamHelpers {
                 if let line { session.progress?.update(line, status: "streaming", logs: nil) }
                 let deadline = timeout.map { Date().addingTimeInterval($0) }
                 let id = session.streams.add(OpenStreams.Entry(events, predictionID: prediction.id, progressLine: line, deadline: deadline))
-                return CallResult([.integer(Int64(id)), LuaJSON.value(prediction.raw)], status: response.status, runID: prediction.id)
+                return CallResult([.integer(Int64(id)), LuaJSON.value(prediction.raw)], status: response.status, run: prediction.raw)
             })
         }
     }

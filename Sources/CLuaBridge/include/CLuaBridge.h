@@ -91,6 +91,10 @@ void kl_clear_interrupt(lua_State *L);
 /// status 1. Starting it again or stopping it retires the previous one.
 int kl_watchdog_start(uint64_t deadline_ns, int fd, const char *message, size_t length);
 void kl_watchdog_stop(void);
+/// What the watchdog calls, on its own thread, before it ends the process: the host's last
+/// words, written to `fd`; it returns nonzero when it wrote them (else the prepared message is
+/// written). NULL: only the prepared message.
+void kl_watchdog_set_last_words(int (*words)(int fd));
 /// Holds the watchdog while the VM waits for a person (an approval prompt), then lets it go on
 /// with its deadline `held_ns` later.
 void kl_watchdog_hold(void);
