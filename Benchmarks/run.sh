@@ -31,6 +31,7 @@ FANOUT_RUNS="${FANOUT_RUNS:-3}"               # processes per client
 STREAM_TOKENS="${STREAM_TOKENS:-200}"         # tokens per streamed run
 STREAM_INTERVAL_MS="${STREAM_INTERVAL_MS:-10}" # time between tokens
 STREAM_ROUNDS="${STREAM_ROUNDS:-3}"           # streamed runs per client, alternating
+MCP_CALLS="${MCP_CALLS:-500}"                 # execute_lua calls inside a session (a fifth of them without)
 
 die() { echo "Benchmarks/run.sh: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing '$1' — install the Debian package '$2' (apt-get install -y $2)"; }
@@ -174,6 +175,9 @@ awk '/VmHWM/ {print $2}' "/proc/$SIM_PID/status" >"$WORK/sim.rss" 2>/dev/null ||
 kill "$SIM_PID" 2>/dev/null || true
 wait "$SIM_PID" 2>/dev/null || true
 trap - EXIT
+
+echo "== MCP: execute_lua round trip for 'return 1', without and inside a session ($MCP_CALLS calls)" >&2
+python3 "$HERE/mcp/roundtrip.py" "$BIN" "$HERE/results/mcp-session.md" "$MCP_CALLS" >&2
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.env"
 

@@ -30,6 +30,12 @@ enum ExecCommand {
             print(AgentOptions.execUsage)
             return 0
         }
+        if let id = options.serveSession {
+            guard options.json, options.file == nil else { return usageFailure("'--serve' reads snippets from standard input and needs --json, without a FILE") }
+            let settings: ReplicateSettings
+            do { settings = try resolveSettings(options) } catch { return usageFailure(error.message, kind: .config) }
+            return ExecRun(options: options, settings: settings).serve(session: id)
+        }
         let source: (bytes: [UInt8], chunkName: String)
         switch readSource(options) {
         case .success(let read): source = read
@@ -116,44 +122,19 @@ struct ExecRun {
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64,
-                                       progress: json ? nil : ProgressLine.forStandardError(quiet: settings.quiet))
+                                       progress: progressReporter())
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
 
-        let started = DispatchTime.now()
-        Interrupts.arm(vm)
-        var failure: ExecEnvelope.Failure?
-        var result: JSONValue = .null
-        var resultTruncated = false
-        var resultError: String?
-        do {
-            let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: options.scriptArguments,
-                                                maxBytes: resultCap(limits))
-            resultTruncated = results.truncated
-            if let problem = results.problem {
-                resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
-            } else {
-                do { result = try ExecEnvelope.result(from: results.values) } catch { resultError = error.message }
-            }
-            if let resultError {
-                failure = ExecEnvelope.Failure(kind: results.problemIsLimit ? .limit : .runtime,
-                                               message: Self.afterWork(resultError, calls: session.callLog.records.count, limit: results.problemIsLimit))
-            }
-        } catch let error as RunError {
-            failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
-        } catch {
-            failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
-        }
-        Interrupts.disarm()
+        let snippet = execute(code, chunkName: chunkName, arguments: options.scriptArguments, limits: limits, vm: vm, session: session)
         // Finalizers left pending run now, under the run's limits and with host functions
         // refused, so nothing the script left behind acts after the envelope is written.
         vm.close()
-        let envelope = ExecEnvelope(
-            ok: failure == nil, result: result, resultTruncated: resultTruncated, resultError: resultError, output: output.text, outputTruncated: output.truncated, error: failure,
-            calls: session.callLog.records, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
+        let envelope = self.envelope(snippet, vm: vm, session: session, output: output)
+        let failure = snippet.failure, result = snippet.result
         if json {
             ExecCommand.emit(envelope)
         } else if let failure {
@@ -162,6 +143,50 @@ struct ExecRun {
             print(ExecEnvelope.jsonText(of: result))
         }
         return failure == nil ? 0 : 1
+    }
+
+    /// What one snippet did, before it becomes an envelope.
+    struct Snippet {
+        var failure: ExecEnvelope.Failure?
+        var result: JSONValue = .null
+        var resultTruncated = false
+        var resultError: String?
+        let started: DispatchTime
+    }
+
+    /// Runs one snippet in `vm` under `limits` (armed when the chunk loads): the one run path
+    /// of a one-shot `exec` and of each snippet a session's child (`--serve`) runs.
+    func execute(_ code: [UInt8], chunkName: String, arguments: [String], limits: Limits, vm: LuaVM, session: ReplicateSession) -> Snippet {
+        var snippet = Snippet(started: DispatchTime.now())
+        Interrupts.arm(vm)
+        defer { Interrupts.disarm() }
+        do {
+            let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: arguments,
+                                                maxBytes: resultCap(limits))
+            snippet.resultTruncated = results.truncated
+            if let problem = results.problem {
+                snippet.resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
+            } else {
+                do { snippet.result = try ExecEnvelope.result(from: results.values) } catch { snippet.resultError = error.message }
+            }
+            if let resultError = snippet.resultError {
+                snippet.failure = ExecEnvelope.Failure(kind: results.problemIsLimit ? .limit : .runtime,
+                                                       message: Self.afterWork(resultError, calls: session.callLog.records.count, limit: results.problemIsLimit))
+            }
+        } catch let error as RunError {
+            snippet.failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
+        } catch {
+            snippet.failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
+        }
+        return snippet
+    }
+
+    /// A snippet's envelope: its result, its output and calls so far, the VM's statistics.
+    func envelope(_ snippet: Snippet, vm: LuaVM, session: ReplicateSession, output: OutputCapture) -> ExecEnvelope {
+        ExecEnvelope(
+            ok: snippet.failure == nil, result: snippet.result, resultTruncated: snippet.resultTruncated, resultError: snippet.resultError,
+            output: output.text, outputTruncated: output.truncated, error: snippet.failure,
+            calls: session.callLog.records, stats: stats(vm, since: snippet.started), permissionBypassed: session.permissionBypassed)
     }
 
     /// A result that could not be returned, said so that the work done is not missed: the
@@ -178,6 +203,13 @@ struct ExecRun {
     func resultCap(_ limits: Limits) -> Int {
         if !options.json, options.resultLimitBytes == nil { return Int.max / 4 }
         return limits.resultBytes ?? (64 << 10)
+    }
+
+    /// Where waiting calls show their progress: the MCP server (through its socket), else
+    /// without `--json` the terminal's progress line.
+    func progressReporter() -> (any ProgressReporter)? {
+        if let fd = options.progressFD { return ProgressChannelReporter(fd: fd) }
+        return options.json ? nil : ProgressLine.forStandardError(quiet: settings.quiet)
     }
 
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
@@ -199,7 +231,7 @@ struct ExecRun {
                 ok: false,
                 error: ExecEnvelope.Failure(kind: .limit, message: message + "; the output and calls of this run were lost with it"),
                 stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: vm.statistics.peakMemoryBytes, instructions: 0),
-                permissionBypassed: settings.policy.force)
+                permissionBypassed: settings.policy.force, session: options.serveSession)
             vm.watchdogMessage = envelope.jsonText() + "\n"
             vm.watchdogFileDescriptor = 1
         } else {

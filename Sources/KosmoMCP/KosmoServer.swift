@@ -16,8 +16,20 @@ struct KosmoServer: Sendable {
     /// The simulator's base URL with `--sim`: one simulator for the whole session.
     let simulatorURL: URL?
     let approvals = ApprovalRelay()
+    /// Where progress notifications go, once the client is connected.
+    let notifications = NotificationLink()
+    /// The open `execute_lua` sessions.
+    let sessions: SessionRegistry
     /// Tool calls being answered, so the end of input waits for them.
     let inFlight = InFlightCalls()
+
+    init(options: AgentOptions, settings: ReplicateSettings, executable: String, simulatorURL: URL?) {
+        self.options = options
+        self.settings = settings
+        self.executable = executable
+        self.simulatorURL = simulatorURL
+        sessions = SessionRegistry(maxSessions: options.maxSessions, idleSeconds: options.sessionIdleSeconds)
+    }
 
     /// Seconds a child may take beyond its Lua deadline (start-up, the watchdog's grace,
     /// writing the envelope) before it is killed.
@@ -49,9 +61,10 @@ struct KosmoServer: Sendable {
             defer { inFlight.end() }
             return await self.call(params)
         }
-        let approvals = self.approvals
+        let approvals = self.approvals, notifications = self.notifications
         try await server.start(transport: LineTransport(eras: ProtocolEras())) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
+            notifications.connect(server)
         }
         await server.waitUntilCompleted()
         // The input ended (`echo request | kosmo-lua mcp`, or the client went away). The SDK
@@ -60,6 +73,7 @@ struct KosmoServer: Sendable {
         // replies (initialize, ping, lists) a moment to be written.
         while inFlight.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
         try? await Task.sleep(nanoseconds: 100_000_000)
+        sessions.endAll()
         RunningChildren.shared.killAll()
     }
 
@@ -70,7 +84,9 @@ struct KosmoServer: Sendable {
         (replicate.run, replicate.map for fan-out, replicate.paginate), and you get back one envelope \
         with the result, printed output, every call made and any error. Find functions with \
         search_functions and their arguments with describe_function, a model's inputs and outputs with \
-        describe_model. The docs, the LuaLS type stubs and each function's description are resources.
+        describe_model. The docs, the LuaLS type stubs and each function's description are resources. \
+        Pass session = "new" to keep globals between execute_lua calls (the envelope's session is the id \
+        to pass on); end_session ends one.
         """
 
     /// What the server offers: tools and resources, neither of which changes during a session.
@@ -78,7 +94,7 @@ struct KosmoServer: Sendable {
                                                   tools: .init(listChanged: false))
 
     func toolList() -> [Tool] {
-        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool, Tools.describeModelTool]
+        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool, Tools.describeModelTool, Tools.endSessionTool]
         if options.exposeFunctions { tools += Tools.functionTools(policy: settings.policy) }
         return tools
     }
@@ -94,16 +110,36 @@ struct KosmoServer: Sendable {
         case Tools.executeLua:
             let code: String
             let limits: Limits
+            let session: String?
             do {
                 guard let given = try arguments.string("code", maxBytes: ToolArguments.MaxBytes.code) else {
                     return Tools.usage("execute_lua needs 'code': the Lua source to run")
                 }
                 code = given
                 limits = try requestedLimits(arguments)
+                session = try arguments.string("session", maxBytes: Tools.maxSessionBytes)
             } catch {
                 return Tools.usage(error.message)
             }
-            return Tools.result(for: await execute(Array(code.utf8), limits: limits))
+            let progress = notifications.forwarder(for: params._meta?.progressToken)
+            if let session {
+                return Tools.result(for: await executeInSession(session, Array(code.utf8), limits: limits, progress: progress))
+            }
+            return Tools.result(for: await execute(Array(code.utf8), limits: limits, progress: progress))
+        case Tools.endSession:
+            do {
+                guard let id = try arguments.string("session", maxBytes: Tools.maxSessionBytes), !id.isEmpty else {
+                    return Tools.text("end_session needs 'session': the id an execute_lua envelope's session gave", error: true)
+                }
+                try sessions.end(id)
+                return Tools.text("ended session '\(id)'", structured: .object(["ended": .string(id)]))
+            } catch let problem as SessionRegistry.Problem {
+                return Tools.text(problem.message, error: true)
+            } catch let problem as ToolArguments.Problem {
+                return Tools.text(problem.message, error: true)
+            } catch {
+                return Tools.text("\(error)", error: true)
+            }
         case Tools.searchFunctions:
             let query: String
             let limit: Int
@@ -181,14 +217,45 @@ struct KosmoServer: Sendable {
         return limits
     }
 
-    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = []) async -> ChildExecution.Outcome {
-        var arguments = ["exec", "--json", "--approval-fd", "3"] + AgentOptions.limitArguments(limits)
+    /// A child's `exec` arguments before its script: JSON, its channels to the server, its
+    /// limits (a session child's are the server's own, the session's cap), the replicate
+    /// flags and the simulator. One-shot and session children start with the same.
+    func childArguments(_ limits: Limits) -> [String] {
+        var arguments = ["exec", "--json"] + SpawnedChild.channelArguments + AgentOptions.limitArguments(limits)
         arguments += options.replicateArgumentsForChildren
         if let simulatorURL { arguments += ["--sim-url", simulatorURL.absoluteString] }
-        arguments += ["-"] + scriptArguments
-        let deadline = (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + Self.startupAllowance
+        return arguments
+    }
+
+    /// When the server ends a child running a call with `limits`.
+    static func hardDeadline(_ limits: Limits) -> Double {
+        (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + startupAllowance
+    }
+
+    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], progress: ProgressForwarder? = nil) async -> ChildExecution.Outcome {
+        let arguments = childArguments(limits) + ["-"] + scriptArguments
         return await ChildExecution(executable: executable, arguments: arguments, code: code,
-                                    hardDeadline: deadline, approvals: approvals).run()
+                                    hardDeadline: Self.hardDeadline(limits), approvals: approvals, progress: progress).run()
+    }
+
+    /// Runs a call in a session: `"new"` opens one (its first call runs in it), an id finds one.
+    func executeInSession(_ id: String, _ code: [UInt8], limits: Limits, progress: ProgressForwarder?) async -> ChildExecution.Outcome {
+        let session: SessionChild
+        do {
+            if id == "new" {
+                let executable = self.executable, arguments = childArguments(options.limits), approvals = self.approvals
+                session = try sessions.open { id in
+                    SessionChild.start(id: id, executable: executable, arguments: arguments, approvals: approvals)
+                }
+            } else {
+                session = try sessions.session(id)
+            }
+        } catch {
+            return ChildExecution.Outcome(envelope: ExecEnvelope.failure(kind: .usage, message: error.message))
+        }
+        let outcome = await session.run(code, limits: limits, hardDeadline: Self.hardDeadline(limits), progress: progress)
+        if session.ended == nil { sessions.touch(session) }
+        return outcome
     }
 
     func search(_ query: String, limit: Int) -> CallTool.Result {

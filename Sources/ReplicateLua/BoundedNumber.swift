@@ -37,6 +37,10 @@ public struct BoundedNumber: Sendable, Equatable {
     public static let outputBytes = BoundedNumber("a positive number of bytes", 1...16_777_216, whole: true)
     /// `--max-predictions`, `[permissions] max_predictions`: 0 forbids creating any.
     public static let maxPredictions = BoundedNumber("a whole number (0 or more)", 0...1_000_000, whole: true)
+    /// `mcp --session-idle`: a second to a day.
+    public static let sessionIdleSeconds = BoundedNumber("a positive number of seconds", 1...86_400)
+    /// `mcp --max-sessions`.
+    public static let maxSessions = BoundedNumber("a whole number of sessions", 1...64, whole: true)
     /// `search_functions`' `limit`.
     public static let searchResults = BoundedNumber("a whole number of results", 1...100, whole: true)
 
