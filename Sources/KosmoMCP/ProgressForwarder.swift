@@ -6,13 +6,19 @@ import MCP
 /// client's `notifications/progress` for the request's progress token: how many predictions
 /// started and finished, the latest status, the percentage the logs show, the latest log line.
 /// At most one notification per `interval`; what happens in between is folded into the next
-/// one, and `finish` sends what is still pending before the tool's result goes out.
+/// one, and `finish` sends what is still pending before the tool's result goes out. While a
+/// call waits with nothing new to say (a run held in sync mode reports no status until it
+/// ends), one goes out every `heartbeat` with how long it has waited, so the client sees it is
+/// alive.
 final class ProgressForwarder: @unchecked Sendable {
     /// Seconds between notifications, at least: four a second.
     static let interval = 0.25
+    /// Seconds without news after which a waiting call is reported again.
+    static let heartbeat = 1.0
 
     private struct Call {
         let label: String
+        let started = DispatchTime.now()
         var status = "starting"
         var percent: Int?
         var log: String?
@@ -32,6 +38,7 @@ final class ProgressForwarder: @unchecked Sendable {
     private var flushScheduled = false
     private var latest: String?
     private var done = false
+    private var ticker: DispatchSourceTimer?
 
     /// - Parameter send: delivers one notification (blocking until it is written, so they go
     ///   out in order).
@@ -62,6 +69,7 @@ final class ProgressForwarder: @unchecked Sendable {
                 order.append(id)
                 started += 1
                 latest = "\(label): started"
+                startTicking()
             case .status(let id, let status, let percent, let log):
                 guard var call = calls[id] else { return }
                 call.status = status
@@ -74,6 +82,7 @@ final class ProgressForwarder: @unchecked Sendable {
                 order.removeAll { $0 == id }
                 finished += 1
                 latest = "\(call.label): finished"
+                if order.isEmpty { stopTicking() }
             }
             pending = true
             flushIfDue()
@@ -85,7 +94,30 @@ final class ProgressForwarder: @unchecked Sendable {
         queue.sync {
             if pending { flush() }
             done = true
+            stopTicking()
         }
+    }
+
+    /// Reports the oldest waiting call again once nothing was sent for `heartbeat`.
+    private func startTicking() {
+        guard ticker == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + Self.heartbeat, repeating: Self.heartbeat)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+        ticker = timer
+    }
+
+    private func stopTicking() {
+        ticker?.cancel()
+        ticker = nil
+    }
+
+    private func tick() {
+        guard !done, let first = order.first, let call = calls[first] else { return }
+        if let lastSent, DispatchTime.now() < lastSent + Self.heartbeat * 0.9 { return }
+        latest = Self.describe(call)
+        flush()
     }
 
     private func flushIfDue() {
@@ -117,7 +149,8 @@ final class ProgressForwarder: @unchecked Sendable {
     }
 
     private static func describe(_ call: Call) -> String {
-        var text = "\(call.label): \(call.status)"
+        let waited = Double(DispatchTime.now().uptimeNanoseconds - call.started.uptimeNanoseconds) / 1e9
+        var text = "\(call.label): \(call.status) (\(Int(waited.rounded(.down))) s)"
         if let percent = call.percent { text += ", \(percent)%" }
         if let log = call.log { text += ": " + log }
         return text

@@ -44,12 +44,16 @@ import Testing
         #expect(values == values.sorted() && Set(values).count == values.count, "progress increases: \(values)")
         let messages = notifications.compactMap { $0["message"] as? String }
         #expect(messages.first?.contains("sim/slow") == true, "\(messages)")
-        #expect(messages.contains { $0.contains("processing") }, "\(messages)")
-        #expect(messages.contains { $0.contains("%") }, "a percentage from the logs: \(messages)")
         #expect(messages.last?.contains("1 finished") == true, "\(messages)")
+        #expect(found["result"] as? String == "slept 10s")
         // Rate-limited: at most about four a second over the run.
         let elapsed = found["elapsed"] as? Double ?? 0
         #expect(Double(notifications.count) <= elapsed * 4 + 2, "\(notifications.count) in \(elapsed) s")
         #expect((found["quiet"] as? [Any])?.isEmpty == true, "\(found["quiet"] ?? "")")
+        // A polled wait reports the status, the logs' latest line and their percentage.
+        #expect(found["waited"] as? String == "succeeded", "\(found)")
+        let polled = found["polled"] as? [String] ?? []
+        #expect(polled.contains { $0.contains("processing") }, "\(polled)")
+        #expect(polled.contains { $0.contains("%") && $0.contains("slept") }, "a percentage and a log line: \(polled)")
     }
 }

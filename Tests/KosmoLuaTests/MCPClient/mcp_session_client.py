@@ -38,6 +38,15 @@ async def progress(kosmo):
                                                         "timeout_seconds": 60},
                                         progress_callback=on_progress)
         elapsed = time.monotonic() - started
+        polled = []
+
+        async def on_polled(value, total, message):
+            polled.append(message)
+
+        # replicate.wait polls, so the status and the logs' percentages come through.
+        waited = await client.call_tool("execute_lua", {
+            "code": "local p = replicate.create_model_prediction('sim/slow', {seconds = 4}) return replicate.wait(p).status"},
+            progress_callback=on_polled)
         quiet = []
 
         async def on_quiet(value, total, message):
@@ -48,7 +57,8 @@ async def progress(kosmo):
         for item in seen:
             item["at"] = round(item["at"] - started, 3)
         return {"notifications": seen, "elapsed": elapsed, "is_error": bool(result.is_error),
-                "result": (result.structured_content or {}).get("result"), "quiet": quiet}
+                "result": (result.structured_content or {}).get("result"), "quiet": quiet,
+                "polled": polled, "waited": (waited.structured_content or {}).get("result")}
 
 
 SCENARIOS = {"session": session, "progress": progress}
