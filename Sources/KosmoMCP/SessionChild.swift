@@ -39,20 +39,23 @@ final class SessionChild: @unchecked Sendable {
         }
         RunningChildren.shared.add(spawned.reaper)
         let session = SessionChild(id: id, child: spawned)
+        // Threads of their own for the session's whole life: three waits that last for minutes
+        // would hold the shared queue's threads, which the system adds only slowly (opening a
+        // session took seconds when these ran there).
         session.readers.enter()
-        ChildExecution.blockingWork.async { [session] in
+        Self.thread("kosmo-lua session approvals") { [session] in
             SpawnedChild.serveApprovals(spawned.approvals, relay: approvals,
                                         hold: { session.currentDeadline()?.hold() }, release: { session.currentDeadline()?.release() })
             session.readers.leave()
         }
         session.readers.enter()
-        ChildExecution.blockingWork.async { [session] in
+        Self.thread("kosmo-lua session progress") { [session] in
             SpawnedChild.forwardProgress(spawned.progress) { session.currentProgress() }
             session.readers.leave()
         }
         // Reaped by its own thread, so a child that dies between calls is noticed and never
         // left a zombie.
-        ChildExecution.blockingWork.async { [session] in
+        Self.thread("kosmo-lua session reaper") { [session] in
             _ = spawned.reaper.wait()
             RunningChildren.shared.remove(spawned.reaper)
             session.markEnded("its process ended")
@@ -63,6 +66,13 @@ final class SessionChild: @unchecked Sendable {
             }
         }
         return .success(session)
+    }
+
+    /// Runs `body` on a new thread named `name`.
+    private static func thread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.start()
     }
 
     private func currentDeadline() -> HardDeadline? { lock.withLock { deadline } }
