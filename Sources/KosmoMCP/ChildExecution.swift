@@ -112,11 +112,21 @@ struct ChildExecution: Sendable {
             SpawnedChild.serveApprovals(socketFD, relay: approvals, hold: { deadline.hold() }, release: { deadline.release() })
             group.leave()
         }
-        let progressFD = child.progress, progress = self.progress
-        group.enter()
-        ChildExecution.blockingWork.async {
-            SpawnedChild.forwardProgress(progressFD) { progress }
-            group.leave()
+        // Progress is read only when the client asked for it, on a thread of its own: one more
+        // wait on the shared queue held up the server's own tasks (they share the system's
+        // threads), so a cancellation waited seconds to be read. Without a reader the socket is
+        // closed, and the child's reporter stops at its first write.
+        let progressFD = child.progress
+        if let progress = self.progress {
+            group.enter()
+            let reader = Thread {
+                SpawnedChild.forwardProgress(progressFD) { progress }
+                group.leave()
+            }
+            reader.name = "kosmo-lua progress"
+            reader.start()
+        } else {
+            close(progressFD)
         }
 
         let status = reaper.wait()

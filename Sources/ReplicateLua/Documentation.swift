@@ -51,7 +51,7 @@ public enum Documentation {
                summary: "The webhook-signature header value Replicate would send for this delivery; for testing a webhook handler offline.",
                example: #"local sig = replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = body, secret = secret}"#),
         Helper(name: "sleep", signature: "replicate.sleep(seconds)", access: nil,
-               summary: "Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or another task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error. Returns nothing.",
+               summary: "Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or any other task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error. It returns no value.",
                example: #"local waited = replicate.map({1, 2, 3}, function(i) replicate.sleep(0.5) return i end)  -- about 0.5 s in all"#),
         Helper(name: "help", signature: "replicate.help(name)", access: nil,
                summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",

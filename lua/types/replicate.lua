@@ -830,7 +830,7 @@ function replicate.webhooks.verify(args) end
 ---@return string signature the webhook-signature header value
 function replicate.webhooks.sign(args) end
 
----Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or another task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error. Returns nothing.
+---Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or any other task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error. It returns no value.
 ---Example: local waited = replicate.map({1, 2, 3}, function(i) replicate.sleep(0.5) return i end)  -- about 0.5 s in all
 ---@param seconds number 0 to 86400; counts toward the run's time limit
 function replicate.sleep(seconds) end
