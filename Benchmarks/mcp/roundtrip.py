@@ -61,7 +61,8 @@ def main():
         "# `execute_lua` round trip (`kosmo-lua mcp --sim`)",
         "",
         f"Written by `bash Benchmarks/run.sh` (Benchmarks/mcp/roundtrip.py) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
-        "`return 1` as a `tools/call`, one at a time, JSON-RPC lines over the server's standard input and output.",
+        "`return 1` as a `tools/call`, one at a time, JSON-RPC lines over the server's standard input and output. "
+        f"Binary: `{kosmo}`.",
         "",
         "| call | calls | median | p90 | min |",
         "|---|---|---|---|---|",
