@@ -20,6 +20,8 @@ final class SessionChild: @unchecked Sendable {
     private var deadline: HardDeadline?
     private var progress: ProgressForwarder?
     private var endReason: String?
+    /// Why the server itself ended the session (`end`), which a call still running reports.
+    private var endRequested: String?
     private var busy = 0
     private var idleTimer: DispatchSourceTimer?
     private let readers = DispatchGroup()
@@ -93,6 +95,7 @@ final class SessionChild: @unchecked Sendable {
     func end(_ reason: String) {
         markEnded(reason)
         lock.withLock {
+            if endRequested == nil { endRequested = reason }
             idleTimer?.cancel()
             idleTimer = nil
         }
@@ -161,6 +164,8 @@ final class SessionChild: @unchecked Sendable {
             let why: String
             if cancelled.isSet {
                 why = "the client cancelled the execution, so the server ended the session's process"
+            } else if let requested = lock.withLock({ endRequested }) {
+                why = "the session was ended while this call ran (\(requested)), so its process was ended"
             } else if reaper.killed {
                 why = "the execution did not finish within its hard deadline (\(ChildExecution.seconds(hardDeadline))), so the server ended the session's process; its output and calls were lost with it"
             } else {

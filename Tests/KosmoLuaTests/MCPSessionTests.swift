@@ -131,6 +131,29 @@ import Testing
         }
     }
 
+    @Test func endingASessionWhileACallRunsEndsTheCallSayingSo() async throws {
+        try await onThread {
+            let mcp = try MCPSession(["mcp", "--sim"])
+            defer { mcp.close() }
+            _ = try mcp.initialize()
+            let (opened, _) = try mcp.execute("x = 1", ["session": "new"])
+            let id = sessionID(opened)
+            try mcp.send(["jsonrpc": "2.0", "id": 99, "method": "tools/call",
+                          "params": ["name": "execute_lua", "arguments": ["code": "while true do end", "session": id]]])
+            usleep(300_000)
+            try mcp.send(["jsonrpc": "2.0", "id": 100, "method": "tools/call",
+                          "params": ["name": "end_session", "arguments": ["session": id]]])
+            var replies: [Int: [String: Any]] = [:]
+            let deadline = Date().addingTimeInterval(20)
+            while replies.count < 2, let message = mcp.receive(timeout: deadline.timeIntervalSinceNow) {
+                if let reply = message["id"] as? Int { replies[reply] = message["result"] as? [String: Any] ?? [:] }
+            }
+            #expect(replies[100]?["isError"] as? Bool != true, "\(replies)")
+            let running = replies[99]?["structuredContent"] as? [String: Any] ?? [:]
+            #expect(errorMessage(running).contains("ended while this call ran") && errorMessage(running).contains("end_session"), "\(running)")
+        }
+    }
+
     @Test func theSpendGuardCountsAcrossASessionsCalls() async throws {
         try await onThread {
             let mcp = try MCPSession(["mcp", "--sim", "--max-predictions", "2"])
