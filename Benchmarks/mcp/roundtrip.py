@@ -60,7 +60,7 @@ def main():
     lines = [
         "# `execute_lua` round trip (`kosmo-lua mcp --sim`)",
         "",
-        f"Written by `bash Benchmarks/run.sh` (Benchmarks/mcp/roundtrip.py) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+        f"Written by Benchmarks/mcp/roundtrip.py (which `make bench` runs) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
         "`return 1` as a `tools/call`, one at a time, JSON-RPC lines over the server's standard input and output. "
         f"Binary: `{kosmo}`.",
         "",
