@@ -33,6 +33,7 @@ STREAM_INTERVAL_MS="${STREAM_INTERVAL_MS:-10}" # time between tokens
 STREAM_ROUNDS="${STREAM_ROUNDS:-3}"           # streamed runs per client, alternating
 CHECK_N="${CHECK_N:-2000}"                    # runs of a cached model, half checked, half not
 CHECK_ROUNDS="${CHECK_ROUNDS:-3}"             # processes running them
+MCP_CALLS="${MCP_CALLS:-500}"                 # execute_lua calls inside a session (a fifth of them without)
 
 die() { echo "Benchmarks/run.sh: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing '$1' — install the Debian package '$2' (apt-get install -y $2)"; }
@@ -198,6 +199,8 @@ REPLICATE_URL="$CHECK_BASE" python3 "$HERE/client/first_run_requests.py" "$BIN" 
 kill "$CHECK_SIM_PID" 2>/dev/null || true
 wait "$CHECK_SIM_PID" 2>/dev/null || true
 trap - EXIT
+echo "== MCP: execute_lua round trip for 'return 1', without and inside a session ($MCP_CALLS calls)" >&2
+python3 "$HERE/mcp/roundtrip.py" "$BIN" "$HERE/results/mcp-session.md" "$MCP_CALLS" >&2
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.env"
 

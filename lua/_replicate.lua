@@ -157,6 +157,7 @@ function replicate.file(path)
   return { path = path }
 end
 replicate.wait = host.wait
+replicate.sleep = host.sleep
 replicate.upload = host.upload
 replicate.download = host.download
 replicate.webhooks = { verify = host.verify, sign = host.sign }

@@ -34,6 +34,17 @@ public struct AgentOptions: Sendable {
     public var simulatorURL: URL?
     /// exec (set by `mcp` for its children): a socket on which `ask` reaches the MCP server.
     public var approvalFD: Int32?
+    /// exec (set by `mcp` for its children): a socket on which waiting calls' progress reaches
+    /// the MCP server (`ProgressChannel`).
+    public var progressFD: Int32?
+    /// exec (set by `mcp` for a session's child): `--serve ID` keeps one VM and runs snippet
+    /// after snippet read from standard input (`SessionFrame`), one envelope each, for the
+    /// session ID.
+    public var serveSession: String?
+    /// mcp: `--session-idle SECONDS`, how long a session may go unused before it is ended.
+    public var sessionIdleSeconds: Double = 600
+    /// mcp: `--max-sessions N`, how many sessions may be open at once.
+    public var maxSessions = 8
 
     public init(command: Command) { self.command = command }
 
@@ -75,7 +86,7 @@ public struct AgentOptions: Sendable {
     /// Whether `--json` is among the options (before the script), for reporting a command line
     /// that does not parse in the form the caller asked for.
     public static func mentionsJSON(_ arguments: [String]) -> Bool {
-        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "result-limit", "expose", "sim-url", "approval-fd"])
+        let valued = ReplicateFlags.valued.union(["memory", "timeout", "instructions", "output-limit", "result-limit", "expose", "sim-url", "approval-fd", "progress-fd", "serve", "session-idle", "max-sessions"])
         var i = 0
         while i < arguments.count {
             let argument = arguments[i]
@@ -123,6 +134,19 @@ public struct AgentOptions: Sendable {
             let text = try value()
             guard let fd = Int32(text), fd > 2 else { throw UsageError("'--approval-fd' needs a file descriptor above 2, got '\(text)'") }
             approvalFD = fd
+        case "progress-fd" where command == .exec:
+            let text = try value()
+            guard let fd = Int32(text), fd > 2 else { throw UsageError("'--progress-fd' needs a file descriptor above 2, got '\(text)'") }
+            progressFD = fd
+        case "serve" where command == .exec:
+            let text = try value()
+            guard !text.isEmpty, text.utf8.count <= 100 else { throw UsageError("'--serve' needs a session id (1 to 100 bytes)") }
+            serveSession = text
+        case "session-idle" where command == .mcp:
+            sessionIdleSeconds = try bounded(.sessionIdleSeconds)
+        // Exact: the range is 1 to 64.
+        case "max-sessions" where command == .mcp:
+            maxSessions = try Int(bounded(.maxSessions))
         default:
             guard let takesValue = ReplicateFlags.takesValue(name) else {
                 throw UsageError("unrecognized option '\(argument)' for '\(command.rawValue)'; see kosmo-lua \(command.rawValue) --help")
@@ -220,10 +244,13 @@ public struct AgentOptions: Sendable {
     public static let mcpUsage = """
         usage: kosmo-lua mcp [options]
         An MCP server on standard input and output. Tools: execute_lua (Lua in the sandbox, one
-        child process per call with a hard deadline), search_functions, describe_function.
+        child process per call with a hard deadline, or one per session: session = "new"),
+        end_session, search_functions, describe_function, describe_model.
         Options:
           --expose functions    also offer one tool per replicate function (writes only when
                                 the write policy allows them)
+          --session-idle SECONDS  end a session unused this long (default 600; 1 to 86400)
+          --max-sessions N      sessions open at once (default 8; 1 to 64)
           --help                show this help
         Limits for each execution (a call may lower them, never raise them):
         """ + "\n" + limitUsage + "\n" + ReplicateFlags.usage + "\n" + """

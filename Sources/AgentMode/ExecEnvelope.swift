@@ -89,11 +89,15 @@ public struct ExecEnvelope: Sendable, Equatable {
     public var stats: Stats
     /// Whether `--force` bypassed the read/write policy.
     public var permissionBypassed: Bool
+    /// The session the snippet ran in (`execute_lua` with `session`), to pass on later calls;
+    /// nil (and absent from the JSON) outside a session.
+    public var session: String?
 
     public init(ok: Bool, result: JSONValue = .null, resultTruncated: Bool = false, resultError: String? = nil,
                 output: String = "", outputTruncated: Bool = false,
                 error: Failure? = nil, calls: [CallRecord] = [], running: [LeftRun] = [], usage: RunUsage = RunUsage(),
-                stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0), permissionBypassed: Bool = false) {
+                stats: Stats = Stats(ms: 0, peakMemoryBytes: 0, instructions: 0), permissionBypassed: Bool = false,
+                session: String? = nil) {
         self.ok = ok
         self.result = result
         self.resultTruncated = resultTruncated
@@ -106,6 +110,7 @@ public struct ExecEnvelope: Sendable, Equatable {
         self.usage = usage
         self.stats = stats
         self.permissionBypassed = permissionBypassed
+        self.session = session
     }
 
     /// An envelope for a run that never started (bad usage, an unreadable file, a bad config).
@@ -188,6 +193,7 @@ public struct ExecEnvelope: Sendable, Equatable {
             ("instructions", String(stats.instructions)),
         ])))
         members.append(("permission_bypassed", permissionBypassed ? "true" : "false"))
+        if let session { members.append(("session", Self.jsonText(of: .string(session)))) }
         return Self.object(members)
     }
 
@@ -280,6 +286,7 @@ public struct ExecEnvelope: Sendable, Equatable {
                            peakMemoryBytes: Int(stats?["peak_memory_bytes"]?.intValue ?? 0),
                            instructions: UInt64(max(0, stats?["instructions"]?.intValue ?? 0)))
         permissionBypassed = json["permission_bypassed"]?.boolValue ?? false
+        session = json["session"]?.stringValue
     }
 }
 

@@ -77,6 +77,9 @@ public enum LuaTypeStubs {
             "---@param args {id: string, timestamp: integer, body: string, secret: string}",
             "---@return string signature the webhook-signature header value",
         ], declaration: "function replicate.webhooks.sign(args) end"),
+        "sleep": HelperStub(annotations: [
+            "---@param seconds number 0 to 86400; counts toward the run's time limit",
+        ], declaration: "function replicate.sleep(seconds) end"),
         "help": HelperStub(annotations: [
             "---@param name? string a function's name; none lists them all",
         ], declaration: "function replicate.help(name) end"),

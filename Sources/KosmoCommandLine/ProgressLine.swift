@@ -104,8 +104,9 @@ public final class ProgressLine: ProgressReporter, @unchecked Sendable {
         }
     }
 
-    /// The last `NN%` in a model's logs (tqdm-style progress bars print them).
-    static func lastPercent(in logs: String) -> Int? {
+    /// The last `NN%` in a model's logs (tqdm-style progress bars print them); the MCP
+    /// server's progress notifications read it too (`ProgressChannel`).
+    public static func lastPercent(in logs: String) -> Int? {
         var result: Int?
         var digits = ""
         for ch in logs {

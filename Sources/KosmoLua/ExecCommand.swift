@@ -30,6 +30,12 @@ enum ExecCommand {
             print(AgentOptions.execUsage)
             return 0
         }
+        if let id = options.serveSession {
+            guard options.json, options.file == nil else { return usageFailure("'--serve' reads snippets from standard input and needs --json, without a FILE") }
+            let settings: ReplicateSettings
+            do { settings = try resolveSettings(options) } catch { return usageFailure(error.message, kind: .config) }
+            return ExecRun(options: options, settings: settings).serve(session: id)
+        }
         let source: (bytes: [UInt8], chunkName: String)
         switch readSource(options) {
         case .success(let read): source = read
@@ -120,8 +126,7 @@ struct ExecRun {
         armWatchdog(vm, limits: limits)
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64,
-                                       progress: json ? nil : ProgressLine.forStandardError(quiet: settings.quiet),
-                                       onCreate: createdNotice())
+                                       progress: progressReporter(), onCreate: createdNotice())
         do {
             try ReplicateLibrary.install(in: vm, session: session)
         } catch {
@@ -129,48 +134,14 @@ struct ExecRun {
         }
         settleWhenTheWatchdogFires(session, limits: limits)
 
-        let started = DispatchTime.now()
-        Interrupts.arm(vm)
-        Interrupts.armTermination(vm)
-        var failure: ExecEnvelope.Failure?
-        var result: JSONValue = .null
-        var resultTruncated = false
-        var resultError: String?
-        // Whether the snippet returned (even with a value that could not be sent back): what it
-        // started then runs on by its choice; one that did not return is cleaned up after.
-        var returned = false
-        do {
-            let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: options.scriptArguments,
-                                                maxBytes: resultCap(limits))
-            returned = true
-            resultTruncated = results.truncated
-            if let problem = results.problem {
-                resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
-            } else {
-                do { result = try ExecEnvelope.result(from: results.values) } catch { resultError = error.message }
-            }
-            if let resultError {
-                failure = ExecEnvelope.Failure(kind: results.problemIsLimit ? .limit : .runtime,
-                                               message: Self.afterWork(resultError, calls: session.callLog.records.count, limit: results.problemIsLimit))
-            }
-        } catch let error as RunError {
-            failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
-        } catch {
-            failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
-        }
-        Interrupts.disarm()
-        Interrupts.holdTermination()
+        let snippet = execute(code, chunkName: chunkName, arguments: options.scriptArguments, limits: limits, vm: vm, session: session)
+        // Calls still in flight are recorded as such before closing the VM cancels them; then
+        // finalizers left pending run, under the run's limits and with host functions refused,
+        // so nothing the script left behind acts after the envelope is written.
         session.beginEnding()
-        // Finalizers left pending run now, under the run's limits and with host functions
-        // refused, so nothing the script left behind acts after the envelope is written.
         vm.close()
-        // Every ending passes here: what the run created and left running is canceled when the
-        // snippet did not return (an error, a limit, an interrupt, SIGTERM from the MCP server)
-        // and listed when it did or with --keep-running; calls still in flight are in `calls`.
-        let ending = session.endRun(failed: !returned)
-        let envelope = ExecEnvelope(
-            ok: failure == nil, result: result, resultTruncated: resultTruncated, resultError: resultError, output: output.text, outputTruncated: output.truncated, error: failure,
-            calls: ending.calls, running: ending.running, usage: ending.usage, stats: stats(vm, since: started), permissionBypassed: session.permissionBypassed)
+        let envelope = self.envelope(snippet, vm: vm, session: session, output: output)
+        let failure = snippet.failure, result = snippet.result
         if json {
             ExecCommand.emit(envelope)
         } else if let failure {
@@ -179,6 +150,64 @@ struct ExecRun {
             print(ExecEnvelope.jsonText(of: result))
         }
         return failure == nil ? 0 : 1
+    }
+
+    /// What one snippet did, before it becomes an envelope.
+    struct Snippet {
+        var failure: ExecEnvelope.Failure?
+        var result: JSONValue = .null
+        var resultTruncated = false
+        var resultError: String?
+        /// Whether the snippet returned (even a value that could not be sent back): what it
+        /// started then runs on by its choice; one that did not return is cleaned up after.
+        var returned = false
+        let started: DispatchTime
+    }
+
+    /// Runs one snippet in `vm` under `limits` (armed when the chunk loads): the one run path
+    /// of a one-shot `exec` and of each snippet a session's child (`--serve`) runs.
+    func execute(_ code: [UInt8], chunkName: String, arguments: [String], limits: Limits, vm: LuaVM, session: ReplicateSession) -> Snippet {
+        var snippet = Snippet(started: DispatchTime.now())
+        Interrupts.arm(vm)
+        Interrupts.armTermination(vm)
+        defer {
+            Interrupts.disarm()
+            Interrupts.holdTermination()
+        }
+        do {
+            let results = try vm.runForEnvelope(code, chunkName: chunkName, arguments: arguments,
+                                                maxBytes: resultCap(limits))
+            snippet.returned = true
+            snippet.resultTruncated = results.truncated
+            if let problem = results.problem {
+                snippet.resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
+            } else {
+                do { snippet.result = try ExecEnvelope.result(from: results.values) } catch { snippet.resultError = error.message }
+            }
+            if let resultError = snippet.resultError {
+                snippet.failure = ExecEnvelope.Failure(kind: results.problemIsLimit ? .limit : .runtime,
+                                                       message: Self.afterWork(resultError, calls: session.callLog.records.count, limit: results.problemIsLimit))
+            }
+        } catch let error as RunError {
+            snippet.failure = ExecEnvelope.Failure(kind: ErrorKind(error), message: error.message, traceback: error.traceback)
+        } catch {
+            snippet.failure = ExecEnvelope.Failure(kind: .runtime, message: "\(error)")
+        }
+        return snippet
+    }
+
+    /// A snippet's envelope: its result, its output and calls, the VM's statistics. Every
+    /// ending passes here (`endRun`): what the snippet created and left running is canceled
+    /// when it did not return (an error, a limit, an interrupt, SIGTERM from the MCP server)
+    /// and listed under `running` when it did or with --keep-running; calls still in flight
+    /// are in `calls`.
+    func envelope(_ snippet: Snippet, vm: LuaVM, session: ReplicateSession, output: OutputCapture) -> ExecEnvelope {
+        let ending = session.endRun(failed: !snippet.returned)
+        return ExecEnvelope(
+            ok: snippet.failure == nil, result: snippet.result, resultTruncated: snippet.resultTruncated, resultError: snippet.resultError,
+            output: output.text, outputTruncated: output.truncated, error: snippet.failure,
+            calls: ending.calls, running: ending.running, usage: ending.usage, stats: stats(vm, since: snippet.started),
+            permissionBypassed: session.permissionBypassed)
     }
 
     /// A result that could not be returned, said so that the work done is not missed: the
@@ -204,6 +233,13 @@ struct ExecRun {
         return { created in ApprovalChannel.tell(created, fd: fd) }
     }
 
+    /// Where waiting calls show their progress: the MCP server (through its socket), else
+    /// without `--json` the terminal's progress line.
+    func progressReporter() -> (any ProgressReporter)? {
+        if let fd = options.progressFD { return ProgressChannelReporter(fd: fd) }
+        return options.json ? nil : ProgressLine.forStandardError(quiet: settings.quiet)
+    }
+
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
     /// with `--json`, whose caller is a program: then `ask` denies, telling it to ask its person.
     func approver() -> any Approver {
@@ -223,7 +259,7 @@ struct ExecRun {
                 ok: false,
                 error: ExecEnvelope.Failure(kind: .limit, message: message + "; the output and calls of this run were lost with it"),
                 stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: vm.statistics.peakMemoryBytes, instructions: 0),
-                permissionBypassed: settings.policy.force)
+                permissionBypassed: settings.policy.force, session: options.serveSession)
             vm.watchdogMessage = envelope.jsonText() + "\n"
             vm.watchdogFileDescriptor = 1
         } else {
@@ -239,7 +275,7 @@ struct ExecRun {
         guard let seconds = limits.timeoutSeconds else { return }
         let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         let bypassed = settings.policy.force
-        let json = options.json
+        let json = options.json, sessionID = options.serveSession
         Watchdog.setLastWords {
             let ending = session.endRun(failed: true)
             guard json else {
@@ -251,7 +287,7 @@ struct ExecRun {
                 error: ExecEnvelope.Failure(kind: .limit, message: "time limit exceeded (\(shown) s): the script was stuck inside a C function, so the watchdog ended it; the output of this run was lost with it"),
                 calls: ending.calls, running: ending.running, usage: ending.usage,
                 stats: ExecEnvelope.Stats(ms: (seconds + Watchdog.graceSeconds) * 1000, peakMemoryBytes: 0, instructions: 0),
-                permissionBypassed: bypassed)
+                permissionBypassed: bypassed, session: sessionID)
             return envelope.jsonText() + "\n"
         }
     }

@@ -24,6 +24,9 @@ struct ChildExecution: Sendable {
     var asker: PausedExecution? = nil
     /// Settles what a child created and could not account for itself.
     let orphans: OrphanSettler
+    /// Where the child's progress goes: the client's progress notifications, when its request
+    /// carried a progress token.
+    var progress: ProgressForwarder? = nil
 
     /// How the child ended.
     struct Outcome: Sendable {
@@ -78,51 +81,19 @@ struct ChildExecution: Sendable {
 
     private func runBlocking(_ control: ChildControl) -> Outcome {
         let started = Date()
-        // Socket pairs rather than pipes: they can be made close-on-exec atomically (pipe2 is
-        // not visible from Swift), and a descriptor leaking into a sibling child between
-        // pipe() and fcntl() would keep this child's output open after it exits.
-        var input: [Int32] = [-1, -1], output: [Int32] = [-1, -1], socket: [Int32] = [-1, -1]
-        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        guard socketpair(AF_UNIX, kind, 0, &input) == 0, socketpair(AF_UNIX, kind, 0, &output) == 0,
-              socketpair(AF_UNIX, kind, 0, &socket) == 0 else {
-            return failure(.runtime, "cannot start the execution: \(String(cString: strerror(errno)))", started: started)
+        let child: SpawnedChild
+        switch SpawnedChild.start(executable: executable, arguments: arguments) {
+        case .success(let spawned): child = spawned
+        case .failure(let problem): return failure(.runtime, problem.message, started: started)
         }
-        // dup2 onto the same number would keep close-on-exec set, so the child's end is never 3.
-        let childSocket = fcntl(socket[1], F_DUPFD_CLOEXEC, 10)
-        close(socket[1])
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, childSocket, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no blocked signals (the server's threads may block some).
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(input[0]); close(output[1]); close(childSocket)
-        guard rc == 0 else {
-            close(input[1]); close(output[0]); close(socket[0])
-            return failure(.runtime, "cannot start \(executable): \(String(cString: strerror(rc)))", started: started)
-        }
-        let reaper = Reaper(pid: pid)
+        let reaper = child.reaper
         RunningChildren.shared.add(reaper)
         defer { RunningChildren.shared.remove(reaper) }
         control.attach(reaper)
 
         let group = DispatchGroup()
         let code = self.code
-        let stdinFD = input[1]
+        let stdinFD = child.stdin
         group.enter()
         ChildExecution.blockingWork.async {
             FileDescriptorIO.writeAll(stdinFD, code)
@@ -130,7 +101,7 @@ struct ChildExecution: Sendable {
             group.leave()
         }
         let collected = Collected()
-        let stdoutFD = output[0]
+        let stdoutFD = child.stdout
         group.enter()
         ChildExecution.blockingWork.async {
             (collected.bytes, collected.dropped) = Self.readBounded(stdoutFD, maxBytes: Self.maxChildOutputBytes)
@@ -140,35 +111,35 @@ struct ChildExecution: Sendable {
         // A timer cancelled when the child ends: with `asyncAfter` every execution's closure
         // and reaper stayed in memory until its deadline, long after the execution was over.
         let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
-        let socketFD = socket[0]
-        let approvals = self.approvals, asker = self.asker
+        let socketFD = child.approvals, approvals = self.approvals, asker = self.asker
         let created = CreatedNotices()
         group.enter()
         ChildExecution.blockingWork.async {
-            // One question at a time: the child's VM thread waits for each answer. A notice of a
-            // create is kept and not answered.
-            while let line = FileDescriptorIO.readLine(socketFD) {
-                if let notice = ApprovalChannel.created(from: line) {
-                    created.add(notice)
-                    continue
-                }
-                let answer: ApprovalAnswer
-                if let question = ApprovalChannel.Question(line: line) {
-                    deadline.hold()
-                    answer = asker?.askBlocking(question) ?? approvals.askBlocking(question)
-                    deadline.release()
-                } else {
-                    answer = .no
-                }
-                if !FileDescriptorIO.writeAll(socketFD, Array((ApprovalChannel.line(for: answer) + "\n").utf8)) { break }
-            }
-            close(socketFD)
+            SpawnedChild.serveApprovals(socketFD, relay: approvals, asker: { asker }, created: created,
+                                        hold: { deadline.hold() }, release: { deadline.release() })
             group.leave()
+        }
+        // Progress is read only when the client asked for it, on a thread of its own: one more
+        // wait on the shared queue held up the server's own tasks (they share the system's
+        // threads), so a cancellation waited seconds to be read. Without a reader the socket is
+        // closed, and the child's reporter stops at its first write.
+        let progressFD = child.progress
+        if let progress = self.progress {
+            group.enter()
+            let reader = Thread {
+                SpawnedChild.forwardProgress(progressFD) { progress }
+                group.leave()
+            }
+            reader.name = "kosmo-lua progress"
+            reader.start()
+        } else {
+            close(progressFD)
         }
 
         let status = reaper.wait()
         deadline.cancel()
         group.wait()
+        progress?.finish()
 
         // Whatever ended the child, what it created and did not account for is settled here.
         func settled(_ outcome: Outcome) -> Outcome {

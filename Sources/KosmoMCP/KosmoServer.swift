@@ -18,10 +18,22 @@ struct KosmoServer: Sendable {
     let approvals = ApprovalRelay()
     /// Approvals of stateless (2026-07-28) clients: input-required results and paused executions.
     let stateless = StatelessApprovals()
+    /// Where progress notifications go, once the client is connected.
+    let notifications = NotificationLink()
+    /// The open `execute_lua` sessions.
+    let sessions: SessionRegistry
     /// Tool calls being answered, so the end of input waits for them.
     let inFlight = InFlightCalls()
     /// Settles what a child created and could not settle itself (`OrphanSettler`).
     var orphans: OrphanSettler { OrphanSettler.shared(settings: settings, simulatorURL: simulatorURL) }
+
+    init(options: AgentOptions, settings: ReplicateSettings, executable: String, simulatorURL: URL?) {
+        self.options = options
+        self.settings = settings
+        self.executable = executable
+        self.simulatorURL = simulatorURL
+        sessions = SessionRegistry(maxSessions: options.maxSessions, idleSeconds: options.sessionIdleSeconds)
+    }
 
     /// Seconds a child may take beyond its Lua deadline (start-up, the watchdog's grace,
     /// writing the envelope) before it is killed.
@@ -53,9 +65,10 @@ struct KosmoServer: Sendable {
             defer { inFlight.end() }
             return await self.call(params)
         }
-        let approvals = self.approvals
+        let approvals = self.approvals, notifications = self.notifications
         try await server.start(transport: LineTransport(eras: ProtocolEras())) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
+            notifications.connect(server)
         }
         await server.waitUntilCompleted()
         // The input ended (`echo request | kosmo-lua mcp`, or the client went away). The SDK
@@ -64,6 +77,7 @@ struct KosmoServer: Sendable {
         // replies (initialize, ping, lists) a moment to be written.
         while inFlight.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
         try? await Task.sleep(nanoseconds: 100_000_000)
+        sessions.endAll()
         RunningChildren.shared.killAll()
     }
 
@@ -74,7 +88,9 @@ struct KosmoServer: Sendable {
         (replicate.run, replicate.map for fan-out, replicate.paginate), and you get back one envelope \
         with the result, printed output, every call made and any error. Find functions with \
         search_functions and their arguments with describe_function, a model's inputs and outputs with \
-        describe_model. The docs, the LuaLS type stubs and each function's description are resources.
+        describe_model. The docs, the LuaLS type stubs and each function's description are resources. \
+        Pass session = "new" to keep globals between execute_lua calls (the envelope's session is the id \
+        to pass on); end_session ends one.
         """
 
     /// What the server offers: tools and resources, neither of which changes during a session.
@@ -82,7 +98,7 @@ struct KosmoServer: Sendable {
                                                   tools: .init(listChanged: false))
 
     func toolList() -> [Tool] {
-        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool, Tools.describeModelTool]
+        var tools = [Tools.executeLuaTool(limits: options.limits), Tools.searchTool, Tools.describeTool, Tools.describeModelTool, Tools.endSessionTool]
         if options.exposeFunctions { tools += Tools.functionTools(policy: settings.policy) }
         return tools
     }
@@ -98,16 +114,32 @@ struct KosmoServer: Sendable {
         case Tools.executeLua:
             let code: String
             let limits: Limits
+            let session: String?
             do {
                 guard let given = try arguments.string("code", maxBytes: ToolArguments.MaxBytes.code) else {
                     return Tools.usage("execute_lua needs 'code': the Lua source to run")
                 }
                 code = given
                 limits = try requestedLimits(arguments)
+                session = try arguments.string("session", maxBytes: Tools.maxSessionBytes)
             } catch {
                 return Tools.usage(error.message)
             }
-            return await run(Array(code.utf8), limits: limits, meta: params._meta)
+            return await run(Array(code.utf8), limits: limits, session: session, meta: params._meta)
+        case Tools.endSession:
+            do {
+                guard let id = try arguments.string("session", maxBytes: Tools.maxSessionBytes), !id.isEmpty else {
+                    return Tools.text("end_session needs 'session': the id an execute_lua envelope's session gave", error: true)
+                }
+                try sessions.end(id)
+                return Tools.text("ended session '\(id)'", structured: .object(["ended": .string(id)]))
+            } catch let problem as SessionRegistry.Problem {
+                return Tools.text(problem.message, error: true)
+            } catch let problem as ToolArguments.Problem {
+                return Tools.text(problem.message, error: true)
+            } catch {
+                return Tools.text("\(error)", error: true)
+            }
         case Tools.searchFunctions:
             let query: String
             let limit: Int
@@ -185,26 +217,64 @@ struct KosmoServer: Sendable {
         return limits
     }
 
-    /// A tool call's execution as its result. A stateless client that can be asked gets an
-    /// input-required result when the code needs an approval, and its retry resumes the same
-    /// execution (`StatelessApprovals`); any other client's questions go out as elicitations.
-    func run(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], meta: Metadata?) async -> CallTool.Result {
-        guard StatelessApprovals.applies(to: meta) else {
-            return Tools.result(for: await execute(code, limits: limits, scriptArguments: scriptArguments))
+    /// A tool call's execution as its result, in its session when it names one. A stateless
+    /// client that can be asked gets an input-required result when the code needs an approval,
+    /// and its retry resumes the same execution (`StatelessApprovals`); any other client's
+    /// questions go out as elicitations. Progress goes to the request's progress token.
+    func run(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], session: String? = nil, meta: Metadata?) async -> CallTool.Result {
+        let progress = notifications.forwarder(for: meta?.progressToken)
+        @Sendable func outcome(asker: PausedExecution?) async -> ChildExecution.Outcome {
+            if let session {
+                return await executeInSession(session, code, limits: limits, progress: progress, asker: asker)
+            }
+            return await execute(code, limits: limits, scriptArguments: scriptArguments, progress: progress, asker: asker)
         }
-        return await stateless.call(code: code, meta: meta, relay: approvals) { execution in
-            await self.execute(code, limits: limits, scriptArguments: scriptArguments, asker: execution)
-        }
+        guard StatelessApprovals.applies(to: meta) else { return Tools.result(for: await outcome(asker: nil)) }
+        return await stateless.call(code: code, meta: meta, relay: approvals) { execution in await outcome(asker: execution) }
     }
 
-    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], asker: PausedExecution? = nil) async -> ChildExecution.Outcome {
-        var arguments = ["exec", "--json", "--approval-fd", "3"] + AgentOptions.limitArguments(limits)
+    /// A child's `exec` arguments before its script: JSON, its channels to the server, its
+    /// limits (a session child's are the server's own, the session's cap), the replicate
+    /// flags and the simulator. One-shot and session children start with the same.
+    func childArguments(_ limits: Limits) -> [String] {
+        var arguments = ["exec", "--json"] + SpawnedChild.channelArguments + AgentOptions.limitArguments(limits)
         arguments += options.replicateArgumentsForChildren
         if let simulatorURL { arguments += ["--sim-url", simulatorURL.absoluteString] }
-        arguments += ["-"] + scriptArguments
-        let deadline = (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + Self.startupAllowance
+        return arguments
+    }
+
+    /// When the server ends a child running a call with `limits`.
+    static func hardDeadline(_ limits: Limits) -> Double {
+        (limits.timeoutSeconds ?? 30) + Watchdog.graceSeconds + startupAllowance
+    }
+
+    func execute(_ code: [UInt8], limits: Limits, scriptArguments: [String] = [], progress: ProgressForwarder? = nil,
+                 asker: PausedExecution? = nil) async -> ChildExecution.Outcome {
+        let arguments = childArguments(limits) + ["-"] + scriptArguments
         return await ChildExecution(executable: executable, arguments: arguments, code: code,
-                                    hardDeadline: deadline, approvals: approvals, asker: asker, orphans: orphans).run()
+                                    hardDeadline: Self.hardDeadline(limits), approvals: approvals, asker: asker, orphans: orphans,
+                                    progress: progress).run()
+    }
+
+    /// Runs a call in a session: `"new"` opens one (its first call runs in it), an id finds one.
+    func executeInSession(_ id: String, _ code: [UInt8], limits: Limits, progress: ProgressForwarder?,
+                          asker: PausedExecution? = nil) async -> ChildExecution.Outcome {
+        let session: SessionChild
+        do {
+            if id == "new" {
+                let executable = self.executable, arguments = childArguments(options.limits), approvals = self.approvals
+                session = try sessions.open { id in
+                    SessionChild.start(id: id, executable: executable, arguments: arguments, approvals: approvals)
+                }
+            } else {
+                session = try sessions.session(id)
+            }
+        } catch {
+            return ChildExecution.Outcome(envelope: ExecEnvelope.failure(kind: .usage, message: error.message))
+        }
+        let outcome = await session.run(code, limits: limits, hardDeadline: Self.hardDeadline(limits), progress: progress, asker: asker)
+        if session.ended == nil { sessions.touch(session) }
+        return outcome
     }
 
     func search(_ query: String, limit: Int) -> CallTool.Result {

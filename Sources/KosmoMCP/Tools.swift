@@ -12,6 +12,10 @@ enum Tools {
     static let searchFunctions = "search_functions"
     static let describeFunction = "describe_function"
     static let describeModel = "describe_model"
+    static let endSession = "end_session"
+
+    /// Most bytes of a session id argument (the server's are 18).
+    static let maxSessionBytes = 100
 
     static func executeLuaTool(limits: Limits) -> Tool {
         let timeout = limits.timeoutSeconds ?? 30
@@ -38,6 +42,12 @@ enum Tools {
                 `replicate.get_model("owner/name")`, `replicate.search{query = "…"}`, `replicate.paginate("list_models")`. \
                 A failing call raises a table {kind, message, status, detail}; catch it with pcall. \
                 Use search_functions and describe_function to find functions and their arguments. \
+                State: pass session = "new" to open a session; the envelope's session is its id, and passing it on later calls \
+                runs them in the same Lua state, so globals set in one call are there in the next (end it with end_session; \
+                it ends by itself after a while unused). replicate.sleep(seconds) waits without busy-looping (inside map tasks \
+                the others keep running). For long work, start predictions with replicate.create_prediction{…} and return their ids, \
+                then check them with replicate.get_prediction in a later call (or replicate.wait) instead of holding one call open. \
+                With a progress token, the call sends progress notifications while predictions wait. \
                 Limits: \(ChildExecution.seconds(timeout)), \(memory) MiB, \(output) bytes of output, \(resultCap) bytes of result JSON \
                 (a call may lower them). Arguments not in the schema are refused.
                 """,
@@ -51,6 +61,8 @@ enum Tools {
                     "instructions": bounded("integer", .instructions, "VM instruction limit, counted in steps of 1000."),
                     "output_limit_bytes": bounded("integer", .outputBytes, "Printed output kept, in bytes (its head and its tail); the server's \(output) caps it."),
                     "result_limit_bytes": bounded("integer", .outputBytes, "JSON of the result kept, in bytes (cut to whole members, result_truncated); the server's \(resultCap) caps it."),
+                    "session": .object(["type": "string", "maxLength": .int(maxSessionBytes),
+                                        "description": "\"new\" opens a session (its id comes back as the envelope's session); an id runs this call in that session's Lua state, whose globals persist between calls. Limits apply to each call; memory_mb and the server's memory limit cap the session's whole state."]),
                 ]),
                 "required": .array(["code"]),
                 "additionalProperties": false,
@@ -134,9 +146,30 @@ enum Tools {
                 ]),
             ]),
             "permission_bypassed": .object(["type": "boolean"]),
+            "session": .object(["type": "string", "description": "The session the call ran in (execute_lua with session); pass it on later calls."]),
         ]),
         "required": .array(["ok", "result", "result_truncated", "result_error", "output", "output_truncated", "error", "calls", "stats", "permission_bypassed"]),
     ])
+
+    static let endSessionTool = Tool(
+        name: endSession,
+        title: "End a Lua session",
+        description: "Ends a session opened with execute_lua's session = \"new\": its Lua state and its globals are gone, and its process ends. Predictions it started keep running (check them by id from any call).",
+        inputSchema: .object([
+            "type": "object",
+            "properties": .object([
+                "session": .object(["type": "string", "maxLength": .int(maxSessionBytes), "description": "The session's id, as an envelope's session gave it."]),
+            ]),
+            "required": .array(["session"]),
+            "additionalProperties": false,
+        ]),
+        annotations: .init(title: "End a Lua session", readOnlyHint: false, destructiveHint: true,
+                           idempotentHint: false, openWorldHint: false),
+        outputSchema: .object([
+            "type": "object",
+            "properties": .object(["ended": .object(["type": "string"])]),
+            "required": .array(["ended"]),
+        ]))
 
     static let searchTool = Tool(
         name: searchFunctions,

@@ -35,6 +35,17 @@ public final class OutputCapture {
         self.limit = limit
     }
 
+    /// Forgets the output so far and sets a new limit: a session's child keeps one VM, and
+    /// with it one capture, across snippets whose output is each their own.
+    public func reset(limit: Int?) {
+        bytes.removeAll(keepingCapacity: true)
+        tail.removeAll()
+        total = 0
+        written = 0
+        truncated = false
+        self.limit = limit
+    }
+
     /// Bytes of the tail kept: nil when only the head is.
     var tailBytes: Int? {
         guard keep, !passthrough, let limit, limit >= Self.headAndTailMinimum else { return nil }

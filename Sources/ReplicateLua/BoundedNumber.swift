@@ -40,6 +40,10 @@ public struct BoundedNumber: Sendable, Equatable {
     /// `--max-predict-seconds`, `[permissions] max_predict_seconds`: predict time in seconds,
     /// up to a year; 0 forbids creating any.
     public static let maxPredictSeconds = BoundedNumber("a number of seconds (0 or more)", 0...31_536_000)
+    /// `mcp --session-idle`: a second to a day.
+    public static let sessionIdleSeconds = BoundedNumber("a positive number of seconds", 1...86_400)
+    /// `mcp --max-sessions`.
+    public static let maxSessions = BoundedNumber("a whole number of sessions", 1...64, whole: true)
     /// `search_functions`' `limit`.
     public static let searchResults = BoundedNumber("a whole number of results", 1...100, whole: true)
 

@@ -91,6 +91,14 @@ public enum Documentation {
                    local secret = replicate.get_default_webhook_secret().key
                    print(replicate.webhooks.sign{id = "msg_1", timestamp = os.time(), body = '{"status":"succeeded"}', secret = secret})
                    """#),
+        Helper(name: "sleep", signature: "replicate.sleep(seconds)", access: nil,
+               summary: "Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or any other task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error.",
+               returns: "nothing",
+               example: #"""
+                   local started = os.time()
+                   local waited = replicate.map({1, 2, 3}, function(i) replicate.sleep(0.5) return i end)
+                   print(#waited .. " tasks slept together, about 0.5 s in all")
+                   """#),
         Helper(name: "help", signature: "replicate.help(name)", access: nil,
                summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",
                returns: "nothing: it prints the text",

@@ -20,6 +20,7 @@ enum Helpers {
         vm.register("verify", in: table, on: L, verify(session))
         vm.register("sign", in: table, on: L, sync: sign)
         vm.register("tasks", in: table, on: L, sync: TaskHelpers.tasks)
+        vm.register("sleep", in: table, on: L, SleepHelper.sleep())
         vm.register("help", in: table, on: L, sync: { call in
             call.push(.string(Documentation.helpText(for: call.string(1))))
         })

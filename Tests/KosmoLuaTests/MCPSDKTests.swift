@@ -28,7 +28,7 @@ import Testing
         #expect(found["protocol_version"] as? String == "2025-11-25")
         #expect(found["ran"] as? Int == 2)
         let tools = found["tools"] as? [String: [String: Any]] ?? [:]
-        #expect(Set(tools.keys) == ["execute_lua", "search_functions", "describe_function", "describe_model"])
+        #expect(Set(tools.keys) == ["execute_lua", "search_functions", "describe_function", "describe_model", "end_session"])
         for (name, tool) in tools {
             let hints = tool["annotations"] as? [String: Any] ?? [:]
             for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {

@@ -123,7 +123,7 @@ func toolText(_ result: [String: Any]) -> String {
 
             let tools = ((try session.request("tools/list")["result"] as? [String: Any])?["tools"] as? [[String: Any]]) ?? []
             let names = tools.compactMap { $0["name"] as? String }
-            #expect(names == ["execute_lua", "search_functions", "describe_function", "describe_model"])
+            #expect(names == ["execute_lua", "search_functions", "describe_function", "describe_model", "end_session"])
             #expect((tools.first?["outputSchema"] as? [String: Any])?["required"] != nil)
 
             let fanOut = """
@@ -258,7 +258,7 @@ func toolText(_ result: [String: Any]) -> String {
             _ = try session.initialize()
             let tools = ((try session.request("tools/list")["result"] as? [String: Any])?["tools"] as? [[String: Any]]) ?? []
             let byName = Dictionary(uniqueKeysWithValues: tools.compactMap { tool in (tool["name"] as? String).map { ($0, tool) } })
-            #expect(tools.count == 4 + 22, "the 22 reads; writes ask by default, so they are hidden")
+            #expect(tools.count == 5 + 22, "the 22 reads; writes ask by default, so they are hidden")
             #expect(byName["replicate_create_prediction"] == nil)
             let getModel = byName["replicate_get_model"] ?? [:]
             #expect((getModel["annotations"] as? [String: Any])?["readOnlyHint"] as? Bool == true)
@@ -274,7 +274,7 @@ func toolText(_ result: [String: Any]) -> String {
             defer { session.close() }
             _ = try session.initialize()
             let tools = ((try session.request("tools/list")["result"] as? [String: Any])?["tools"] as? [[String: Any]]) ?? []
-            #expect(tools.count == 4 + 37)
+            #expect(tools.count == 5 + 37)
             let delete = tools.first { $0["name"] as? String == "replicate_delete_model" }
             let hints = delete?["annotations"] as? [String: Any] ?? [:]
             #expect(hints["readOnlyHint"] as? Bool == false && hints["destructiveHint"] as? Bool == true)

@@ -1067,6 +1067,16 @@ function replicate.webhooks.verify(args) end
 ---@return string signature the webhook-signature header value
 function replicate.webhooks.sign(args) end
 
+---Waits for seconds (0 to 86400) without busy-looping. Inside replicate.map, replicate.all or any other task it yields, so the other tasks and their calls keep running; the time counts toward the run's time limit, so a sleep past it ends the run with a limit error.
+---Example:
+---```lua
+---local started = os.time()
+---local waited = replicate.map({1, 2, 3}, function(i) replicate.sleep(0.5) return i end)
+---print(#waited .. " tasks slept together, about 0.5 s in all")
+---```
+---@param seconds number 0 to 86400; counts toward the run's time limit
+function replicate.sleep(seconds) end
+
 ---Prints what a function takes and returns, with an example; with no name, lists every function.
 ---Example:
 ---```lua

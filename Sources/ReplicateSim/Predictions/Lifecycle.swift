@@ -70,7 +70,10 @@ enum Plans {
                 let slice = min(1, seconds - elapsed)
                 steps.append(.wait(slice))
                 elapsed += slice
-                steps.append(.log("slept \(String(format: "%.1f", elapsed))s"))
+                // With its share done, as a progress bar would log it (the progress line and the
+                // MCP server's progress notifications read percentages off logs).
+                let percent = seconds > 0 ? Int((elapsed / seconds * 100).rounded(.down)) : 100
+                steps.append(.log("slept \(String(format: "%.1f", elapsed))s (\(percent)%)"))
             }
             steps.append(.set(.string("slept \(String(format: "%g", seconds))s")))
             return steps

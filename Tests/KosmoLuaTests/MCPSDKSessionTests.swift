@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Sessions and progress notifications of `kosmo-lua mcp --sim` with the official MCP Python
+/// SDK as the client (MCPClient/mcp_session_client.py prints what it saw; the assertions are here).
+@Suite struct MCPSDKSessionTests {
+    func scenario(_ name: String) async throws -> [String: Any] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("MCPClient/mcp_session_client.py").path
+        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "/usr/bin/env"
+        let arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script, Binaries.kosmo, name]
+        let run = try await runProcess(python, arguments, timeout: 120)
+        if run.status == 3 {
+            Issue.record("the MCP Python SDK is missing: run `make deps` or `python3 -m pip install 'mcp>=2'` (\(run.stdout))")
+        }
+        guard let data = run.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
+              let found = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            Issue.record("scenario \(name) printed no findings (status \(run.status)): \(run.stdout.suffix(2000)) \(run.stderr.suffix(2000))")
+            return [:]
+        }
+        #expect(run.status == 0 && found["error"] == nil, "scenario \(name): \(found["error"] ?? "") \(run.stderr.suffix(2000))")
+        return found
+    }
+
+    @Test func aSessionVariableIsReadInTheNextCall() async throws {
+        let found = try await scenario("session")
+        let id = found["session"] as? String ?? ""
+        #expect(id.hasPrefix("s-"), "\(found)")
+        let read = found["read"] as? [String: Any] ?? [:]
+        #expect(read["is_error"] as? Bool == false)
+        #expect((read["structured"] as? [String: Any])?["result"] as? String == "hello from call 1", "\(read)")
+        #expect((read["structured"] as? [String: Any])?["session"] as? String == id)
+        #expect((found["ended"] as? [String: Any])?["is_error"] as? Bool == false, "\(found)")
+        let after = found["after"] as? [String: Any] ?? [:]
+        #expect(after["is_error"] as? Bool == true)
+        #expect((after["text"] as? String ?? "").contains(#"session = "new""#), "\(after)")
+    }
+
+    @Test func aTenSecondRunWithAProgressTokenGetsProgressNotifications() async throws {
+        let found = try await scenario("progress")
+        #expect(found["is_error"] as? Bool == false, "\(found)")
+        let notifications = found["notifications"] as? [[String: Any]] ?? []
+        #expect(notifications.count >= 3, "\(notifications)")
+        let values = notifications.compactMap { $0["progress"] as? Double }
+        #expect(values == values.sorted() && Set(values).count == values.count, "progress increases: \(values)")
+        let messages = notifications.compactMap { $0["message"] as? String }
+        #expect(messages.first?.contains("sim/slow") == true, "\(messages)")
+        #expect(messages.last?.contains("1 finished") == true, "\(messages)")
+        #expect(found["result"] as? String == "slept 10s")
+        // Rate-limited: at most about four a second over the run.
+        let elapsed = found["elapsed"] as? Double ?? 0
+        #expect(Double(notifications.count) <= elapsed * 4 + 2, "\(notifications.count) in \(elapsed) s")
+        #expect((found["quiet"] as? [Any])?.isEmpty == true, "\(found["quiet"] ?? "")")
+        // A polled wait reports the status, the logs' latest line and their percentage.
+        #expect(found["waited"] as? String == "succeeded", "\(found)")
+        let polled = found["polled"] as? [String] ?? []
+        #expect(polled.contains { $0.contains("processing") }, "\(polled)")
+        #expect(polled.contains { $0.contains("%") && $0.contains("slept") }, "a percentage and a log line: \(polled)")
+    }
+}
