@@ -75,13 +75,18 @@ test: debug
 
 # Long runs of what `make test` runs briefly: the seeded fuzz properties (JSON <-> Lua,
 # the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, the fault
-# test, and the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat).
+# test, the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat), and
+# the journal's kill-and-resume at full size (JOURNAL_ITEMS runs of sim/slow, 1-3 s each, killed
+# JOURNAL_KILLS times).
 # Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
 STRESS_ITERATIONS ?= 100000
 SOAK_CALLS ?= 10000
+JOURNAL_ITEMS ?= 200
+JOURNAL_KILLS ?= 10
 stress: debug
-	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) $(SWIFT) test --no-parallel \
-	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests'
+	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) \
+	  KOSMO_JOURNAL_ITEMS=$(JOURNAL_ITEMS) KOSMO_JOURNAL_KILLS=$(JOURNAL_KILLS) KOSMO_JOURNAL_SPEED=1 $(SWIFT) test --no-parallel \
+	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests|JournalKillResumeTests'
 
 # The suite under AddressSanitizer, then under ThreadSanitizer, each build in its own scratch
 # folder (SwiftPM's --sanitize instruments the Swift targets and the C bridge alike). The

@@ -7,9 +7,9 @@ public struct ReplicateFlags: Sendable {
     }
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
-    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions"]
+    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions", "journal"]
     /// Flags that stand alone.
-    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit"]
+    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit", "journal-reset"]
 
     public private(set) var entries: [Entry] = []
 
@@ -41,6 +41,10 @@ public struct ReplicateFlags: Sendable {
           --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
               --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
                                 trainings it created that are still running (it always names them)
+          --journal FILE        record every create in the SQLite journal FILE; running the
+                                script again with it reattaches each create to the prediction
+                                it made instead of paying for it twice
+          --journal-reset       empty the journal first: start the batch over
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)

@@ -36,13 +36,17 @@ extension ReplicateSession {
         let created = createdRuns.all
         guard !created.isEmpty else { return [] }
         let client = self.client
+        let journal = self.journal
         let left = try? waitBlocking {
             var left: [LeftRun] = []
             for (id, kind) in created {
                 let isTraining = kind == .training
                 let status: PredictionStatus
                 do {
-                    status = isTraining ? try await client.trainings.get(id).status : try await client.predictions.get(id).status
+                    let raw = isTraining ? try await client.trainings.get(id).raw : try await client.predictions.get(id).raw
+                    // What the run leaves running stays in the journal as running, with its id.
+                    journal.observe(raw)
+                    status = PredictionStatus(rawValue: raw["status"]?.stringValue ?? "")
                 } catch {
                     left.append(LeftRun(id: id, kind: isTraining ? "training" : "prediction", status: "unknown", canceled: false))
                     continue
@@ -51,8 +55,9 @@ extension ReplicateSession {
                 var ended = status.rawValue
                 var didCancel = false
                 if cancel {
-                    if let stopped = try? await (isTraining ? client.trainings.cancel(id).status.rawValue : client.predictions.cancel(id).status.rawValue) {
-                        ended = stopped
+                    if let stopped = try? await (isTraining ? client.trainings.cancel(id).raw : client.predictions.cancel(id).raw) {
+                        journal.observe(stopped)
+                        ended = stopped["status"]?.stringValue ?? "unknown"
                         didCancel = true
                     }
                 }

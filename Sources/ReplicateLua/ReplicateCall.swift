@@ -32,6 +32,8 @@ struct ReplicateCall: Sendable {
     /// Local files too large to send inline: uploaded by `CallSteps.send` before the request,
     /// which then carries their URLs (`FileInputs`).
     var uploads: [FileInputs.Upload] = []
+    /// A creating call's place in the run's journal (`JournalStage.place`), when the run keeps one.
+    var journalPlace: JournalPlace?
 
     init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
         self.function = function
