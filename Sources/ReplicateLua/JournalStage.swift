@@ -72,8 +72,8 @@ final class JournalStage: CallJournal, @unchecked Sendable {
     /// different create at this position.
     func place(_ call: ReplicateCall, site: String?) throws -> JournalPlace? {
         try lock.withLock {
-            guard let path else { return nil }
             placed += 1
+            guard let path else { return nil }
             let journal = try opened(path, function: call.function)
             let site = site ?? "(no Lua caller)"
             let ordinal = (ordinals[site] ?? 0) + 1

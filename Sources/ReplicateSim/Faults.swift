@@ -16,8 +16,9 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     /// Extra delay added to every response.
     public var latency: Duration = .zero
     /// Probability that a create (a POST that makes a prediction or training) is carried out —
-    /// the prediction exists — and its answer held back for `cutDelay`, then the connection cut
-    /// before the body: the window in which a client has sent a create and knows nothing of it.
+    /// the prediction exists — and its answer's body held back for `cutDelay`, then the
+    /// connection cut before any of it: the window in which a client has sent a create and
+    /// knows nothing of what it made.
     /// Drawn from a generator of its own, so adding it leaves the other faults' sequence as it was.
     public var cut: Double = 0
     /// How long a cut create's answer is held back before the connection is cut.

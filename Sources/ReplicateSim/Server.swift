@@ -219,10 +219,14 @@ struct SimMiddleware: RouterMiddleware {
         let response = await authorizeAndRoute(request, context, next, path: path)
         if fault == nil, Self.isCreate(request, path: path), response.status.code < 300, core.faults.drawCut() {
             record.fault = "cut"
-            // The create was carried out (its prediction exists and runs); its answer is held
-            // back, then the connection is cut before the body: the client never learns the id.
-            try? await Task.sleep(for: spec.cutDelay)
-            return Response(status: response.status, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1024) { _ in throw InjectedReset() })
+            // The create was carried out (its prediction exists and runs); its answer's body is
+            // held back, then the connection is cut before any of it: the client never learns the
+            // id. Logged now, while the client waits, so the log shows the create at once.
+            let delay = spec.cutDelay
+            return Response(status: response.status, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1024) { _ in
+                try? await Task.sleep(for: delay)
+                throw InjectedReset()
+            })
         }
         guard fault == .reset else { return response }
         record.fault = "reset"
