@@ -77,6 +77,9 @@ public enum LuaTypeStubs {
             "---@param args {id: string, timestamp: integer, body: string, secret: string}",
             "---@return string signature the webhook-signature header value",
         ], declaration: "function replicate.webhooks.sign(args) end"),
+        "journal": HelperStub(annotations: [
+            "---@param path string the journal file (SQLite), before the script's first create",
+        ], declaration: "function replicate.journal(path) end"),
         "help": HelperStub(annotations: [
             "---@param name? string a function's name; none lists them all",
         ], declaration: "function replicate.help(name) end"),

@@ -830,6 +830,11 @@ function replicate.webhooks.verify(args) end
 ---@return string signature the webhook-signature header value
 function replicate.webhooks.sign(args) end
 
+---Keeps this run's journal of creates in the SQLite file at path, as --journal does; call it before the script's first create. Running the script again with the same journal reattaches each create to the prediction it made instead of creating it again. Not in the sandbox.
+---Example: replicate.journal("batch.journal")
+---@param path string the journal file (SQLite), before the script's first create
+function replicate.journal(path) end
+
 ---Prints what a function takes and returns, with an example; with no name, lists every function.
 ---Example: replicate.help("create_prediction")
 ---@param name? string a function's name; none lists them all
