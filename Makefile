@@ -78,7 +78,8 @@ test: debug
 # test, the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat), and
 # the journal's kill-and-resume at full size (JOURNAL_ITEMS runs of sim/slow, 1-3 s each, killed
 # JOURNAL_KILLS times).
-# Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
+# Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N
+# (KOSMO_JOURNAL_SEED=N for the kill moments of the kill-and-resume test).
 STRESS_ITERATIONS ?= 100000
 SOAK_CALLS ?= 10000
 JOURNAL_ITEMS ?= 200

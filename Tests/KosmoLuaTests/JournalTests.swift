@@ -149,6 +149,24 @@ struct JournalSim {
         #expect(help.status == 0 && help.stdout.contains("--json"))
     }
 
+    @Test("The config file's journal key keeps the journal as --journal does")
+    func configFileKey() async throws {
+        let sim = try await JournalSim.start()
+        defer { _ = sim.sim.stop() }
+        let directory = try temporaryDirectory()
+        try write("[replicate]\njournal = \"\(directory)/config.journal\"\n", to: directory + "/config.toml")
+        var environment = sim.environment
+        environment["KOSMO_LUA_CONFIG"] = directory + "/config.toml"
+        try write(#"print(replicate.run("sim/slow", {seconds = 0.1}))"#, to: directory + "/c.lua")
+        for _ in 0..<2 {
+            let run = try await kosmo(["--allow", "run", directory + "/c.lua"], environment: environment, timeout: 60)
+            #expect(run.status == 0 && run.stdout == "slept 0.1s\n", "\(run.stderr)")
+        }
+        #expect(try await sim.creates() == 1)
+        let shown = try await kosmo(["journal", directory + "/config.journal"])
+        #expect(shown.stdout.contains("succeeded 1"), "\(shown.stdout)")
+    }
+
     @Test("replicate.journal after the script's first create is refused; --journal needs a path")
     func journalFromAScriptComesFirst() async throws {
         let sim = try await JournalSim.start()
