@@ -52,14 +52,18 @@ build-info:
 debug: deps build-info
 	$(SWIFT) build
 
-# Release build, the Swift runtime, Foundation and libstdc++ linked in statically: as shared
-# libraries, loading them was most of `kosmo-lua -e ''`'s start-up (Package.swift says how;
-# .build/static-c++ holds a link to the C++ compiler's libstdc++.a for it). PIE=1: see README.
+# Release build, the Swift runtime, Foundation, libstdc++ and SQLite (the journal's, through
+# GRDB) linked in statically: as shared libraries, loading them was most of `kosmo-lua -e ''`'s
+# start-up (Package.swift says how; .build/static-c++ holds links to the C++ compiler's
+# libstdc++.a and the system's libsqlite3.a, found there before the shared ones). PIE=1: see README.
 build: deps build-info
 	@mkdir -p .build/static-c++
 	@archive=$$(c++ -print-file-name=libstdc++.a 2>/dev/null); \
 	  if [ "$(PIE)" != 1 ] && [ -f "$$archive" ]; then ln -sf "$$archive" .build/static-c++/libstdc++.a; \
 	  else rm -f .build/static-c++/libstdc++.a; fi
+	@sqlite=$$(cc -print-file-name=libsqlite3.a 2>/dev/null); \
+	  if [ "$(PIE)" != 1 ] && [ -f "$$sqlite" ]; then ln -sf "$$sqlite" .build/static-c++/libsqlite3.a; \
+	  else rm -f .build/static-c++/libsqlite3.a; fi
 	$(SWIFT) build -c release --static-swift-stdlib
 
 # Builds and runs the quickstart example against the built-in simulator (no token, no spend).

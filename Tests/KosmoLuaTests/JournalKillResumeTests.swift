@@ -11,7 +11,7 @@ import Testing
 /// KOSMO_JOURNAL_SPEED (1). KOSMO_JOURNAL_SEED replays the kill moments a failure printed.
 @Suite(.serialized) struct JournalKillResumeTests {
     static func setting(_ name: String, _ fallback: Double) -> Double {
-        ProcessInfo.processInfo.environment[name].flatMap(Double.init) ?? fallback
+        ProcessInfo.processInfo.environment[name].flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } ?? fallback
     }
     static var items: Int { Int(min(max(setting("KOSMO_JOURNAL_ITEMS", 40), 1), 200)) }
     static var kills: Int { Int(min(max(setting("KOSMO_JOURNAL_KILLS", 4), 0), 100)) }

@@ -167,6 +167,22 @@ struct JournalSim {
         #expect(shown.stdout.contains("succeeded 1"), "\(shown.stdout)")
     }
 
+    @Test("exec keeps a journal for its snippet; mcp refuses one, since each execution is a script of its own")
+    func execAndMCP() async throws {
+        let sim = try await JournalSim.start()
+        defer { _ = sim.sim.stop() }
+        let directory = try temporaryDirectory()
+        let snippet = #"return replicate.run("sim/slow", {seconds = 0.1})"#
+        for _ in 0..<2 {
+            let run = try await kosmo(["exec", "--json", "--sim-url", sim.sim.baseURL, "--allow", "run", "--journal", directory + "/exec.journal", "-"],
+                                      stdin: snippet, timeout: 60)
+            #expect(run.status == 0 && run.stdout.contains("slept 0.1s"), "\(run.stdout)\(run.stderr)")
+        }
+        #expect(try await sim.creates() == 1)
+        let mcp = try await kosmo(["mcp", "--journal", directory + "/mcp.journal"])
+        #expect(mcp.status != 0 && mcp.stderr.contains("is not for 'mcp'"), "\(mcp.stderr)")
+    }
+
     @Test("replicate.journal after the script's first create is refused; --journal needs a path")
     func journalFromAScriptComesFirst() async throws {
         let sim = try await JournalSim.start()
