@@ -76,13 +76,15 @@ import Testing
         let sim = try await JournalSim.start(simArguments)
         defer { _ = sim.sim.stop() }
         let arguments = ["--allow", "run", "--journal", directory + "/batch.journal", directory + "/batch.lua", String(n)]
-        // A whole run takes about n / 20 rounds of 2 s (scaled by the speed); kills fall
-        // anywhere in the first half of one, where most of the batch is in flight.
+        // A whole run takes about n / 20 rounds of 2 s (scaled by the speed); each kill falls
+        // in a window of about that over the number of kills, so most runs are still going
+        // when killed and the batch is spread over all of them.
         let span = max(0.4, Double(n) / 20 * 2 / speed)
+        let window = max(0.3, 1.5 * span / Double(max(1, Self.kills)))
         var killed = 0
         var at: [String] = []
         for _ in 0..<Self.kills {
-            let moment = moments.next(in: 0.2...(0.2 + span / 2))
+            let moment = moments.next(in: 0.2...(0.2 + window))
             at.append(String(format: "%.2f", moment))
             if try await Self.runAndKill(arguments, after: moment, environment: sim.environment) { killed += 1 }
         }
