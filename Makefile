@@ -52,14 +52,18 @@ build-info:
 debug: deps build-info
 	$(SWIFT) build
 
-# Release build, the Swift runtime, Foundation and libstdc++ linked in statically: as shared
-# libraries, loading them was most of `kosmo-lua -e ''`'s start-up (Package.swift says how;
-# .build/static-c++ holds a link to the C++ compiler's libstdc++.a for it). PIE=1: see README.
+# Release build, the Swift runtime, Foundation, libstdc++ and SQLite (the journal's, through
+# GRDB) linked in statically: as shared libraries, loading them was most of `kosmo-lua -e ''`'s
+# start-up (Package.swift says how; .build/static-c++ holds links to the C++ compiler's
+# libstdc++.a and the system's libsqlite3.a, found there before the shared ones). PIE=1: see README.
 build: deps build-info
 	@mkdir -p .build/static-c++
 	@archive=$$(c++ -print-file-name=libstdc++.a 2>/dev/null); \
 	  if [ "$(PIE)" != 1 ] && [ -f "$$archive" ]; then ln -sf "$$archive" .build/static-c++/libstdc++.a; \
 	  else rm -f .build/static-c++/libstdc++.a; fi
+	@sqlite=$$(cc -print-file-name=libsqlite3.a 2>/dev/null); \
+	  if [ "$(PIE)" != 1 ] && [ -f "$$sqlite" ]; then ln -sf "$$sqlite" .build/static-c++/libsqlite3.a; \
+	  else rm -f .build/static-c++/libsqlite3.a; fi
 	$(SWIFT) build -c release --static-swift-stdlib
 
 # Builds and runs the quickstart example against the built-in simulator (no token, no spend).
@@ -75,13 +79,19 @@ test: debug
 
 # Long runs of what `make test` runs briefly: the seeded fuzz properties (JSON <-> Lua,
 # the SSE parser, malformed server responses) with STRESS_ITERATIONS cases each, the fault
-# test, and the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat).
-# Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N.
+# test, the MCP soak (SOAK_CALLS execute_lua calls in one session, memory checked flat), and
+# the journal's kill-and-resume at full size (JOURNAL_ITEMS runs of sim/slow, 1-3 s each, killed
+# JOURNAL_KILLS times).
+# Each prints what it covered. Replay a failure with the seed it prints: KOSMO_FUZZ_SEED=N
+# (KOSMO_JOURNAL_SEED=N for the kill moments of the kill-and-resume test).
 STRESS_ITERATIONS ?= 100000
 SOAK_CALLS ?= 10000
+JOURNAL_ITEMS ?= 200
+JOURNAL_KILLS ?= 10
 stress: debug
-	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) $(SWIFT) test --no-parallel \
-	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests'
+	KOSMO_FUZZ_ITERATIONS=$(STRESS_ITERATIONS) KOSMO_SOAK_CALLS=$(SOAK_CALLS) \
+	  KOSMO_JOURNAL_ITEMS=$(JOURNAL_ITEMS) KOSMO_JOURNAL_KILLS=$(JOURNAL_KILLS) KOSMO_JOURNAL_SPEED=1 $(SWIFT) test --no-parallel \
+	  --filter 'JSONFuzzTests|SSEFuzzTests|MalformedResponseTests|FaultTests|MCPSoakTests|JournalKillResumeTests'
 
 # The suite under AddressSanitizer, then under ThreadSanitizer, each build in its own scratch
 # folder (SwiftPM's --sanitize instruments the Swift targets and the C bridge alike). The

@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // kosmo-lua: a Swift host for Lua 5.4 with Replicate's HTTP API as a Lua table.
 // Layout and dependency direction: docs/architecture.md (KosmoLua → AgentMode → KosmoCommandLine
-// → ReplicateLua → {LuaHost, Replicate} → KosmoCore; ReplicateSim stands alone).
+// → ReplicateLua → {LuaHost, Replicate, KosmoJournal} → KosmoCore; ReplicateSim stands alone).
 
 import PackageDescription
 
@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -78,9 +79,15 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
                 + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOFoundationCompat")
         ),
+        // The journal of a run's creates: a SQLite database (the system's, through GRDB), opened
+        // only when a run asks for one.
+        .target(
+            name: "KosmoJournal",
+            dependencies: ["KosmoCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "ReplicateLua",
-            dependencies: ["LuaHost", "Replicate", "CLua", "CLuaBridge"]
+            dependencies: ["LuaHost", "Replicate", "KosmoJournal", "CLua", "CLuaBridge"]
         ),
         // What the command line gives a `replicate` table: settings from the TOML config file,
         // the environment and the flags; the terminal approver; the progress line.
@@ -95,7 +102,7 @@ let package = Package(
             name: "KosmoLua",
             dependencies: [
                 "LuaHost", "ReplicateLua", "KosmoCommandLine", "Replicate", "ReplicateSim", "AgentMode", "CLibEdit", "CLua",
-                "CBuildInfo",
+                "CBuildInfo", "KosmoJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -144,6 +144,7 @@ end
 
 replicate.run = host.run
 replicate.model = host.model
+replicate.journal = host.journal
 
 --- A local file as a model input: replicate.run(m, {image = replicate.file("in.png")}). An open
 --- file (io.open) is taken as it is: the call sends the file it names.

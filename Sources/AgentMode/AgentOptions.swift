@@ -147,6 +147,10 @@ public struct AgentOptions: Sendable {
         // Exact: the range is 1 to 64.
         case "max-sessions" where command == .mcp:
             maxSessions = try Int(bounded(.maxSessions))
+        // A journal belongs to one script run again as a whole; an MCP server's executions
+        // are each a script of their own, so one journal would refuse all but the first.
+        case "journal" where command == .mcp, "journal-reset" where command == .mcp:
+            throw UsageError("'--\(name)' is not for 'mcp': a journal belongs to one script run again whole (kosmo-lua script.lua, or exec), and each execution of the server is a script of its own")
         default:
             guard let takesValue = ReplicateFlags.takesValue(name) else {
                 throw UsageError("unrecognized option '\(argument)' for '\(command.rawValue)'; see kosmo-lua \(command.rawValue) --help")

@@ -80,6 +80,9 @@ public enum LuaTypeStubs {
         "sleep": HelperStub(annotations: [
             "---@param seconds number 0 to 86400; counts toward the run's time limit",
         ], declaration: "function replicate.sleep(seconds) end"),
+        "journal": HelperStub(annotations: [
+            "---@param path string the journal file (SQLite), before the script's first create",
+        ], declaration: "function replicate.journal(path) end"),
         "help": HelperStub(annotations: [
             "---@param name? string a function's name; none lists them all",
         ], declaration: "function replicate.help(name) end"),

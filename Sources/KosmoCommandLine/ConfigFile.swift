@@ -8,6 +8,7 @@ import TOMLKit
 /// [replicate]
 /// api_token = "r8_…"          # warned about when others can read the file
 /// base_url = "https://api.replicate.com/v1"
+/// journal = "batch.journal"   # as --journal (relative to the working directory)
 ///
 /// [permissions]
 /// read = "allow"
@@ -67,8 +68,12 @@ struct ConfigFile {
     }
 
     private func applyReplicate(_ section: TOMLTable, to settings: inout ReplicateSettings) throws(SettingsError) {
-        for key in section.keys where !["api_token", "base_url"].contains(key) {
-            throw SettingsError("\(path): unknown key '\(key)' in [replicate]; expected api_token or base_url")
+        for key in section.keys where !["api_token", "base_url", "journal"].contains(key) {
+            throw SettingsError("\(path): unknown key '\(key)' in [replicate]; expected api_token, base_url or journal")
+        }
+        if let journal = try string(section, "journal", in: "replicate") {
+            guard !journal.isEmpty else { throw SettingsError("\(path): [replicate] journal must name a file") }
+            settings.journalPath = journal
         }
         if let token = try string(section, "api_token", in: "replicate"), !token.isEmpty {
             settings.token = token

@@ -7,9 +7,10 @@ public struct ReplicateFlags: Sendable {
     }
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
-    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions", "max-predict-seconds"]
+    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions",
+                                             "max-predict-seconds", "journal"]
     /// Flags that stand alone.
-    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit", "keep-running"]
+    public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit", "keep-running", "journal-reset"]
 
     public private(set) var entries: [Entry] = []
 
@@ -46,6 +47,10 @@ public struct ReplicateFlags: Sendable {
                                 trainings it created that are still running (it always names them)
           --keep-running        exec, mcp: leave them running instead (exec and mcp cancel them
                                 by default); the envelope lists them under running
+          --journal FILE        record every create in the SQLite journal FILE; running the
+                                script again with it reattaches each create to the prediction
+                                it made instead of paying for it twice
+          --journal-reset       empty the journal first: start the batch over
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model
           --sim                 use the built-in Replicate simulator (offline, no token)

@@ -75,6 +75,10 @@ extension ReplicateSettings {
             } catch {
                 throw SettingsError(error.message)
             }
+        case "journal":
+            guard let path = flag.value, !path.isEmpty else { throw SettingsError("--journal needs the journal file's path, e.g. --journal batch.journal") }
+            journalPath = path
+        case "journal-reset": journalReset = true
         case "trace": trace = true
         case "quiet": quiet = true
         case "cancel-on-exit": cancelOnExit = true

@@ -1,5 +1,6 @@
 import AgentMode
 import Foundation
+import KosmoJournal
 import KosmoCommandLine
 import LuaHost
 import Replicate
@@ -124,6 +125,9 @@ struct ExecRun {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot start Lua: \(error)"), vm: nil)
         }
         armWatchdog(vm, limits: limits)
+        var settings = settings
+        // A journal (`--journal`) belongs to the snippet it was written by.
+        settings.script = .text(name: chunkName, text: String(decoding: code, as: UTF8.self))
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64,
                                        progress: progressReporter(), onCreate: createdNotice())

@@ -1,5 +1,6 @@
 import Foundation
 import KosmoCommandLine
+import KosmoJournal
 import LuaHost
 import ReplicateLua
 
@@ -149,6 +150,23 @@ struct LuaOptions {
           kosmo-lua doctor [--json]                      check the token, the API, the policy and the limits
           kosmo-lua sim [options]                        a local Replicate API simulator
           kosmo-lua report SOURCE [-o FILE]              an HTML page of a run (a --save folder or a --log file)
+          kosmo-lua journal FILE [--json]                a --journal file: counts by state, still running, failed
         More: README.md; agent mode in docs/agent-mode.md; the design in docs/architecture.md.
         """
+}
+
+extension LuaOptions {
+    /// The script a journal (`--journal`) belongs to: the script file; else the `-e` chunks;
+    /// standard input and the REPL by name only (their text is not known up front).
+    var scriptSource: ScriptSource {
+        if let scriptIndex, !scriptIsStdin, arguments.indices.contains(scriptIndex), arguments[scriptIndex] != "-" {
+            return .file(arguments[scriptIndex])
+        }
+        if scriptIndex != nil { return .text(name: "stdin", text: "") }
+        let chunks = actions.compactMap { action -> String? in
+            if case .execute(let code) = action { return code }
+            return nil
+        }
+        return chunks.isEmpty ? .text(name: "(interactive)", text: "") : .text(name: "(command line)", text: chunks.joined(separator: "\n"))
+    }
 }

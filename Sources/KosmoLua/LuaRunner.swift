@@ -1,6 +1,7 @@
 import CLua
 import CLuaBridge
 import Foundation
+import KosmoJournal
 import LuaHost
 import ReplicateLua
 
@@ -51,7 +52,8 @@ struct LuaRunner {
         }
         let sessions: SessionSource
         do {
-            sessions = try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox, log: log)
+            sessions = try ReplicateSetup.install(in: vm, flags: options.replicateFlags, sandboxed: options.sandbox, log: log,
+                                                  script: options.scriptSource)
         } catch {
             StandardError.report(error.message)
             log?.finish(exitStatus: 1)

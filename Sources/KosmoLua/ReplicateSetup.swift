@@ -1,4 +1,5 @@
 import Foundation
+import KosmoJournal
 import KosmoCommandLine
 import LuaHost
 import Replicate
@@ -40,10 +41,14 @@ enum ReplicateSetup {
     /// before it starts; without, on the first call (see `SessionSource`): most of the cost of
     /// `kosmo-lua -e ''` was resolving settings a script may never use.
     /// With `log`, the session's client reports its waits there and every call is logged.
+    /// `script` is what a journal (`--journal`) belongs to.
     /// Returns where the table gets its session, for what the run left running at its end.
     @discardableResult
-    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool, log: RunLogWriter? = nil) throws(Failure) -> SessionSource {
+    static func install(in vm: LuaVM, flags: ReplicateFlags, sandboxed: Bool, log: RunLogWriter? = nil,
+                        script: ScriptSource? = nil) throws(Failure) -> SessionSource {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
+            var settings = settings
+            settings.script = script
             let made = ReplicateSession(settings: settings, client: log.map { ReplicateClient(configuration: $0.configuration(settings.clientConfiguration)) },
                                         approver: TerminalApprover(), sandboxed: sandboxed,
                                         maxRequestsInFlight: sandboxed ? 64 : nil,

@@ -14,7 +14,7 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Port to bind (0 picks a free port; at most 65535).") var port: Int = 0
     @Option(help: "Accept only this bearer token (default: any non-empty token).") var token: String?
     @Option(help: "Run model timings this many times faster (0.001 to 1000).") var speed: Double = 1
-    @Option(help: "Faults to inject, e.g. 429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01") var faults: String?
+    @Option(help: "Faults to inject, e.g. 429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01; for creates, cut:0.2,cut-delay:2s (the create made, its answer held back, then the connection cut)") var faults: String?
     @Option(help: "Seed for fault injection.") var seed: UInt64 = 0
     @Option(name: .customLong("page-size"), help: "Items per page on paginated lists (1 to 1000).") var pageSize: Int = 100
     @Option(name: .customLong("creates-per-minute"), help: "Prediction creates allowed per minute (0: unlimited; at most 1000000).") var createsPerMinute: Int = 600

@@ -13,6 +13,7 @@ let subcommands: [String: ([String]) -> Int32] = [
     "schema": { Subcommands.run(SchemaCommand.self, $0) },
     "search": { Subcommands.run(SearchCommand.self, $0) },
     "report": { Subcommands.run(ReportCommand.self, $0) },
+    "journal": { Subcommands.run(JournalCommand.self, $0) },
     "--generate-manual": CommandLineDocs.manualMain,
     "--generate-completion-script": CommandLineDocs.completionMain,
 ]

@@ -29,7 +29,7 @@ struct CallPipeline: Sendable {
 
     // MARK: Stages before sending
 
-    /// Check, input check, authorize and budget: on the VM thread, before any request. Returns
+    /// Check, the journal's place, input check, authorize and budget: on the VM thread, before any request. Returns
     /// the call with its request and decision; throws the error to raise (a `validation`,
     /// `permission` or `limit` error table), having logged a refusal.
     ///
@@ -38,7 +38,8 @@ struct CallPipeline: Sendable {
     ///     bare cursor.
     ///   - prepare: whether `check` builds the request from the arguments; false for a helper
     ///     whose steps make their own (an upload's body, a download's URL).
-    func admit(_ call: ReplicateCall, page: String? = nil, prepare: Bool = true, pausing vm: LuaVM) throws -> ReplicateCall {
+    func admit(_ call: ReplicateCall, page: String? = nil, prepare: Bool = true, from lua: LuaCall) throws -> ReplicateCall {
+        let vm = lua.vm
         var call = call
         // A create's sync wait ends a second short of the run's time limit, so its answer (its
         // id) comes first; in the sandbox (agent code) after at most `sandboxSyncWait`, so a run
@@ -48,6 +49,9 @@ struct CallPipeline: Sendable {
             if session.sandboxed { call.capSyncWait(to: Self.sandboxSyncWait) }
         }
         if prepare { call.request = try check(call, page: page) }
+        // A creating call takes its place in the journal here, on the VM thread in the order the
+        // script makes them; a create the journal knows differently is refused before anything.
+        if call.operation.creates != nil { call.journalPlace = try session.journal.place(call, site: vm.callSite(on: lua.L)) }
         // A call the policy refuses outright is refused without the input check's lookups.
         if !session.deniesOutright(call.function, call.operation) {
             try session.stages.inputCheck?.check(call, in: session, stop: vm.inPlaceStopCheck)
@@ -110,6 +114,8 @@ struct CallPipeline: Sendable {
             let started = DispatchTime.now().uptimeNanoseconds
             // With every request slot taken, or no turn free under the pacer, the task form
             // waits for one instead of this thread.
+            // A journaled create goes through the journal, from the task.
+            if call.journalPlace != nil { return nil }
             if let gate = session.gate, !gate.tryAcquire() { return nil }
             defer { session.gate?.release() }
             if let pacer = session.stages.pacer, !pacer.takeTurnNow(for: call) { return nil }
@@ -154,7 +160,7 @@ struct CallPipeline: Sendable {
         let sending = Task.detached(executorPreference: client.executor) { () async throws -> APIResponse in
             defer { created.endSend() }
             let response: APIResponse
-            if let journal = stages.journal { response = try await journal.send(call, sendIt) } else { response = try await sendIt() }
+            if let journal = stages.journal { response = try await journal.send(call, on: client, sendIt) } else { response = try await sendIt() }
             if let id = response.id {
                 created.record(id, creates, RunFacts(response.body), function: call.function)
                 if let ticket = call.ticket { session.callLog.created(id, by: ticket) }

@@ -39,6 +39,7 @@ protocol CallPacer: Sendable {
 /// Records the calls that create something around their send. Creates are POSTs, which are
 /// never sent in place, so a journal sees every one from a task.
 protocol CallJournal: Sendable {
-    /// Sends `call` with `send`, or answers it from the journal without sending.
-    func send(_ call: ReplicateCall, _ send: @Sendable () async throws -> APIResponse) async throws -> APIResponse
+    /// Sends `call` with `send`, or answers it from the journal without sending (`client`
+    /// looks up what an earlier run made).
+    func send(_ call: ReplicateCall, on client: ReplicateClient, _ send: @Sendable () async throws -> APIResponse) async throws -> APIResponse
 }

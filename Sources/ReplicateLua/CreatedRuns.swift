@@ -217,22 +217,26 @@ extension ReplicateSession {
         // A run whose last answer showed it ended needs no question.
         let open = created.filter { !$0.facts.hasEnded }
         guard !open.isEmpty else { return [] }
-        let settled = Self.settle(open.map { (id: $0.id, kind: $0.kind) }, client: client, cancel: cancel, seconds: Self.settleSeconds)
+        // What the run leaves running stays in the journal as running, with its id.
+        let journal = self.journal
+        let settled = Self.settle(open.map { (id: $0.id, kind: $0.kind) }, client: client, cancel: cancel, seconds: Self.settleSeconds,
+                                  observe: { journal.observe($0) })
         for facts in settled.facts { createdRuns.learn(facts) }
         return settled.left
     }
 
     /// Reads each run's state and, when `cancel`, cancels the ones still going, all at once;
     /// waits at most `seconds`. Returns what is left (or was canceled) and what the answers said.
-    /// The MCP server settles a child's runs with it when the child could not.
+    /// The MCP server settles a child's runs with it when the child could not. `observe` sees
+    /// every state read or cancel answer (the run's journal records them).
     public static func settle(_ runs: [(id: String, kind: CreatedRun)], client: ReplicateClient, cancel: Bool,
-                              seconds: Double) -> (left: [LeftRun], facts: [RunFacts]) {
+                              seconds: Double, observe: @escaping @Sendable (JSONValue) -> Void = { _ in }) -> (left: [LeftRun], facts: [RunFacts]) {
         let end = Date().addingTimeInterval(seconds)
         let stop = StopCheck(shouldStop: { Date() >= end }, secondsLeft: { end.timeIntervalSinceNow })
         let answered = try? waitBlocking(stop: stop) {
             await withTaskGroup(of: (Int, LeftRun?, RunFacts?).self) { group in
                 for (index, run) in runs.enumerated() {
-                    group.addTask { let (left, facts) = await settleOne(run.id, run.kind, client: client, cancel: cancel); return (index, left, facts) }
+                    group.addTask { let (left, facts) = await settleOne(run.id, run.kind, client: client, cancel: cancel, observe: observe); return (index, left, facts) }
                 }
                 var results: [(Int, LeftRun?, RunFacts?)] = []
                 for await result in group { results.append(result) }
@@ -245,18 +249,21 @@ extension ReplicateSession {
         return (answered.compactMap(\.1), answered.compactMap(\.2))
     }
 
-    private static func settleOne(_ id: String, _ kind: CreatedRun, client: ReplicateClient, cancel: Bool) async -> (LeftRun?, RunFacts?) {
+    private static func settleOne(_ id: String, _ kind: CreatedRun, client: ReplicateClient, cancel: Bool,
+                                  observe: @Sendable (JSONValue) -> Void) async -> (LeftRun?, RunFacts?) {
         let isTraining = kind == .training
         let current: JSONValue
         do {
             current = isTraining ? try await client.trainings.get(id).raw : try await client.predictions.get(id).raw
+            observe(current)
         } catch {
             return (LeftRun(id: id, kind: kind.rawValue, status: "unknown", canceled: false), nil)
         }
         guard var facts = RunFacts(current), !facts.hasEnded else { return (nil, RunFacts(current)) }
         guard cancel else { return (LeftRun(id: id, kind: kind.rawValue, status: facts.status ?? "unknown", canceled: false), facts) }
-        guard let stopped = try? await (isTraining ? client.trainings.cancel(id).raw : client.predictions.cancel(id).raw),
-              let after = RunFacts(stopped) else {
+        let stopped = try? await (isTraining ? client.trainings.cancel(id).raw : client.predictions.cancel(id).raw)
+        if let stopped { observe(stopped) }
+        guard let stopped, let after = RunFacts(stopped) else {
             return (LeftRun(id: id, kind: kind.rawValue, status: facts.status ?? "unknown", canceled: false), facts)
         }
         facts = facts.merged(with: after)

@@ -99,6 +99,14 @@ public enum Documentation {
                    local waited = replicate.map({1, 2, 3}, function(i) replicate.sleep(0.5) return i end)
                    print(#waited .. " tasks slept together, about 0.5 s in all")
                    """#),
+        Helper(name: "journal", signature: "replicate.journal(path)", access: nil,
+               summary: "Keeps this run's journal of creates in the SQLite file at path, as --journal does; call it before the script's first create. Running the script again with the same journal reattaches each create to the prediction it made instead of creating it again. Not in the sandbox.",
+               returns: "nothing",
+               example: #"""
+                   replicate.journal("batch.journal")
+                   -- run the script again: this create is answered from the journal, not made twice
+                   print(replicate.run("replicate/hello-world", {text = "kosmo"}))
+                   """#),
         Helper(name: "help", signature: "replicate.help(name)", access: nil,
                summary: "Prints what a function takes and returns, with an example; with no name, lists every function.",
                returns: "nothing: it prints the text",

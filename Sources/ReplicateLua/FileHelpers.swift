@@ -45,7 +45,7 @@ enum FileHelpers {
             let pipeline = session.pipeline
             // The body is the file's bytes, not JSON arguments: the steps build the request.
             let admitted = try pipeline.admit(ReplicateCall(function: "upload", operation: operation, arguments: ["filename": .string(name)]),
-                                              prepare: false, pausing: call.vm)
+                                              prepare: false, from: call)
             return pipeline.execute(admitted, .steps { steps in
                 let file = try await steps.client.files.upload(data, filename: name, contentType: contentType, metadata: metadata)
                 return CallResult([LuaJSON.value(file.raw)], status: 201)
@@ -86,7 +86,7 @@ enum FileHelpers {
             let operation = try Helpers.operation("download_file", function: "download")
             let pipeline = session.pipeline
             let admitted = try pipeline.admit(ReplicateCall(function: "download", operation: operation, arguments: ["url": .string(source)]),
-                                              prepare: false, pausing: call.vm)
+                                              prepare: false, from: call)
             return pipeline.execute(admitted, .steps { steps in
                 let result: DownloadResult
                 do {

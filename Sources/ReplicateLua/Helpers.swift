@@ -21,6 +21,7 @@ enum Helpers {
         vm.register("sign", in: table, on: L, sync: sign)
         vm.register("tasks", in: table, on: L, sync: TaskHelpers.tasks)
         vm.register("sleep", in: table, on: L, SleepHelper.sleep())
+        vm.register("journal", in: table, on: L, sync: { call in try journal(call, session) })
         vm.register("help", in: table, on: L, sync: { call in
             call.push(.string(Documentation.helpText(for: call.string(1))))
         })
@@ -28,6 +29,19 @@ enum Helpers {
             guard let name = call.string(1) else { return call.push(.nil) }
             return call.push(Documentation.closestName(to: name).map(LuaValue.string) ?? .nil)
         })
+    }
+
+    /// `journal(path)`: keep this run's journal of creates at `path` (as `--journal` does),
+    /// before the script's first create. Outside the sandbox only: the journal is a local file.
+    static func journal(_ call: LuaCall, _ source: SessionSource) throws -> Int32 {
+        guard let path = call.string(1), !path.isEmpty else {
+            throw LuaErrors.validation(function: "journal", message: "replicate.journal: expected the journal file's path, got \(typeName(call, 1))")
+        }
+        guard !source.sandboxed else {
+            throw LuaErrors.validation(function: "journal", message: "replicate.journal is not available in the sandbox; the host keeps a journal with --journal FILE")
+        }
+        try source.get(for: "journal").journal.use(path)
+        return 0
     }
 
     /// Reads an options table (argument `index`, may be absent) and rejects unknown keys.
@@ -95,7 +109,7 @@ enum Helpers {
             }
             let pipeline = session.pipeline
             let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: arguments),
-                                              page: call.string(3), pausing: call.vm)
+                                              page: call.string(3), from: call)
             return pipeline.execute(admitted, .exchange(decode: { response in
                 CallResult([LuaJSON.value(response)], status: response.status)
             }))
@@ -161,7 +175,7 @@ enum Helpers {
             }
             let pipeline = session.pipeline
             let operation = try operation("get_default_webhook_secret", function: function)
-            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: [:]), pausing: call.vm)
+            let admitted = try pipeline.admit(ReplicateCall(function: operation.name, operation: operation, arguments: [:]), from: call)
             return pipeline.execute(admitted, .exchange(decode: { response in
                 guard let key = response.body["key"]?.stringValue else {
                     throw LuaErrors.validation(function: function, message: "replicate.webhooks.verify: no secret given and none could be fetched")

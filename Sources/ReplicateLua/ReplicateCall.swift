@@ -35,6 +35,8 @@ struct ReplicateCall: Sendable {
     /// The call log's note of this call while it is in flight (set by `CallPipeline.execute`),
     /// so what its send creates is named in its record even if the run ends first.
     var ticket: CallLog.Ticket?
+    /// A creating call's place in the run's journal (`JournalStage.place`), when the run keeps one.
+    var journalPlace: JournalPlace?
 
     init(function: String, operation: OperationSpec, arguments: [String: JSONValue], label: String? = nil) {
         self.function = function

@@ -109,7 +109,7 @@ public enum ReplicateLibrary {
             var pending = ReplicateCall(function: operation.name, operation: operation, arguments: arguments)
             pending.validates = validates
             let pipeline = session.pipeline
-            let admitted = try pipeline.admit(pending, page: cursor, pausing: call.vm)
+            let admitted = try pipeline.admit(pending, page: cursor, from: call)
             return pipeline.execute(admitted, .exchange(decode: decode))
         }
     }

@@ -28,13 +28,16 @@ public final class ReplicateSession: @unchecked Sendable {
     let progress: (any ProgressReporter)?
     let gate: RequestGate?
     let streams = OpenStreams()
-    /// The stages that plug into every call (`CallStages`): the model-input check. Set before
+    /// The stages that plug into every call (`CallStages`): the model-input check and the
+    /// journal. Set before
     /// the first call.
     var stages: CallStages
     /// The models this run's calls name: lookups and interfaces, each fetched once.
     let models: ModelDirectory
     /// What this run's calls created, for `endRun` when the run ends.
     let createdRuns: CreatedRuns
+    /// The journal of this run's creates (`--journal`); passes every call through when off.
+    let journal: JournalStage
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []
@@ -61,7 +64,9 @@ public final class ReplicateSession: @unchecked Sendable {
         self.progress = progress
         let models = ModelDirectory(settings: settings)
         self.models = models
-        self.stages = CallStages(inputCheck: ModelInputCheck(models: models))
+        let journal = JournalStage(settings: settings)
+        self.journal = journal
+        self.stages = CallStages(inputCheck: ModelInputCheck(models: models), journal: journal)
         var trace: (@Sendable (String) -> Void)?
         if settings.trace {
             trace = { line in

@@ -121,7 +121,7 @@ enum RunHelpers {
             let timeout = try timeout(options, function: "run")
             let raw = options["raw"]?.boolValue == true
             let pipeline = session.pipeline
-            let admitted = try pipeline.admit(creation, pausing: call.vm)
+            let admitted = try pipeline.admit(creation, from: call)
             let shape = session.models.interface(for: admitted, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck))?.0.output
             let started = Date()
             return pipeline.execute(admitted, .steps { steps in
@@ -138,8 +138,12 @@ enum RunHelpers {
                             steps.update(status: update.status.rawValue, logs: update.logs)
                         })
                     } catch let late as ReplicateError where late.kind == .timeout && late.operation == "wait" {
-                        throw await gaveUp(on: prediction, after: timeout, client: steps.client)
+                        let error = await gaveUp(on: prediction, after: timeout, client: steps.client)
+                        if let ended = error.prediction { session.journal.observe(ended) }
+                        throw error
                     }
+                    // Its end in the journal, so a rerun returns it without asking.
+                    session.journal.observe(prediction.raw)
                 }
                 guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
                 return CallResult([LuaJSON.value(shaped(prediction.output ?? .null, shape, raw: raw))], status: response.status, run: prediction.raw)
@@ -177,7 +181,7 @@ enum RunHelpers {
             if let version { arguments["version_id"] = .string(version) }
             let operation = try Helpers.operation(version == nil ? "get_model" : "get_model_version", function: "model")
             let pipeline = session.pipeline
-            let admitted = try pipeline.admit(ReplicateCall(function: "model", operation: operation, arguments: arguments), pausing: call.vm)
+            let admitted = try pipeline.admit(ReplicateCall(function: "model", operation: operation, arguments: arguments), from: call)
             let models = session.models
             return pipeline.execute(admitted, .exchange(decode: { response in
                 let body = response.body
@@ -224,16 +228,18 @@ enum RunHelpers {
             let pipeline = session.pipeline
             let admitted = try pipeline.admit(ReplicateCall(function: "wait", operation: operation,
                                                             arguments: [isTraining ? "training_id" : "prediction_id": .string(id)], label: id),
-                                              pausing: call.vm)
+                                              from: call)
             return pipeline.execute(admitted, .steps { steps in
                 let response = try await steps.send()
                 if training {
                     let done = try await steps.client.wait(for: try Training(json: response.body), timeout: timeout)
+                    session.journal.observe(done.raw)
                     return CallResult([LuaJSON.value(done.raw)], status: response.status, run: done.raw)
                 }
                 let prediction = try await steps.client.wait(for: try Prediction(json: response.body), timeout: timeout, onUpdate: { update in
                     steps.update(status: update.status.rawValue, logs: update.logs)
                 })
+                session.journal.observe(prediction.raw)
                 return CallResult([LuaJSON.value(prediction.raw)], status: response.status, run: prediction.raw)
             })
         }

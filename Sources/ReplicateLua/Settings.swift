@@ -1,4 +1,5 @@
 import Foundation
+import KosmoJournal
 import Replicate
 
 /// Everything a host (the CLI, `exec`, `mcp`) decides about the `replicate` table: the
@@ -47,6 +48,14 @@ public struct ReplicateSettings: Sendable {
     /// so a script run twice does not fetch a schema twice; nil keeps them for this run only.
     /// A version's schema never changes, so nothing there goes stale.
     public var schemaCache: URL?
+    /// The journal of this run's creates (`--journal FILE`, the config file's `journal`, or
+    /// `replicate.journal(path)`): a rerun reattaches to what it records instead of creating
+    /// again. Nil keeps none.
+    public var journalPath: String?
+    /// Empty the journal before this run uses it (`--journal-reset`): start over.
+    public var journalReset = false
+    /// The script this run runs, which a journal belongs to; the host sets it.
+    public var script: ScriptSource?
     /// Things worth telling the user once (a config file others can read…).
     public var warnings: [String] = []
 

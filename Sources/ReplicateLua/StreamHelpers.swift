@@ -95,7 +95,7 @@ enum StreamHelpers {
             let timeout = options["timeout"] != nil ? try RunHelpers.timeout(options, function: "stream") : nil
             let pipeline = session.pipeline
             // The call itself ends once connected; the stream's own line shows it from then on.
-            let admitted = try pipeline.admit(creation.unlabelled, pausing: call.vm)
+            let admitted = try pipeline.admit(creation.unlabelled, from: call)
             let label = creation.label
             return pipeline.execute(admitted, .steps { steps in
                 let response = try await steps.send()

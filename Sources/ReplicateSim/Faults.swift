@@ -1,7 +1,8 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// Faults to inject into `/v1` responses, parsed from `429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01`.
+/// Faults to inject into `/v1` responses, parsed from `429:0.1,503:0.05,reset:0.02,latency:20ms,malformed:0.01`
+/// (and, for creates only, `cut:0.2,cut-delay:2s`).
 public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     /// Probability (0...1) of answering 429 with `Retry-After: 1`.
     public var throttle: Double = 0
@@ -14,6 +15,14 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     public var malformed: Double = 0
     /// Extra delay added to every response.
     public var latency: Duration = .zero
+    /// Probability that a create (a POST that makes a prediction or training) is carried out —
+    /// the prediction exists — and its answer's body held back for `cutDelay`, then the
+    /// connection cut before any of it: the window in which a client has sent a create and
+    /// knows nothing of what it made.
+    /// Drawn from a generator of its own, so adding it leaves the other faults' sequence as it was.
+    public var cut: Double = 0
+    /// How long a cut create's answer is held back before the connection is cut.
+    public var cutDelay: Duration = .seconds(1)
 
     /// No faults.
     public static let none = FaultSpec()
@@ -39,6 +48,10 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
                 self.latency = try Self.duration(value, part: part)
                 continue
             }
+            if kind == "cut-delay" {
+                self.cutDelay = try Self.duration(value, part: part)
+                continue
+            }
             guard let p = Double(value), p >= 0, p <= 1 else {
                 throw ParseError(description: "fault '\(part)': probability '\(value)' must be a number between 0 and 1")
             }
@@ -47,8 +60,9 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
             case "503": unavailable = p
             case "reset": reset = p
             case "malformed": malformed = p
+            case "cut": cut = p
             default:
-                throw ParseError(description: "fault '\(part)': unknown kind '\(kind)' (use 429, 503, reset, malformed, latency)")
+                throw ParseError(description: "fault '\(part)': unknown kind '\(kind)' (use 429, 503, reset, malformed, latency, cut, cut-delay)")
             }
         }
         if throttle + unavailable + reset + malformed > 1 {
@@ -71,10 +85,10 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "429:\(throttle),503:\(unavailable),reset:\(reset),malformed:\(malformed),latency:\(latency)"
+        "429:\(throttle),503:\(unavailable),reset:\(reset),malformed:\(malformed),latency:\(latency),cut:\(cut),cut-delay:\(cutDelay)"
     }
 
-    var isNone: Bool { throttle == 0 && unavailable == 0 && reset == 0 && malformed == 0 && latency == .zero }
+    var isNone: Bool { throttle == 0 && unavailable == 0 && reset == 0 && malformed == 0 && latency == .zero && cut == 0 }
 }
 
 enum Fault: Equatable { case throttle, unavailable, reset, malformed }
@@ -84,10 +98,19 @@ enum Fault: Equatable { case throttle, unavailable, reset, malformed }
 final class FaultInjector: Sendable {
     let spec: FaultSpec
     private let rng: NIOLockedValueBox<SplitMix64>
+    /// The creates' own draws for `cut`.
+    private let createRng: NIOLockedValueBox<SplitMix64>
 
     init(spec: FaultSpec, seed: UInt64) {
         self.spec = spec
         self.rng = NIOLockedValueBox(SplitMix64(seed: seed))
+        self.createRng = NIOLockedValueBox(SplitMix64(seed: seed ^ 0x6375_745f_6661_756c))
+    }
+
+    /// Whether this create's answer is held back and cut (`FaultSpec.cut`).
+    func drawCut() -> Bool {
+        guard spec.cut > 0 else { return false }
+        return createRng.withLockedValue { Double($0.next() >> 11) / Double(1 << 53) } < spec.cut
     }
 
     func draw() -> Fault? {

@@ -16,7 +16,8 @@ public struct SimRequestRecord: Sendable, Codable, Equatable {
     public var time: Double
     /// Whether an `Authorization: Bearer` header was present (the token itself is never logged).
     public var authenticated: Bool
-    /// The injected fault, if any: `429`, `503`, `reset`, `malformed`.
+    /// The injected fault, if any: `429`, `503`, `reset`, `malformed`, `cut` (a create carried
+    /// out, its answer held back and then cut).
     public var fault: String?
     /// Request body size in bytes.
     public var bodyBytes: Int

@@ -217,6 +217,17 @@ struct SimMiddleware: RouterMiddleware {
             break
         }
         let response = await authorizeAndRoute(request, context, next, path: path)
+        if fault == nil, Self.isCreate(request, path: path), response.status.code < 300, core.faults.drawCut() {
+            record.fault = "cut"
+            // The create was carried out (its prediction exists and runs); its answer's body is
+            // held back, then the connection is cut before any of it: the client never learns the
+            // id. Logged now, while the client waits, so the log shows the create at once.
+            let delay = spec.cutDelay
+            return Response(status: response.status, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1024) { _ in
+                try? await Task.sleep(for: delay)
+                throw InjectedReset()
+            })
+        }
         guard fault == .reset else { return response }
         record.fault = "reset"
         // The request has been carried out (a create created its prediction); the answer is lost:
@@ -233,11 +244,15 @@ struct SimMiddleware: RouterMiddleware {
         }
         let token = bearer(request) ?? "signed-download"
 
-        let isCreate = request.method == .post && (path == "/v1/predictions" || path.hasSuffix("/predictions") || path.hasSuffix("/trainings"))
-        if let wait = core.limiter.check(token: token, isCreate: isCreate) {
+        if let wait = core.limiter.check(token: token, isCreate: Self.isCreate(request, path: path)) {
             return throttled(seconds: wait)
         }
         return await wrap(request, context, next)
+    }
+
+    /// A request that creates a prediction or training (what the create rate limit counts).
+    static func isCreate(_ request: Request, path: String) -> Bool {
+        request.method == .post && (path == "/v1/predictions" || path.hasSuffix("/predictions") || path.hasSuffix("/trainings"))
     }
 
     private func bearer(_ request: Request) -> String? {

@@ -1077,6 +1077,16 @@ function replicate.webhooks.sign(args) end
 ---@param seconds number 0 to 86400; counts toward the run's time limit
 function replicate.sleep(seconds) end
 
+---Keeps this run's journal of creates in the SQLite file at path, as --journal does; call it before the script's first create. Running the script again with the same journal reattaches each create to the prediction it made instead of creating it again. Not in the sandbox.
+---Example:
+---```lua
+---replicate.journal("batch.journal")
+----- run the script again: this create is answered from the journal, not made twice
+---print(replicate.run("replicate/hello-world", {text = "kosmo"}))
+---```
+---@param path string the journal file (SQLite), before the script's first create
+function replicate.journal(path) end
+
 ---Prints what a function takes and returns, with an example; with no name, lists every function.
 ---Example:
 ---```lua

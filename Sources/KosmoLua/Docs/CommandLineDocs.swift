@@ -26,6 +26,7 @@ enum CommandLineDocs {
             ("doctor", AgentOptions.doctorUsage),
             ("sim", SimCommand.helpMessage(columns: 100)),
             ("report", ReportCommand.helpMessage(columns: 100)),
+            ("journal", JournalCommand.helpMessage(columns: 100)),
         ]
     }
 
