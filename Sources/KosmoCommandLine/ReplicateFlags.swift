@@ -7,7 +7,7 @@ public struct ReplicateFlags: Sendable {
     }
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
-    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions"]
+    public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions", "rate-creates", "rate-requests", "rate-window", "save"]
     /// Flags that stand alone.
     public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit"]
 
@@ -39,6 +39,12 @@ public struct ReplicateFlags: Sendable {
                                 sandbox: let download fetch from HOST (host, host:port or
                                 *.domain) too, besides the API's own file hosts
           --max-predictions N   create at most N predictions and trainings in this run (0 to 1000000)
+          --rate-creates N      send at most N creates a minute, from all tasks together
+                                (default 600, the service's limit; 0 unpaced)
+          --rate-requests N     send at most N other API requests a minute (default 3000; 0 unpaced)
+          --rate-window SECONDS the window those limits count over (default 60; 1 to 3600)
+          --save DIR            download every output file of every run into DIR (named by
+                                its SHA-256) and list each prediction in DIR/manifest.jsonl
               --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
                                 trainings it created that are still running (it always names them)
           --trace               print every replicate call to stderr as it happens

@@ -160,8 +160,11 @@ final class Transport: Sendable {
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
         config.redirectConfiguration = followRedirects ? .follow(max: maxRedirects, allowCycles: false) : .disallow
         // Scripts fan out (`replicate.map`), and a sync-mode create holds its connection while the
-        // model runs; AsyncHTTPClient's default of 8 per host would queue the rest.
-        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        // model runs; AsyncHTTPClient's default of 8 per host would queue the rest. The service
+        // allows 600 creates a minute, each of which may hold a connection for up to a minute:
+        // room for all of them and the other requests beside, so a fan-out at the limit is not
+        // held back by the pool (`RatePacer` keeps it within the limit).
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 640
         // Failed connects are retried by `RetryEngine` with backoff; AsyncHTTPClient's own retries
         // would keep each attempt going for the whole connect timeout first (46 s for a refused port).
         config.connectionPool.retryConnectionEstablishment = false
@@ -170,6 +173,10 @@ final class Transport: Sendable {
 
     /// Where tasks that send through this transport run: a loop of its own connection pool.
     let executor: EventLoopExecutor
+    /// The one view of the rate limits every request to the API takes its turn from.
+    let pacer: RatePacer
+    /// The poller many waits for predictions share (`ReplicateClient.wait`).
+    let board = PredictionBoard()
 
     init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
         self.configuration = configuration
@@ -177,6 +184,32 @@ final class Transport: Sendable {
         // The shared pools run on AsyncHTTPClient's default group: every client's tasks share one
         // loop of it, so all of a script's connections live there.
         self.executor = httpClient.map { EventLoopExecutor(loop: $0.eventLoopGroup.next()) } ?? .shared
+        self.pacer = PacerCache.shared.pacer(for: configuration)
+    }
+
+    /// The limit `url` counts against, or nil for a request the API's limits do not count: one
+    /// outside the API's base (a file delivery host, the simulator's served files), or an event
+    /// stream.
+    func rateClass(method: String, url: URL, operation: String?) -> RateClass? {
+        let base = configuration.baseURL
+        guard url.host?.lowercased() == base.host?.lowercased(), effectivePort(url) == effectivePort(base),
+              url.scheme?.lowercased() == base.scheme?.lowercased(), url.path.hasPrefix(base.path),
+              !url.path.contains("/streams/") else { return nil }
+        if method.uppercased() == "POST", let name = operation, Catalog.operation(named: name)?.creates != nil { return .create }
+        return .other
+    }
+
+    /// Notes what an answer says about the limits: a 429 holds back every request of its class
+    /// until the time its `Retry-After` names (a second when it names none), at most
+    /// `maxRetryDelay`, the bound on any wait a server asks for.
+    func noteLimits(_ response: RawResponse, _ rateClass: RateClass?) {
+        noteLimits(status: response.status, retryAfter: response.header("Retry-After"), rateClass)
+    }
+
+    func noteLimits(status: Int, retryAfter: String?, _ rateClass: RateClass?) {
+        guard let rateClass, status == 429 else { return }
+        let seconds = retryAfter.flatMap { RetryPolicy.parseRetryAfter($0, now: Date()) } ?? 1
+        pacer.refused(rateClass, retryAfter: min(seconds, configuration.maxRetryDelay))
     }
 
     var token: String? { configuration.token }
@@ -232,11 +265,14 @@ final class Transport: Sendable {
     /// returned, not thrown.
     func send(_ exchange: HTTPExchange) async throws -> RawResponse {
         var retries = RetryEngine(for: exchange, configuration: configuration)
+        let rateClass = rateClass(method: exchange.method, url: exchange.url, operation: exchange.operation)
         while true {
-            let started = Date()
             do {
                 try Task.checkCancellation()
+                if let rateClass { try await pacer.admit(rateClass) }
+                let started = Date()
                 let response = try await executeOnce(exchange)
+                noteLimits(response, rateClass)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
                 try await RetryEngine.pause(delay)
             } catch let error as ReplicateError {

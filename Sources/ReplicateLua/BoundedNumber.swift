@@ -37,6 +37,12 @@ public struct BoundedNumber: Sendable, Equatable {
     public static let outputBytes = BoundedNumber("a positive number of bytes", 1...16_777_216, whole: true)
     /// `--max-predictions`, `[permissions] max_predictions`: 0 forbids creating any.
     public static let maxPredictions = BoundedNumber("a whole number (0 or more)", 0...1_000_000, whole: true)
+    /// `--rate-creates`, `--rate-requests`, `[replicate] rate_creates` / `rate_requests`:
+    /// requests a minute; 0 sends that class unpaced.
+    public static let perMinute = BoundedNumber("a whole number of requests a minute (0: unpaced)", 0...100_000, whole: true)
+    /// `--rate-window`, `[replicate] rate_window`, `kosmo-lua sim --rate-window`: the seconds
+    /// rate limits count over.
+    public static let rateWindow = BoundedNumber("a number of seconds", 1...3_600)
     /// `search_functions`' `limit`.
     public static let searchResults = BoundedNumber("a whole number of results", 1...100, whole: true)
 

@@ -35,6 +35,8 @@ public final class ReplicateSession: @unchecked Sendable {
     let models: ModelDirectory
     /// What this run's calls created, for `settleCreated` when the run ends.
     let createdRuns = CreatedRuns()
+    /// The folders this run saves outputs into (`--save`, `opts.save`).
+    let vaults = OutputVaults()
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []
