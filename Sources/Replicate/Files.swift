@@ -209,10 +209,12 @@ extension ReplicateClient {
         // A file on the API's own host counts against its limits; a delivery host's does not.
         let rateClass = transport.rateClass(method: "GET", url: url, operation: operation)
         do {
-            if let rateClass { try await transport.pacer.admit(rateClass) }
+            var ticket: RatePacer.Ticket?
+            if let rateClass { ticket = try await transport.pacer.admit(rateClass) }
             // No deadline for the whole body (a large output takes as long as it takes); the
             // pool's read timeout ends a transfer that stalls.
             let response = try await pool.execute(request, deadline: .distantFuture)
+            if let ticket { transport.pacer.sent(ticket) }
             let status = Int(response.status.code)
             transport.noteLimits(status: status, retryAfter: response.headers.first(name: "Retry-After"), rateClass)
             var attempt = DownloadAttempt(status: status, headers: response.headers)

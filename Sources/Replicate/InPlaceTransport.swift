@@ -25,9 +25,12 @@ extension Transport {
         while true {
             do {
                 // The caller waits anyway: its turn is waited for here, on its thread.
-                if let rateClass { try pacer.admit(rateClass, stop: stop) }
+                var ticket: RatePacer.Ticket?
+                if let rateClass { ticket = try pacer.admit(rateClass, stop: stop) }
                 let started = Date()
                 let response = try executeInPlace(exchange, on: connection, stop: stop)
+                // Idempotent requests carry no body: out, as near as can be told, when answered.
+                if let ticket { pacer.sent(ticket) }
                 noteLimits(response, rateClass)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
                 try stop.sleep(delay)

@@ -55,28 +55,63 @@ final class RatePacer: @unchecked Sendable {
     /// the server's clock and ours differ by that much.
     static let margin: TimeInterval = 0.5
 
+    /// A turn taken: which place of its class's ring it holds, and the how-manyth turn it is.
+    struct Ticket: Sendable {
+        let rateClass: RateClass
+        let slot: Int
+        let sequence: Int
+    }
+
     private struct Budget {
         let limit: Int
         /// How long after it was taken a turn comes back: the window and the margin.
         let span: TimeInterval
-        /// When the last `limit` turns were taken, as a ring (grown up to `limit`), oldest at `head`.
+        /// The time of each of the last `limit` turns, as a ring (grown up to `limit`), oldest at
+        /// `head`: when the turn was taken, moved on to when its request went out once known.
         var turns: [Double] = []
+        /// Which turn (by `next`) holds each place of the ring.
+        var owners: [Int] = []
         var head = 0
+        var next = 0
         /// No turn before this (a refusal's `Retry-After`).
         var heldUntil: Double = 0
 
-        /// The time of the next turn at or after `now`, taken.
-        mutating func take(now: Double) -> Double {
-            guard limit > 0 else { return max(now, heldUntil) }
+        /// The next turn at or after `now`, taken: its time and ticket.
+        mutating func take(now: Double, _ rateClass: RateClass) -> (Double, Ticket) {
+            defer { next += 1 }
             var at = max(now, heldUntil)
+            guard limit > 0 else { return (at, Ticket(rateClass: rateClass, slot: -1, sequence: next)) }
             if turns.count < limit {
                 turns.append(at)
-                return at
+                owners.append(next)
+                return (at, Ticket(rateClass: rateClass, slot: turns.count - 1, sequence: next))
             }
             at = max(at, turns[head] + span)
-            turns[head] = at
+            let slot = head
+            turns[slot] = at
+            owners[slot] = next
             head = (head + 1) % limit
-            return at
+            return (at, Ticket(rateClass: rateClass, slot: slot, sequence: next))
+        }
+
+        /// The time `ticket`'s turn comes now (later than when taken, if the turn before it in
+        /// its place went out late); 0 once its place belongs to a later turn.
+        func time(of ticket: Ticket) -> Double {
+            guard ticket.slot >= 0, ticket.slot < owners.count, owners[ticket.slot] == ticket.sequence else { return 0 }
+            return turns[ticket.slot]
+        }
+
+        /// `ticket`'s request went out at `at`: the turn that comes back in its place comes a
+        /// window after that, not after when the turn was taken.
+        mutating func sent(_ ticket: Ticket, at: Double) {
+            guard ticket.slot >= 0, ticket.slot < owners.count else { return }
+            if owners[ticket.slot] == ticket.sequence {
+                turns[ticket.slot] = max(turns[ticket.slot], at)
+            } else {
+                // A later turn has this place already and waits for it: it comes no sooner than
+                // a window after this one went out.
+                turns[ticket.slot] = max(turns[ticket.slot], at + span)
+            }
         }
     }
 
@@ -95,11 +130,17 @@ final class RatePacer: @unchecked Sendable {
     /// Seconds on a monotonic clock.
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    /// Takes the next turn of `rateClass` and returns how long to wait for it (0: now).
-    func reserve(_ rateClass: RateClass) -> TimeInterval {
+    /// Takes the next turn of `rateClass`: its ticket, and how long to wait for it (0: now).
+    func reserve(_ rateClass: RateClass) -> (Ticket, TimeInterval) {
         let now = Self.now()
-        let at = lock.withLock { rateClass == .create ? creates.take(now: now) : others.take(now: now) }
-        return max(0, at - now)
+        let (at, ticket) = lock.withLock { rateClass == .create ? creates.take(now: now, rateClass) : others.take(now: now, rateClass) }
+        return (ticket, max(0, at - now))
+    }
+
+    /// How long `ticket` still waits for its turn, which a late request before it can move on.
+    private func left(_ ticket: Ticket) -> TimeInterval {
+        let at = lock.withLock { ticket.rateClass == .create ? creates.time(of: ticket) : others.time(of: ticket) }
+        return max(0, at - Self.now())
     }
 
     /// How long every request of `rateClass` is still held back by a refusal (0: not at all).
@@ -108,9 +149,19 @@ final class RatePacer: @unchecked Sendable {
         return max(0, until - Self.now())
     }
 
+    /// The request of `ticket` went out now (its body began to be written, or its answer came):
+    /// the window its turn counts in starts here. A request queued for a connection goes out
+    /// later than its turn, and a server counts it when it arrives.
+    func sent(_ ticket: Ticket) {
+        let now = Self.now()
+        lock.withLock {
+            if ticket.rateClass == .create { creates.sent(ticket, at: now) } else { others.sent(ticket, at: now) }
+        }
+    }
+
     /// The server refused a request of `rateClass` and asked to come back in `seconds`: no
-    /// request of that class goes out before then, from any task.
-    /// A class sent unpaced (a limit of 0) is not held: each request waits for its own retry.
+    /// request of that class goes out before then, from any task. A class sent unpaced (a
+    /// limit of 0) is not held: each request waits for its own retry.
     func refused(_ rateClass: RateClass, retryAfter seconds: TimeInterval) {
         guard limits.limit(rateClass) > 0 else { return }
         let until = Self.now() + min(max(0, seconds), 3600)
@@ -119,25 +170,36 @@ final class RatePacer: @unchecked Sendable {
         }
     }
 
-    /// Waits in a task for a turn of `rateClass`. A refusal noted while it slept sends it back
-    /// for a turn after the hold, so no task goes out early because it queued before the 429.
-    func admit(_ rateClass: RateClass) async throws {
+    /// Waits in a task for a turn of `rateClass` and returns its ticket. A refusal noted while
+    /// it slept sends it back for a turn after the hold, so no task goes out early because it
+    /// queued before the 429.
+    func admit(_ rateClass: RateClass) async throws -> Ticket {
         while true {
-            let wait = reserve(rateClass)
+            let (ticket, wait) = reserve(rateClass)
             if wait > 0 { try await RetryEngine.pause(wait) }
+            var later = left(ticket)
+            while later > 0 {
+                try await RetryEngine.pause(later)
+                later = left(ticket)
+            }
             let held = heldFor(rateClass)
-            guard held > 0 else { return }
+            guard held > 0 else { return ticket }
             try await RetryEngine.pause(held)
         }
     }
 
     /// `admit` on the calling thread (a request sent in place), sleeping through `stop`.
-    func admit(_ rateClass: RateClass, stop: StopCheck) throws {
+    func admit(_ rateClass: RateClass, stop: StopCheck) throws -> Ticket {
         while true {
-            let wait = reserve(rateClass)
+            let (ticket, wait) = reserve(rateClass)
             if wait > 0 { try stop.sleep(wait) }
+            var later = left(ticket)
+            while later > 0 {
+                try stop.sleep(later)
+                later = left(ticket)
+            }
             let held = heldFor(rateClass)
-            guard held > 0 else { return }
+            guard held > 0 else { return ticket }
             try stop.sleep(held)
         }
     }

@@ -251,12 +251,18 @@ final class Transport: Sendable {
         return headers
     }
 
-    private func makeRequest(_ exchange: HTTPExchange) -> HTTPClientRequest {
+    /// The request for `exchange`. `onSent` is told when its body begins to be written, that is
+    /// when the request goes out on a connection (the pacer counts its turn from then).
+    private func makeRequest(_ exchange: HTTPExchange, onSent: (@Sendable () -> Void)? = nil) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: exchange.url.absoluteString)
         request.method = HTTPMethod(rawValue: exchange.method.uppercased())
         for (name, value) in requestHeaders(exchange) { request.headers.add(name: name, value: value) }
         if let body = exchange.body {
-            request.body = .bytes(ByteBuffer(data: body))
+            if let onSent {
+                request.body = .stream(NoticedBody(bytes: ByteBuffer(data: body), onFirstRead: onSent), length: .known(Int64(body.count)))
+            } else {
+                request.body = .bytes(ByteBuffer(data: body))
+            }
         }
         return request
     }
@@ -269,9 +275,12 @@ final class Transport: Sendable {
         while true {
             do {
                 try Task.checkCancellation()
-                if let rateClass { try await pacer.admit(rateClass) }
+                var ticket: RatePacer.Ticket?
+                if let rateClass { ticket = try await pacer.admit(rateClass) }
                 let started = Date()
-                let response = try await executeOnce(exchange)
+                let pacer = self.pacer
+                let onSent: (@Sendable () -> Void)? = ticket.map { taken in { @Sendable in pacer.sent(taken) } }
+                let response = try await executeOnce(exchange, onSent: onSent)
                 noteLimits(response, rateClass)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
                 try await RetryEngine.pause(delay)
@@ -296,10 +305,13 @@ final class Transport: Sendable {
         max(exchange.timeout ?? 0, configuration.requestTimeout)
     }
 
-    private func executeOnce(_ exchange: HTTPExchange) async throws -> RawResponse {
-        let request = makeRequest(exchange)
+    /// One attempt. `onSent` is told when the request went out: as its body begins to be
+    /// written, or for a request without one when the answer's head arrives (a moment later).
+    private func executeOnce(_ exchange: HTTPExchange, onSent: (@Sendable () -> Void)? = nil) async throws -> RawResponse {
+        let request = makeRequest(exchange, onSent: onSent)
         let timeout = effectiveTimeout(exchange)
         let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        if exchange.body == nil { onSent?() }
         let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
         let headers = response.headers.map { ($0.name, $0.value) }
         return RawResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: buffer))
@@ -338,4 +350,26 @@ final class Transport: Sendable {
         }
         return ReplicateError(kind: .network, message: "\(target): \(String(describing: error))", operation: exchange.operation)
     }
+}
+
+/// A request body of one buffer that tells `onFirstRead` when the connection starts reading it:
+/// the moment the request goes out, which AsyncHTTPClient does not report otherwise.
+struct NoticedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let bytes: ByteBuffer
+    let onFirstRead: @Sendable () -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var bytes: ByteBuffer?
+        let onFirstRead: @Sendable () -> Void
+
+        mutating func next() async -> ByteBuffer? {
+            guard let buffer = bytes else { return nil }
+            bytes = nil
+            onFirstRead()
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes, onFirstRead: onFirstRead) }
 }

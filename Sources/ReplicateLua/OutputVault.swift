@@ -87,7 +87,7 @@ final class OutputVault: @unchecked Sendable {
         guard prediction.status.isTerminal, !isSaved(prediction.id) else { return }
         let hosts = session.settings.downloadHosts(sandboxed: session.sandboxed)
         var outputs: [JSONValue] = []
-        for url in Self.fileURLs(in: prediction.output) {
+        for url in OutputFiles.urls(in: prediction.output) {
             try Task.checkCancellation()
             outputs.append(await keep(url, client: client, session: session, hosts: hosts, function: function))
         }
@@ -112,11 +112,11 @@ final class OutputVault: @unchecked Sendable {
     private func keep(_ url: String, client: ReplicateClient, session: ReplicateSession, hosts: DownloadHosts, function: String) async -> JSONValue {
         var entry: [String: JSONValue] = ["url": .string(url)]
         guard let parsed = URL(string: url) else { return .object(entry) }
-        let ext = Self.fileExtension(parsed)
+        let ext = OutputFiles.fileExtension(parsed)
         do {
             let incoming = try session.checkWriteTarget(directory + "/.incoming-" + UUID().uuidString + ext, function: function)
             let result = try await client.download(url: parsed, to: incoming, hosts: hosts, operation: function)
-            let name = result.sha256 + ext
+            let name = OutputFiles.name(sha256: result.sha256, url: parsed)
             let final = try session.checkWriteTarget(directory + "/" + name, function: function)
             // Same folder, so rename(2) moves it atomically; the same name means the same bytes.
             guard rename(result.path, final.path) == 0 else {
@@ -156,7 +156,7 @@ final class OutputVault: @unchecked Sendable {
         }
         try lock.withLock {
             let fd = open(manifestPath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw ReplicateError.validation("cannot write \(manifestPath): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw ReplicateError(kind: .validation, message: "cannot write \(manifestPath): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             // A line left unfinished by a crash is closed first, so this one starts on its own.
             var end = stat()
@@ -165,33 +165,10 @@ final class OutputVault: @unchecked Sendable {
                 if pread(fd, &last, 1, end.st_size - 1) == 1, last != 0x0A { text.insert(0x0A, at: 0) }
             }
             let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written == text.count else { throw ReplicateError.validation("cannot write \(manifestPath): \(String(cString: strerror(errno)))") }
+            guard written == text.count else { throw ReplicateError(kind: .validation, message: "cannot write \(manifestPath): \(String(cString: strerror(errno)))") }
             fsync(fd)
             saved[id] = outputs
         }
-    }
-
-    /// The http(s) URLs in an output, in order, each once: its files.
-    static func fileURLs(in output: JSONValue?) -> [String] {
-        var found: [String] = []
-        func walk(_ value: JSONValue) {
-            switch value {
-            case .string(let text):
-                if text.hasPrefix("https://") || text.hasPrefix("http://"), URL(string: text) != nil, !found.contains(text) { found.append(text) }
-            case .array(let items): items.forEach(walk)
-            case .object(let fields): fields.keys.sorted().forEach { if let v = fields[$0] { walk(v) } }
-            default: break
-            }
-        }
-        if let output { walk(output) }
-        return found
-    }
-
-    /// `.png` for `…/out-0.png`; letters and digits only, at most 10, else none.
-    static func fileExtension(_ url: URL) -> String {
-        let ext = url.pathExtension.lowercased()
-        guard !ext.isEmpty, ext.count <= 10, ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return "" }
-        return "." + ext
     }
 }
 
