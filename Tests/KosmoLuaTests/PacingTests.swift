@@ -106,9 +106,11 @@ struct PacingTests {
         let log = try await Self.requests(sim)
         let gets = log.filter { $0.method == "GET" && $0.path.hasPrefix("/v1/predictions/") }.count
         let lists = log.filter { $0.method == "GET" && $0.path == "/v1/predictions" }.count
-        // Polling each every half second or so would be several gets per run; shared, about one.
+        // Polling each on its own (after 0.5, 1.25 and 2.4 s) is three gets a run; shared, one a
+        // run once the list shows it finished, and a few from waits that polled before the rest
+        // had begun.
         #expect(lists >= 1, "the waits were answered by listing")
-        #expect(gets <= runs + runs / 4, "\(gets) get_prediction calls for \(runs) runs")
+        #expect(gets < runs * 2, "\(gets) get_prediction calls for \(runs) runs")
     }
 
     @Test("The pacing flags are range-checked")
