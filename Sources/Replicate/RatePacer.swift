@@ -40,7 +40,8 @@ public struct RateLimits: Sendable, Equatable {
 /// a refusal (429) holds back every request of its class until the time the server named.
 ///
 /// Each class is a budget of `limit` turns a window (a minute, plus `margin`): a turn spent comes
-/// back one window after it was taken. That is a token bucket whose tokens refill one by one, a
+/// back one window after its request went out (`sent`; until that is known, after the turn was
+/// taken). That is a token bucket whose tokens refill one by one, a
 /// window after use, rather than at a steady rate: a bucket that both starts full and refills at
 /// limit/60 a second lets nearly twice the limit through in the first minute, which a server
 /// counting fixed windows (as the simulator does by default) answers with 429s. With turns
