@@ -9,7 +9,7 @@ PYTHON ?= python3
 APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time man-db
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
-.PHONY: all deps build-info demo test build debug bench stress sanitize sanitize-address sanitize-thread fuzz generate clean \
+.PHONY: all deps build-info demo test build debug bench bench-batch stress sanitize sanitize-address sanitize-thread fuzz generate clean \
   install uninstall deb dist report-example
 
 all: build
@@ -194,6 +194,11 @@ generate:
 bench: build
 	bash Benchmarks/run.sh $(BIN_RELEASE)
 	bash Benchmarks/sim/bench.sh $(BIN_RELEASE)
+	bash Benchmarks/batch/run.sh $(BIN_RELEASE)
+
+# Large batches under the rate limits beside the Python client (a few minutes; part of `bench`).
+bench-batch: build
+	bash Benchmarks/batch/run.sh $(BIN_RELEASE)
 
 # Installs the release build (INSTALL_FROM) into $(DESTDIR)$(PREFIX): bin/kosmo-lua and
 # bin/kosmo-lua-mcp (stripped), the man page and the bash/zsh/fish completions (written by the

@@ -46,7 +46,7 @@ local function check_options(opts, fname, allowed)
   end
   for key in next, opts do
     if not allowed[key] then
-      error("replicate." .. fname .. ": unknown option '" .. tostring(key) .. "' (options: concurrency, return_errors)", 3)
+      error("replicate." .. fname .. ": unknown option '" .. tostring(key) .. "' (options: concurrency, return_errors, save)", 3)
     end
   end
   return opts
@@ -64,12 +64,51 @@ local function concurrency_of(opts, n, fname)
   return whole
 end
 
-local task_options = { concurrency = true, return_errors = true }
+local task_options = { concurrency = true, return_errors = true, save = true }
+
+-- The save folder of each map/all task (opts.save), by its coroutine: `run` and `wait` inside
+-- the task save into it unless they name their own (`save = false` for none). Weak keys: a
+-- finished task's entry goes with it.
+local running = coroutine.running
+local save_scope = setmetatable({}, { __mode = "k" })
+
+local function with_save_scope(opts)
+  local folder = save_scope[running()]
+  if folder == nil or (opts ~= nil and (type(opts) ~= "table" or opts.save ~= nil)) then return opts end
+  local copy = { save = folder }
+  if opts then for k, v in next, opts do copy[k] = v end end
+  return copy
+end
+
+-- Tasks that start with `folder` as their save folder.
+local function saving_into(folder, list, fn, n)
+  if fn then
+    return list, function(item, i)
+      save_scope[running()] = folder
+      return fn(item, i)
+    end
+  end
+  local wrapped = {}
+  for i = 1, n do
+    local f = list[i]
+    wrapped[i] = function() save_scope[running()] = folder; return f() end
+  end
+  return wrapped, nil
+end
 
 -- map and all: check the options, run the tasks, return (or raise) as the options say.
 local function run_tasks(list, fn, opts, fname)
   opts = check_options(opts, fname, task_options)
   local n = #list
+  -- Nested tasks keep the folder of the task that started them.
+  local folder = opts.save
+  if folder == nil then folder = save_scope[running()] end
+  if folder ~= nil then
+    if folder ~= false and (type(folder) ~= "string" or folder == "") then
+      error("replicate." .. fname .. ": save must be a folder path, or false to save nothing, got " .. type(folder), 3)
+    end
+    list, fn = saving_into(folder, list, fn, n)
+  end
   local results, errors, first = host.tasks(list, fn, concurrency_of(opts, n, fname), n)
   if opts.return_errors then
     -- Both tables are arrays JSON can hold, so `return results, errors` works: a result that
@@ -142,7 +181,8 @@ function replicate.stream(ref, input, opts)
   end, nil, nil, closer
 end
 
-replicate.run = host.run
+local host_run, host_wait = host.run, host.wait
+function replicate.run(ref, input, opts) return host_run(ref, input, with_save_scope(opts)) end
 replicate.model = host.model
 replicate.journal = host.journal
 
@@ -157,7 +197,7 @@ function replicate.file(path)
   end
   return { path = path }
 end
-replicate.wait = host.wait
+function replicate.wait(prediction, opts) return host_wait(prediction, with_save_scope(opts)) end
 replicate.sleep = host.sleep
 replicate.upload = host.upload
 replicate.download = host.download

@@ -18,7 +18,7 @@ public enum LuaTypeStubs {
         "run": HelperStub(annotations: [
             "---@param ref string owner/name, owner/name:version or a version id (a deployment's owner/name with opts.deployment)",
             "---@param input? table the model's input",
-            "---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean}",
+            "---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean, save?: string|false}",
             "---@return any output the prediction's output (a concatenated text output as one string unless opts.raw)",
         ], declaration: "function replicate.run(ref, input, opts) end"),
         "model": HelperStub(annotations: [
@@ -37,7 +37,7 @@ public enum LuaTypeStubs {
         ], declaration: "function replicate.stream(ref, input, opts) end"),
         "wait": HelperStub(annotations: [
             "---@param prediction string|replicate.Prediction|replicate.Training an id or the object",
-            "---@param opts? {timeout?: number, training?: boolean}",
+            "---@param opts? {timeout?: number, training?: boolean, save?: string|false}",
             "---@return replicate.Prediction|replicate.Training finished whatever its final status",
         ], declaration: "function replicate.wait(prediction, opts) end"),
         "paginate": HelperStub(annotations: [
@@ -49,13 +49,13 @@ public enum LuaTypeStubs {
             "---@generic T, R",
             "---@param items T[]",
             "---@param fn fun(item: T, index: integer): R runs as a concurrent task",
-            "---@param opts? {concurrency?: integer, return_errors?: boolean}",
+            "---@param opts? {concurrency?: integer, return_errors?: boolean, save?: string|false}",
             "---@return R[] results in the order of items",
             "---@return table<integer, replicate.Error|string>? errors by index, with return_errors",
         ], declaration: "function replicate.map(items, fn, opts) end"),
         "all": HelperStub(annotations: [
             "---@param fns (fun(): any)[] each runs as a concurrent task",
-            "---@param opts? {concurrency?: integer, return_errors?: boolean}",
+            "---@param opts? {concurrency?: integer, return_errors?: boolean, save?: string|false}",
             "---@return any[] results in order",
             "---@return table<integer, replicate.Error|string>? errors by index, with return_errors",
         ], declaration: "function replicate.all(fns, opts) end"),

@@ -68,12 +68,36 @@ struct ConfigFile {
     }
 
     private func applyReplicate(_ section: TOMLTable, to settings: inout ReplicateSettings) throws(SettingsError) {
-        for key in section.keys where !["api_token", "base_url", "journal"].contains(key) {
-            throw SettingsError("\(path): unknown key '\(key)' in [replicate]; expected api_token, base_url or journal")
+        for key in section.keys where !["api_token", "base_url", "journal", "rate_creates", "rate_requests", "rate_window"].contains(key) {
+            throw SettingsError("\(path): unknown key '\(key)' in [replicate]; expected api_token, base_url, journal, rate_creates, rate_requests or rate_window")
         }
         if let journal = try string(section, "journal", in: "replicate") {
             guard !journal.isEmpty else { throw SettingsError("\(path): [replicate] journal must name a file") }
             settings.journalPath = journal
+        }
+        for key in ["rate_creates", "rate_requests"] {
+            guard let value = section[key] else { continue }
+            let name = "[replicate] \(key)"
+            let bound = BoundedNumber.perMinute
+            // A TOML integer is an Int64, so Double(n) only rounds values far outside the range.
+            guard let n = value.int else {
+                throw SettingsError("\(path): " + bound.error(name: name, shown: value.double.map(BoundedNumber.text(of:)) ?? "a \(value.type)").message)
+            }
+            do {
+                let count = try bound.integer(Double(n), name: name, shown: String(n))
+                if key == "rate_creates" { settings.rateLimits.createsPerMinute = count } else { settings.rateLimits.requestsPerMinute = count }
+            } catch {
+                throw SettingsError("\(path): " + error.message)
+            }
+        }
+        if let value = section["rate_window"] {
+            let name = "[replicate] rate_window"
+            guard let seconds = value.double ?? value.int.map(Double.init) else {
+                throw SettingsError("\(path): " + BoundedNumber.rateWindow.error(name: name, shown: "a \(value.type)").message)
+            }
+            do { settings.rateLimits.window = try BoundedNumber.rateWindow.check(seconds, name: name) } catch {
+                throw SettingsError("\(path): " + error.message)
+            }
         }
         if let token = try string(section, "api_token", in: "replicate"), !token.isEmpty {
             settings.token = token

@@ -8,7 +8,7 @@ public struct ReplicateFlags: Sendable {
 
     /// Flags that take a value (`--write deny`, `--write=deny`).
     public static let valued: Set<String> = ["read", "write", "allow", "deny", "allow-read", "allow-write", "allow-download-host", "max-predictions",
-                                             "max-predict-seconds", "journal"]
+                                             "max-predict-seconds", "journal", "rate-creates", "rate-requests", "rate-window", "save"]
     /// Flags that stand alone.
     public static let switches: Set<String> = ["force", "trace", "quiet", "sim", "cancel-on-exit", "keep-running", "journal-reset"]
 
@@ -43,6 +43,12 @@ public struct ReplicateFlags: Sendable {
           --max-predict-seconds N
                                 create no more once the run's predictions and trainings have
                                 used N seconds of predict time (0 to 31536000)
+          --rate-creates N      send at most N creates a minute, from all tasks together
+                                (default 600, the service's limit; 0 unpaced)
+          --rate-requests N     send at most N other API requests a minute (default 3000; 0 unpaced)
+          --rate-window SECONDS the window those limits count over (default 60; 1 to 3600)
+          --save DIR            download every output file of every run into DIR (named by
+                                its SHA-256) and list each prediction in DIR/manifest.jsonl
           --cancel-on-exit      when the run fails or is stopped, cancel the predictions and
                                 trainings it created that are still running (it always names them)
           --keep-running        exec, mcp: leave them running instead (exec and mcp cancel them

@@ -79,6 +79,26 @@ extension ReplicateSettings {
             guard let path = flag.value, !path.isEmpty else { throw SettingsError("--journal needs the journal file's path, e.g. --journal batch.journal") }
             journalPath = path
         case "journal-reset": journalReset = true
+        case "rate-creates", "rate-requests":
+            do {
+                let bound = BoundedNumber.perMinute
+                let n = try bound.integer(try bound.parse(flag.value ?? "", name: "--\(flag.name)"), name: "--\(flag.name)")
+                if flag.name == "rate-creates" { rateLimits.createsPerMinute = n } else { rateLimits.requestsPerMinute = n }
+            } catch {
+                throw SettingsError(error.message)
+            }
+        case "rate-window":
+            do {
+                rateLimits.window = try BoundedNumber.rateWindow.parse(flag.value ?? "", name: "--rate-window")
+            } catch {
+                throw SettingsError(error.message)
+            }
+        case "save":
+            // Made on first use when missing (outside the sandbox); checked then, like every written file.
+            guard let folder = flag.value, !folder.isEmpty, !folder.utf8.contains(0) else {
+                throw SettingsError("--save needs a folder, e.g. --save outputs/")
+            }
+            saveDirectory = URL(fileURLWithPath: folder).standardizedFileURL.path
         case "trace": trace = true
         case "quiet": quiet = true
         case "cancel-on-exit": cancelOnExit = true

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Replicate
 
@@ -40,28 +39,12 @@ struct RunLogReadBack: Sendable {
         }
         let fields = prediction.runFields
         var outputs: [SavedOutput] = []
-        for url in Self.fileURLs(in: fields.output) { outputs.append(await keep(url)) }
+        for url in OutputFiles.urls(in: fields.output) { outputs.append(await keep(url)) }
         return RunLogPrediction(
             predictionID: id, model: fields.model, version: fields.version, status: fields.status.rawValue,
             input: fields.input, output: fields.output, error: fields.error, createdAt: fields.createdAt,
             startedAt: fields.startedAt, completedAt: fields.completedAt, metrics: fields.metrics.map(JSONValue.object),
             outputs: outputs)
-    }
-
-    /// The http(s) URLs in an output, in order, each once.
-    static func fileURLs(in output: JSONValue?) -> [String] {
-        var found: [String] = []
-        func walk(_ value: JSONValue) {
-            switch value {
-            case .string(let text):
-                if (text.hasPrefix("https://") || text.hasPrefix("http://")), URL(string: text) != nil, !found.contains(text) { found.append(text) }
-            case .array(let items): items.forEach(walk)
-            case .object(let fields): fields.keys.sorted().forEach { if let v = fields[$0] { walk(v) } }
-            default: break
-            }
-        }
-        if let output { walk(output) }
-        return found
     }
 
     /// Downloads `url` into the files folder under its checksum; on failure, the URL alone.
@@ -72,11 +55,9 @@ struct RunLogReadBack: Sendable {
             try fm.createDirectory(atPath: filesDirectory, withIntermediateDirectories: true)
             let partial = filesDirectory + "/.download-" + UUID().uuidString
             let result = try await client.download(url: parsed, to: partial)
-            guard let digest = Self.sha256(ofFileAt: result.path) else {
-                try? fm.removeItem(atPath: result.path)
-                return SavedOutput(url: url)
-            }
-            let name = digest + Self.fileExtension(parsed)
+            // Hashed as it arrived (`DownloadResult.sha256`).
+            let digest = result.sha256
+            let name = OutputFiles.name(sha256: digest, url: parsed)
             let final = filesDirectory + "/" + name
             if fm.fileExists(atPath: final) { try? fm.removeItem(atPath: result.path) } else { try fm.moveItem(atPath: result.path, toPath: final) }
             return SavedOutput(url: url, path: Self.relative(final, to: logDirectory), sha256: digest, bytes: result.bytes)
@@ -85,31 +66,9 @@ struct RunLogReadBack: Sendable {
         }
     }
 
-    /// `.png` for `…/out-0.png`; letters and digits only, at most 10, else none.
-    static func fileExtension(_ url: URL) -> String {
-        let ext = url.pathExtension.lowercased()
-        guard !ext.isEmpty, ext.count <= 10, ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return "" }
-        return "." + ext
-    }
-
     /// `path` relative to `directory` when inside it, else absolute.
     static func relative(_ path: String, to directory: String) -> String {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
-    }
-
-    /// The hex SHA-256 of a file, read 1 MiB at a time.
-    static func sha256(ofFileAt path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk: Data?
-            do { chunk = try handle.read(upToCount: 1 << 20) } catch { return nil }
-            // nil or empty: the end of the file.
-            guard let chunk, !chunk.isEmpty else { break }
-            hasher.update(data: chunk)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

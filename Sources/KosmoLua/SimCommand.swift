@@ -19,6 +19,14 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-size"), help: "Items per page on paginated lists (1 to 1000).") var pageSize: Int = 100
     @Option(name: .customLong("creates-per-minute"), help: "Prediction creates allowed per minute (0: unlimited; at most 1000000).") var createsPerMinute: Int = 600
     @Option(name: .customLong("requests-per-minute"), help: "Other requests allowed per minute (0: unlimited; at most 1000000).") var requestsPerMinute: Int = 3000
+    @Option(name: .customLong("rate-window"), help: "Seconds the per-minute limits count over (1 to 3600; default 60, the service's minute; shorter for quick tests).")
+    var rateWindow: Double = 60
+    @Option(name: .customLong("rate-limit-model"),
+            help: "How the per-minute limits are counted: fixed (one-minute windows from the first request, as before) or sliding (the last minute at any moment).")
+    var rateLimitModel: String = "fixed"
+    @Option(name: .customLong("expire-after"),
+            help: "Delete a prediction's data this many seconds after it finishes, as the service does after an hour: input, output and logs emptied, data_removed true, output files 404 (1 to 86400; default: keep).")
+    var expireAfter: Double?
 
     /// Entry point for the CLI's dispatcher: `await SimCommand.main(arguments: ["--port", "8080"])`.
     /// Why a labelled entry point: `SimCommand.main(args)` with a `[String]` resolves to
@@ -48,6 +56,7 @@ struct SimCommand: AsyncParsableCommand {
     static let speedRange = BoundedNumber("a positive speed-up factor", 0.001...1_000)
     static let pageSizeRange = BoundedNumber("a whole number of items per page", 1...1_000, whole: true)
     static let perMinuteRange = BoundedNumber("a whole number of requests per minute (0: unlimited)", 0...1_000_000, whole: true)
+    static let expireRange = BoundedNumber("a number of seconds", 1...86_400)
 
     func validate() throws {
         do {
@@ -56,11 +65,16 @@ struct SimCommand: AsyncParsableCommand {
             _ = try Self.pageSizeRange.check(Double(pageSize), name: "--page-size")
             _ = try Self.perMinuteRange.check(Double(createsPerMinute), name: "--creates-per-minute")
             _ = try Self.perMinuteRange.check(Double(requestsPerMinute), name: "--requests-per-minute")
+            _ = try BoundedNumber.rateWindow.check(rateWindow, name: "--rate-window")
+            if let expireAfter { _ = try Self.expireRange.check(expireAfter, name: "--expire-after") }
         } catch {
             throw ValidationError(error.message)
         }
         if let faults {
             do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("--faults: \(error)") }
+        }
+        guard RateLimitModel(rawValue: rateLimitModel) != nil else {
+            throw ValidationError("--rate-limit-model must be one of \(RateLimitModel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rateLimitModel)'")
         }
     }
 
@@ -74,6 +88,9 @@ struct SimCommand: AsyncParsableCommand {
         options.pageSize = pageSize
         options.createsPerMinute = createsPerMinute
         options.otherRequestsPerMinute = requestsPerMinute
+        options.rateWindow = rateWindow
+        options.rateLimitModel = RateLimitModel(rawValue: rateLimitModel) ?? .fixed
+        options.expireAfter = expireAfter
         if let faults { options.faults = try FaultSpec(parsing: faults) }
 
         let sim = Simulator(options: options)

@@ -17,6 +17,7 @@ let subcommands: [String: ([String]) -> Int32] = [
     "--generate-manual": CommandLineDocs.manualMain,
     "--generate-completion-script": CommandLineDocs.completionMain,
 ]
+FileDescriptorLimit.raise()
 let status: Int32
 if let name = arguments.dropFirst().first, let command = subcommands[name] {
     status = command(Array(arguments.dropFirst(2)))

@@ -40,6 +40,9 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
     public var maxRetryDelay: TimeInterval
     /// `User-Agent` header value.
     public var userAgent: String
+    /// Requests a minute the client sends at most, by class (`RatePacer`); the service's own
+    /// limits by default. Every client with the same base URL, token and limits shares one pacer.
+    public var rateLimits: RateLimits
     /// Where request lines (method, path, status, time) are logged. Headers are never logged.
     public var logger: Logger
 
@@ -54,6 +57,7 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
         retryBaseDelay: TimeInterval = 0.5,
         maxRetryDelay: TimeInterval = 30,
         userAgent: String = ReplicateConfiguration.defaultUserAgent,
+        rateLimits: RateLimits = .service,
         logger: Logger = Logger(label: "replicate")
     ) {
         self.token = token
@@ -66,6 +70,7 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
         self.retryBaseDelay = retryBaseDelay
         self.maxRetryDelay = maxRetryDelay
         self.userAgent = userAgent
+        self.rateLimits = rateLimits
         self.logger = logger
     }
 

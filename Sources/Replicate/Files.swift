@@ -18,6 +18,15 @@ public struct DownloadResult: Sendable {
     public let bytes: Int
     /// The response's `Content-Type`, if any.
     public let contentType: String?
+    /// The hex SHA-256 of the bytes written, computed as they arrived.
+    public let sha256: String
+
+    public init(path: String, bytes: Int, contentType: String?, sha256: String = "") {
+        self.path = path
+        self.bytes = bytes
+        self.contentType = contentType
+        self.sha256 = sha256
+    }
 }
 
 /// A `multipart/form-data` body.
@@ -142,8 +151,9 @@ extension ReplicateClient {
                 continue
             }
             if (200...299).contains(outcome.status) {
+                let digest = file.sha256
                 try file.commit()
-                return DownloadResult(path: target.path, bytes: file.size, contentType: outcome.headers.first(name: "Content-Type"))
+                return DownloadResult(path: target.path, bytes: file.size, contentType: outcome.headers.first(name: "Content-Type"), sha256: digest)
             }
             if let next = outcome.redirect {
                 guard redirects < Transport.maxRedirects else {
@@ -196,11 +206,17 @@ extension ReplicateClient {
         for (name, value) in transport.standardHeaders(for: url) { request.headers.add(name: name, value: value) }
         let exchange = HTTPExchange(method: "GET", url: url, operation: operation)
         let pool = Transport.pool(connect: configuration.connectTimeout, read: configuration.readTimeout, followRedirects: false)
+        // A file on the API's own host counts against its limits; a delivery host's does not.
+        let rateClass = transport.rateClass(method: "GET", url: url, operation: operation)
         do {
+            var ticket: RatePacer.Ticket?
+            if let rateClass { ticket = try await transport.pacer.admit(rateClass) }
             // No deadline for the whole body (a large output takes as long as it takes); the
             // pool's read timeout ends a transfer that stalls.
             let response = try await pool.execute(request, deadline: .distantFuture)
+            if let ticket { transport.pacer.sent(ticket) }
             let status = Int(response.status.code)
+            transport.noteLimits(status: status, retryAfter: response.headers.first(name: "Retry-After"), rateClass)
             var attempt = DownloadAttempt(status: status, headers: response.headers)
             if (200...299).contains(status) {
                 for try await chunk in response.body { try file.append(chunk) }

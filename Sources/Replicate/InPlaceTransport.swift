@@ -21,10 +21,17 @@ extension Transport {
         guard RetryPolicy.isIdempotent(exchange.method), let connection = inPlace.acquire() else { return nil }
         defer { inPlace.release(connection) }
         var retries = RetryEngine(for: exchange, configuration: configuration)
+        let rateClass = rateClass(method: exchange.method, url: exchange.url, operation: exchange.operation)
         while true {
-            let started = Date()
             do {
+                // The caller waits anyway: its turn is waited for here, on its thread.
+                var ticket: RatePacer.Ticket?
+                if let rateClass { ticket = try pacer.admit(rateClass, stop: stop) }
+                let started = Date()
                 let response = try executeInPlace(exchange, on: connection, stop: stop)
+                // Idempotent requests carry no body: out, as near as can be told, when answered.
+                if let ticket { pacer.sent(ticket) }
+                noteLimits(response, rateClass)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
                 try stop.sleep(delay)
             } catch let failure as ReplicateError {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 
@@ -25,6 +26,8 @@ final class PartialFile: @unchecked Sendable {
     let target: DownloadTarget
     /// Bytes written so far.
     private(set) var size = 0
+    /// The SHA-256 of the bytes written so far, kept as they arrive so the file is never read back.
+    private var hasher = SHA256()
 
     init(for target: DownloadTarget, operation: String) throws(ReplicateError) {
         self.target = target
@@ -59,6 +62,7 @@ final class PartialFile: @unchecked Sendable {
                     done += n
                 }
                 size += done
+                hasher.update(bufferPointer: bytes)
                 return nil
             }
         }
@@ -69,6 +73,7 @@ final class PartialFile: @unchecked Sendable {
     func reset() throws(ReplicateError) {
         let failure = lock.withLock { () -> Int32? in
             size = 0
+            hasher = SHA256()
             return fd >= 0 && ftruncate(fd, 0) == 0 ? nil : (fd >= 0 ? errno : EBADF)
         }
         if let failure { throw writeError(String(cString: strerror(failure))) }
@@ -86,6 +91,11 @@ final class PartialFile: @unchecked Sendable {
         }
         discard()
         if let failure { throw writeError(failure) }
+    }
+
+    /// The hex SHA-256 of everything written (since the last `reset`).
+    var sha256: String {
+        lock.withLock { hasher }.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// Closes the file and removes it (nothing to remove once committed).

@@ -145,7 +145,9 @@ extension ReplicateClient {
     }
 
     /// Polls a prediction until it reaches a terminal status (`succeeded`, `failed`,
-    /// `canceled`, `aborted`) and returns it, whatever that status is.
+    /// `canceled`, `aborted`) and returns it, whatever that status is. While more than
+    /// `PredictionBoard.shareFrom` waits of this client are in progress, they share one poller
+    /// that lists recent predictions (a page answers for a hundred) instead of each polling.
     ///
     /// - Parameters:
     ///   - timeout: overall limit; a `.timeout` error carries the last prediction seen.
@@ -158,14 +160,36 @@ extension ReplicateClient {
         maxPollInterval: TimeInterval = 5, cancelOnTaskCancellation: Bool = true,
         onUpdate: (@Sendable (Prediction) -> Void)? = nil
     ) async throws -> Prediction {
-        try await poll(
-            prediction, kind: "prediction",
-            timing: (timeout, pollInterval, maxPollInterval), cancelOnTaskCancellation: cancelOnTaskCancellation,
-            fetch: { id in
-                let next = try await self.predictions.get(id)
-                onUpdate?(next)
-                return next
-            }, cancel: { _ = try await self.predictions.cancel($0) })
+        guard !prediction.status.isTerminal else { return prediction }
+        let board = transport.board
+        board.begin()
+        defer { board.end() }
+        let id = prediction.id
+        var current = prediction
+        let deadline = Date().addingTimeInterval(timeout)
+        var interval = pollInterval
+        do {
+            while !current.status.isTerminal {
+                // Many waits at once share one poller that lists instead of polling each; a
+                // wait moves over as soon as there are that many.
+                if board.isShared {
+                    return try await board.wait(for: current, until: deadline, timeout: timeout, client: self, onUpdate: onUpdate)
+                }
+                let remaining = deadline.timeIntervalSinceNow
+                guard remaining > 0 else { throw PredictionBoard.timedOut(current, after: timeout) }
+                try await Task.sleep(nanoseconds: RetryEngine.nanoseconds(min(interval, remaining)))
+                interval = min(maxPollInterval, interval * 1.5)
+                current = try await predictions.get(id)
+                onUpdate?(current)
+            }
+            return current
+        } catch {
+            if Task.isCancelled, cancelOnTaskCancellation {
+                // A fresh task: the cancelled one would cancel this request too.
+                _ = try? await Task { try await self.predictions.cancel(id) }.value
+            }
+            throw error
+        }
     }
 
     /// Polls a training until it reaches a terminal status; see `wait(for:…)` for predictions.

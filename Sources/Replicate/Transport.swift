@@ -160,8 +160,11 @@ final class Transport: Sendable {
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
         config.redirectConfiguration = followRedirects ? .follow(max: maxRedirects, allowCycles: false) : .disallow
         // Scripts fan out (`replicate.map`), and a sync-mode create holds its connection while the
-        // model runs; AsyncHTTPClient's default of 8 per host would queue the rest.
-        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        // model runs; AsyncHTTPClient's default of 8 per host would queue the rest. The service
+        // allows 600 creates a minute, each of which may hold a connection for up to a minute:
+        // room for all of them and the other requests beside, so a fan-out at the limit is not
+        // held back by the pool (`RatePacer` keeps it within the limit).
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 640
         // Failed connects are retried by `RetryEngine` with backoff; AsyncHTTPClient's own retries
         // would keep each attempt going for the whole connect timeout first (46 s for a refused port).
         config.connectionPool.retryConnectionEstablishment = false
@@ -170,6 +173,10 @@ final class Transport: Sendable {
 
     /// Where tasks that send through this transport run: a loop of its own connection pool.
     let executor: EventLoopExecutor
+    /// The one view of the rate limits every request to the API takes its turn from.
+    let pacer: RatePacer
+    /// The poller many waits for predictions share (`ReplicateClient.wait`).
+    let board = PredictionBoard()
 
     init(configuration: ReplicateConfiguration, httpClient: HTTPClient?) {
         self.configuration = configuration
@@ -177,6 +184,32 @@ final class Transport: Sendable {
         // The shared pools run on AsyncHTTPClient's default group: every client's tasks share one
         // loop of it, so all of a script's connections live there.
         self.executor = httpClient.map { EventLoopExecutor(loop: $0.eventLoopGroup.next()) } ?? .shared
+        self.pacer = PacerCache.shared.pacer(for: configuration)
+    }
+
+    /// The limit `url` counts against, or nil for a request the API's limits do not count: one
+    /// outside the API's base (a file delivery host, the simulator's served files), or an event
+    /// stream.
+    func rateClass(method: String, url: URL, operation: String?) -> RateClass? {
+        let base = configuration.baseURL
+        guard url.host?.lowercased() == base.host?.lowercased(), effectivePort(url) == effectivePort(base),
+              url.scheme?.lowercased() == base.scheme?.lowercased(), url.path.hasPrefix(base.path),
+              !url.path.contains("/streams/") else { return nil }
+        if method.uppercased() == "POST", let name = operation, Catalog.operation(named: name)?.creates != nil { return .create }
+        return .other
+    }
+
+    /// Notes what an answer says about the limits: a 429 holds back every request of its class
+    /// until the time its `Retry-After` names (a second when it names none), at most
+    /// `maxRetryDelay`, the bound on any wait a server asks for.
+    func noteLimits(_ response: RawResponse, _ rateClass: RateClass?) {
+        noteLimits(status: response.status, retryAfter: response.header("Retry-After"), rateClass)
+    }
+
+    func noteLimits(status: Int, retryAfter: String?, _ rateClass: RateClass?) {
+        guard let rateClass, status == 429 else { return }
+        let seconds = retryAfter.flatMap { RetryPolicy.parseRetryAfter($0, now: Date()) } ?? 1
+        pacer.refused(rateClass, retryAfter: min(seconds, configuration.maxRetryDelay))
     }
 
     var token: String? { configuration.token }
@@ -218,12 +251,18 @@ final class Transport: Sendable {
         return headers
     }
 
-    private func makeRequest(_ exchange: HTTPExchange) -> HTTPClientRequest {
+    /// The request for `exchange`. `onSent` is told when its body begins to be written, that is
+    /// when the request goes out on a connection (the pacer counts its turn from then).
+    private func makeRequest(_ exchange: HTTPExchange, onSent: (@Sendable () -> Void)? = nil) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: exchange.url.absoluteString)
         request.method = HTTPMethod(rawValue: exchange.method.uppercased())
         for (name, value) in requestHeaders(exchange) { request.headers.add(name: name, value: value) }
         if let body = exchange.body {
-            request.body = .bytes(ByteBuffer(data: body))
+            if let onSent {
+                request.body = .stream(NoticedBody(bytes: ByteBuffer(data: body), onFirstRead: onSent), length: .known(Int64(body.count)))
+            } else {
+                request.body = .bytes(ByteBuffer(data: body))
+            }
         }
         return request
     }
@@ -232,11 +271,17 @@ final class Transport: Sendable {
     /// returned, not thrown.
     func send(_ exchange: HTTPExchange) async throws -> RawResponse {
         var retries = RetryEngine(for: exchange, configuration: configuration)
+        let rateClass = rateClass(method: exchange.method, url: exchange.url, operation: exchange.operation)
         while true {
-            let started = Date()
             do {
                 try Task.checkCancellation()
-                let response = try await executeOnce(exchange)
+                var ticket: RatePacer.Ticket?
+                if let rateClass { ticket = try await pacer.admit(rateClass) }
+                let started = Date()
+                let pacer = self.pacer
+                let onSent: (@Sendable () -> Void)? = ticket.map { taken in { @Sendable in pacer.sent(taken) } }
+                let response = try await executeOnce(exchange, onSent: onSent)
+                noteLimits(response, rateClass)
                 guard let delay = retries.delay(after: response, started: started) else { return response }
                 try await RetryEngine.pause(delay)
             } catch let error as ReplicateError {
@@ -260,10 +305,13 @@ final class Transport: Sendable {
         max(exchange.timeout ?? 0, configuration.requestTimeout)
     }
 
-    private func executeOnce(_ exchange: HTTPExchange) async throws -> RawResponse {
-        let request = makeRequest(exchange)
+    /// One attempt. `onSent` is told when the request went out: as its body begins to be
+    /// written, or for a request without one when the answer's head arrives (a moment later).
+    private func executeOnce(_ exchange: HTTPExchange, onSent: (@Sendable () -> Void)? = nil) async throws -> RawResponse {
+        let request = makeRequest(exchange, onSent: onSent)
         let timeout = effectiveTimeout(exchange)
         let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        if exchange.body == nil { onSent?() }
         let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
         let headers = response.headers.map { ($0.name, $0.value) }
         return RawResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: buffer))
@@ -302,4 +350,26 @@ final class Transport: Sendable {
         }
         return ReplicateError(kind: .network, message: "\(target): \(String(describing: error))", operation: exchange.operation)
     }
+}
+
+/// A request body of one buffer that tells `onFirstRead` when the connection starts reading it:
+/// the moment the request goes out, which AsyncHTTPClient does not report otherwise.
+struct NoticedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let bytes: ByteBuffer
+    let onFirstRead: @Sendable () -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var bytes: ByteBuffer?
+        let onFirstRead: @Sendable () -> Void
+
+        mutating func next() async -> ByteBuffer? {
+            guard let buffer = bytes else { return nil }
+            bytes = nil
+            onFirstRead()
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes, onFirstRead: onFirstRead) }
 }

@@ -44,6 +44,12 @@ public struct BoundedNumber: Sendable, Equatable {
     public static let sessionIdleSeconds = BoundedNumber("a positive number of seconds", 1...86_400)
     /// `mcp --max-sessions`.
     public static let maxSessions = BoundedNumber("a whole number of sessions", 1...64, whole: true)
+    /// `--rate-creates`, `--rate-requests`, `[replicate] rate_creates` / `rate_requests`:
+    /// requests a minute; 0 sends that class unpaced.
+    public static let perMinute = BoundedNumber("a whole number of requests a minute (0: unpaced)", 0...100_000, whole: true)
+    /// `--rate-window`, `[replicate] rate_window`, `kosmo-lua sim --rate-window`: the seconds
+    /// rate limits count over.
+    public static let rateWindow = BoundedNumber("a number of seconds", 1...3_600)
     /// `search_functions`' `limit`.
     public static let searchResults = BoundedNumber("a whole number of results", 1...100, whole: true)
 

@@ -7,7 +7,9 @@ struct CallStages: Sendable {
     /// Runs after `check` and before `authorize`: a model-input check, so a call that cannot
     /// succeed is refused before anyone is asked to approve it or anything is spent.
     var inputCheck: (any CallCheck)?
-    /// Runs before every `send`: a shared pacer that holds calls back under rate limits.
+    /// Runs before every `send`: admission per call. None is set: the rate limits are paced by
+    /// the client (`RatePacer` in the transport), which also sees the requests a call's steps
+    /// make (polls, uploads, downloads) that never pass this stage.
     var pacer: (any CallPacer)?
     /// Wraps `send` of the calls that create something: a journal that records the create, and
     /// on a rerun may answer it from its record instead of sending it again.

@@ -17,7 +17,7 @@ public enum Documentation {
 
     public static let helpers: [Helper] = [
         Helper(name: "run", signature: "replicate.run(ref, input, opts) -> output", access: .write,
-               summary: "Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.",
+               summary: "Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts.save = DIR (or --save DIR) downloads its output files into DIR as soon as it finishes, named by their SHA-256, and lists it in DIR/manifest.jsonl. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw, save.",
                returns: "the model's output, shaped as its schema says (a string, a list of file URLs, a table…; a concatenated output is one string); a failed run raises a model error carrying the prediction",
                example: #"local out = replicate.run("replicate/hello-world", {text = "kosmo"})"# + "\n" + #"print(out)"#),
         Helper(name: "stream", signature: "replicate.stream(ref, input, opts) -> iterator of events", access: .write,
@@ -39,15 +39,15 @@ public enum Documentation {
                returns: "{path = path} (an open file is returned as it is), to put in a run's input",
                example: #"local out = replicate.run("stability-ai/sdxl", {prompt = "in this style", input_images = replicate.file("photo.png")})"#),
         Helper(name: "wait", signature: "replicate.wait(prediction_or_id, opts) -> prediction", access: .read,
-               summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.",
+               summary: "Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status; opts.save = DIR saves its output files as run does. opts: timeout, training, save.",
                returns: "the prediction (or training) in its final state, whatever it is: replicate.Prediction {id, status, output, error, logs, metrics, urls, …}",
                example: Examples.prediction + "\n" + #"p = replicate.wait(p)"# + "\n" + #"print(p.status, p.output)"#),
         Helper(name: "paginate", signature: "replicate.paginate(name, args) -> iterator of items", access: .read,
                summary: "Iterates over every item of a paginated function (list_models, list_predictions, search_models, …), fetching pages as needed.",
                returns: "an iterator over every item of every page (the items are the pages' results)",
                example: #"for model in replicate.paginate("list_models") do print(model.owner .. "/" .. model.name) end"#),
-        Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
-               summary: "Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.",
+        Helper(name: "map", signature: "replicate.map(items, fn, {concurrency = n, return_errors = false, save = DIR}) -> results[, errors]", access: nil,
+               summary: "Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index. save = DIR: every run and wait in the tasks saves its outputs into DIR.",
                returns: "the results of fn in the items' order; with return_errors = true, also the errors by index (json.null and false in the holes, so both encode as JSON)",
                example: #"""
                    local outs = replicate.map({"a", "b", "c"}, function(text)
@@ -55,8 +55,8 @@ public enum Documentation {
                    end, {concurrency = 8})
                    print(table.concat(outs, ", "))
                    """#),
-        Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false}) -> results[, errors]", access: nil,
-               summary: "Runs each function as a concurrent task and returns their results in order; errors as in map.",
+        Helper(name: "all", signature: "replicate.all({f1, f2, …}, {concurrency = n, return_errors = false, save = DIR}) -> results[, errors]", access: nil,
+               summary: "Runs each function as a concurrent task and returns their results in order; errors and save as in map.",
                returns: "the functions' results in order; with return_errors = true, also the errors by index, as map",
                example: #"""
                    local me, hardware = table.unpack(replicate.all{

@@ -38,6 +38,8 @@ public final class ReplicateSession: @unchecked Sendable {
     let createdRuns: CreatedRuns
     /// The journal of this run's creates (`--journal`); passes every call through when off.
     let journal: JournalStage
+    /// The folders this run saves outputs into (`--save`, `opts.save`).
+    let vaults = OutputVaults()
 
     private let lock = NSLock()
     private var approvedFunctions: Set<String> = []

@@ -5,7 +5,7 @@ import Replicate
 
 /// `replicate.run` and `replicate.wait`.
 enum RunHelpers {
-    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment", "validate", "raw"]
+    static let runOptions = ["wait", "cancel_after", "webhook", "webhook_events_filter", "timeout", "deployment", "validate", "raw", "save"]
 
     /// The longest `timeout` honoured (a year): a longer one is the same as none.
     static let maxTimeout: TimeInterval = 365 * 24 * 3600
@@ -29,7 +29,7 @@ enum RunHelpers {
                 throw LuaErrors.validation(function: function, message: "replicate.\(function): the input must be a table of named inputs, not a list")
             }
         }
-        let options = try Helpers.options(call, 3, function: function, allowed: runOptions)
+        let options = try Helpers.options(call, 3, function: function, allowed: function == "stream" ? runOptions.filter { $0 != "save" } : runOptions)
         let target: RunTarget
         do {
             target = options["deployment"]?.boolValue == true ? try RunTarget.deployment(reference) : try RunTarget(reference)
@@ -100,6 +100,20 @@ enum RunHelpers {
         return (creation, options)
     }
 
+    /// The folder a call saves its prediction's outputs into: `opts.save` (a path, or false
+    /// for none), else `--save`; opened (and checked) before anything is sent.
+    static func saveFolder(_ options: [String: JSONValue], session: ReplicateSession, function: String) throws -> OutputVault? {
+        let directory: String?
+        switch options["save"] {
+        case nil: directory = session.settings.saveDirectory
+        case .bool(false)?: directory = nil
+        case .string(let text)? where !text.isEmpty: directory = text
+        default:
+            throw LuaErrors.validation(function: function, message: "replicate.\(function): 'save' must be a folder path, or false to save nothing")
+        }
+        return try directory.map { try session.vaults.vault($0, session: session, function: function) }
+    }
+
     static func timeout(_ options: [String: JSONValue], function: String) throws -> TimeInterval {
         guard let value = options["timeout"] else { return 1800 }
         guard let seconds = value.doubleValue, seconds > 0 else {
@@ -122,6 +136,7 @@ enum RunHelpers {
             let raw = options["raw"]?.boolValue == true
             let pipeline = session.pipeline
             let admitted = try pipeline.admit(creation, from: call)
+            let vault = try saveFolder(options, session: session, function: "run")
             let shape = session.models.interface(for: admitted, ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck))?.0.output
             let started = Date()
             return pipeline.execute(admitted, .steps { steps in
@@ -145,6 +160,8 @@ enum RunHelpers {
                     // Its end in the journal, so a rerun returns it without asking.
                     session.journal.observe(prediction.raw)
                 }
+                // Saved as soon as it finishes, before the service deletes its files.
+                try await vault?.save(prediction, client: steps.client, session: session, function: "run")
                 guard prediction.status == .succeeded else { throw ReplicateError.model(prediction.raw, operation: "run") }
                 return CallResult([LuaJSON.value(shaped(prediction.output ?? .null, shape, raw: raw))], status: response.status, run: prediction.raw)
             })
@@ -220,7 +237,7 @@ enum RunHelpers {
             } else {
                 throw LuaErrors.validation(function: "wait", message: "replicate.wait: expected a prediction, a training or an id, got \(Helpers.typeName(call, 1))")
             }
-            let options = try Helpers.options(call, 2, function: "wait", allowed: ["timeout", "training"])
+            let options = try Helpers.options(call, 2, function: "wait", allowed: ["timeout", "training", "save"])
             if options["training"]?.boolValue == true { isTraining = true }
             let timeout = try timeout(options, function: "wait")
             let operation = try Helpers.operation(isTraining ? "get_training" : "get_prediction", function: "wait")
@@ -229,6 +246,7 @@ enum RunHelpers {
             let admitted = try pipeline.admit(ReplicateCall(function: "wait", operation: operation,
                                                             arguments: [isTraining ? "training_id" : "prediction_id": .string(id)], label: id),
                                               from: call)
+            let vault = try saveFolder(options, session: session, function: "wait")
             return pipeline.execute(admitted, .steps { steps in
                 let response = try await steps.send()
                 if training {
@@ -240,6 +258,7 @@ enum RunHelpers {
                     steps.update(status: update.status.rawValue, logs: update.logs)
                 })
                 session.journal.observe(prediction.raw)
+                try await vault?.save(prediction, client: steps.client, session: session, function: "wait")
                 return CallResult([LuaJSON.value(prediction.raw)], status: response.status, run: prediction.raw)
             })
         }

@@ -42,6 +42,12 @@ public struct ReplicateSettings: Sendable {
     public var tokenSource: String?
     /// The API base URL.
     public var baseURL: URL = ReplicateConfiguration.defaultBaseURL
+    /// Creates and other requests a minute the run sends at most (`--rate-creates`,
+    /// `--rate-requests`, `[replicate] rate_creates` / `rate_requests`); the service's limits by default.
+    public var rateLimits: RateLimits = .service
+    /// Where every run's output files and its manifest line go (`--save DIR`); nil saves
+    /// nothing unless a call asks (`opts.save`).
+    public var saveDirectory: String?
     /// The config file that was read, if any.
     public var configPath: String?
     /// Where model versions' interfaces are kept between runs (`<dir>/<host>/<version>.json`),
@@ -63,7 +69,7 @@ public struct ReplicateSettings: Sendable {
 
     /// The client configuration these settings describe.
     public var clientConfiguration: ReplicateConfiguration {
-        ReplicateConfiguration(token: token, baseURL: baseURL)
+        ReplicateConfiguration(token: token, baseURL: baseURL, rateLimits: rateLimits)
     }
 
     /// Where `replicate.download` may fetch from: anywhere outside the sandbox; in it (agent

@@ -20,6 +20,15 @@ public struct SimulatorOptions: Sendable {
     public var createsPerMinute: Int = 600
     /// All other `/v1` requests allowed per minute; 0 disables the limit.
     public var otherRequestsPerMinute: Int = 3000
+    /// Seconds the per-minute limits count over: 60, like the service; shorter for quick tests.
+    public var rateWindow: TimeInterval = 60
+    /// How the limits are counted: fixed one-minute windows, or the last minute at any moment.
+    public var rateLimitModel: RateLimitModel = .fixed
+    /// Seconds after a prediction or training finishes before its data is deleted, as the
+    /// service does after an hour for predictions made through the API: its `input`, `output`
+    /// and `logs` are emptied, `data_removed` becomes true and its output files answer 404.
+    /// nil keeps everything.
+    public var expireAfter: TimeInterval? = nil
     /// Most request-log entries kept (oldest dropped first), so long benchmarks stay bounded.
     public var requestLogLimit: Int = 100_000
 

@@ -17,6 +17,8 @@ import NIOPosix
 public final class Simulator: Sendable {
     let core: SimCore
     private let running = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+    /// Deletes finished predictions' data when `expireAfter` is set.
+    private let expiry = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let boundPort = NIOLockedValueBox<Int?>(nil)
     /// The event loop that serves everything, from ``start()`` to ``shutdown()``: the
     /// simulator's work per request is small, and a second loop would only add hand-offs
@@ -86,6 +88,10 @@ public final class Simulator: Sendable {
         boundPort.withLockedValue { $0 = port }
         let host = (options.host == "0.0.0.0" || options.host == "::") ? "127.0.0.1" : options.host
         core.state.api.withLockedValue { $0 = "http://\(host):\(port)/v1" }
+        if let after = options.expireAfter {
+            let state = core.state
+            expiry.withLockedValue { $0 = Task { await DataExpiry.run(state, after: after) } }
+        }
     }
 
     /// `http://HOST:PORT/v1`, valid after ``start()``.
@@ -98,6 +104,10 @@ public final class Simulator: Sendable {
 
     /// Stops listening and waits for the server to finish.
     public func shutdown() async {
+        expiry.withLockedValue { t in
+            t?.cancel()
+            t = nil
+        }
         let task = running.withLockedValue { t -> Task<Void, any Error>? in
             defer { t = nil }
             return t
@@ -153,7 +163,7 @@ final class SimCore: Sendable {
     init(options: SimulatorOptions) {
         self.options = options
         log = RequestLog(limit: options.requestLogLimit)
-        limiter = RateLimiter(createsPerMinute: options.createsPerMinute, otherPerMinute: options.otherRequestsPerMinute)
+        limiter = RateLimiter(createsPerMinute: options.createsPerMinute, otherPerMinute: options.otherRequestsPerMinute, model: options.rateLimitModel, window: options.rateWindow)
         faults = FaultInjector(spec: options.faults, seed: options.seed)
         webhooks = WebhookSender(secret: state.webhookSecret, speed: options.speed)
         lifecycle = Lifecycle(state: state, webhooks: webhooks, speed: options.speed)

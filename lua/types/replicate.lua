@@ -923,7 +923,7 @@ replicate.replicate_update_deployment = replicate.update_deployment
 function replicate.update_model(args) end
 replicate.replicate_update_model = replicate.update_model
 
----Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw.
+---Runs a model and returns its output. ref is owner/name (an official model through its model endpoint, any other through its latest version), owner/name:version or a version id (opts.deployment = true: a deployment). The input is checked against the model's schema before anything is sent or asked (opts.validate = false skips it). Waits in sync mode, then polls; a failed run raises a model error with the prediction attached. opts.timeout bounds the whole run (also sent as Cancel-After): at it the prediction is canceled and a timeout error carries it. An output the model displays concatenated (a language model's tokens) comes back as one string (opts.raw = true: the list). opts.save = DIR (or --save DIR) downloads its output files into DIR as soon as it finishes, named by their SHA-256, and lists it in DIR/manifest.jsonl. opts: wait, cancel_after, webhook, webhook_events_filter, timeout, deployment, validate, raw, save.
 ---Example:
 ---```lua
 ---local out = replicate.run("replicate/hello-world", {text = "kosmo"})
@@ -931,7 +931,7 @@ replicate.replicate_update_model = replicate.update_model
 ---```
 ---@param ref string owner/name, owner/name:version or a version id (a deployment's owner/name with opts.deployment)
 ---@param input? table the model's input
----@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean}
+---@param opts? {wait?: boolean|integer, cancel_after?: integer|string, webhook?: string, webhook_events_filter?: string[], timeout?: number, deployment?: boolean, validate?: boolean, raw?: boolean, save?: string|false}
 ---@return any output the prediction's output (a concatenated text output as one string unless opts.raw)
 function replicate.run(ref, input, opts) end
 
@@ -968,7 +968,7 @@ function replicate.model(ref) end
 ---@return {path: string} file a model's file input
 function replicate.file(path) end
 
----Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status. opts: timeout, training.
+---Polls a prediction (or training: opts.training = true, or a training table) until it finishes and returns it, whatever its final status; opts.save = DIR saves its output files as run does. opts: timeout, training, save.
 ---Example:
 ---```lua
 ---local p = replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "kosmo"}}
@@ -976,7 +976,7 @@ function replicate.file(path) end
 ---print(p.status, p.output)
 ---```
 ---@param prediction string|replicate.Prediction|replicate.Training an id or the object
----@param opts? {timeout?: number, training?: boolean}
+---@param opts? {timeout?: number, training?: boolean, save?: string|false}
 ---@return replicate.Prediction|replicate.Training finished whatever its final status
 function replicate.wait(prediction, opts) end
 
@@ -990,7 +990,7 @@ function replicate.wait(prediction, opts) end
 ---@return fun(): table? items
 function replicate.paginate(name, args) end
 
----Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index.
+---Calls fn(item, i) for every item as concurrent tasks (replicate calls overlap) and returns the results in order. The first failure is raised after all finish, unless return_errors = true, which returns results and a table of errors by index. save = DIR: every run and wait in the tasks saves its outputs into DIR.
 ---Example:
 ---```lua
 ---local outs = replicate.map({"a", "b", "c"}, function(text)
@@ -1001,12 +1001,12 @@ function replicate.paginate(name, args) end
 ---@generic T, R
 ---@param items T[]
 ---@param fn fun(item: T, index: integer): R runs as a concurrent task
----@param opts? {concurrency?: integer, return_errors?: boolean}
+---@param opts? {concurrency?: integer, return_errors?: boolean, save?: string|false}
 ---@return R[] results in the order of items
 ---@return table<integer, replicate.Error|string>? errors by index, with return_errors
 function replicate.map(items, fn, opts) end
 
----Runs each function as a concurrent task and returns their results in order; errors as in map.
+---Runs each function as a concurrent task and returns their results in order; errors and save as in map.
 ---Example:
 ---```lua
 ---local me, hardware = table.unpack(replicate.all{
@@ -1016,7 +1016,7 @@ function replicate.map(items, fn, opts) end
 ---print(me.username, #hardware)
 ---```
 ---@param fns (fun(): any)[] each runs as a concurrent task
----@param opts? {concurrency?: integer, return_errors?: boolean}
+---@param opts? {concurrency?: integer, return_errors?: boolean, save?: string|false}
 ---@return any[] results in order
 ---@return table<integer, replicate.Error|string>? errors by index, with return_errors
 function replicate.all(fns, opts) end

@@ -30,6 +30,8 @@ struct PredictionRecord: Sendable {
     var destination: String? = nil
     var deadline: Date? = nil
     var events: [SSEEvent] = []
+    /// Whether its data was deleted (`SimulatorOptions.expireAfter`).
+    var dataRemoved = false
     /// The JSON body, re-rendered on every change so `GET /predictions/{id}` only copies bytes.
     var encoded = ByteBuffer()
 
@@ -60,7 +62,7 @@ struct PredictionRecord: Sendable {
         var o: [String: JSON] = [
             "id": .string(id), "model": .string(model), "version": .string(version),
             "input": .object(input), "logs": .string(logs), "output": output,
-            "data_removed": false, "error": .str(error), "status": .string(status),
+            "data_removed": .bool(dataRemoved), "error": .str(error), "status": .string(status),
             "created_at": .string(Timestamp.string(createdAt)),
             "started_at": startedAt.map { .string(Timestamp.string($0)) } ?? .null,
             "completed_at": completedAt.map { .string(Timestamp.string($0)) } ?? .null,
