@@ -11,6 +11,8 @@ final class CreatedRuns: @unchecked Sendable {
     private let lock = NSLock()
     private var order: [String] = []
     private var entries: [String: (kind: CreatedRun, facts: RunFacts)] = [:]
+    /// Predict time of the runs `reset` forgot (earlier snippets of a session).
+    private var earlierPredictSeconds = 0.0
     /// Told of every create as it is recorded (the `exec` child tells its MCP server).
     private let onCreate: CreateObserver?
 
@@ -39,8 +41,11 @@ final class CreatedRuns: @unchecked Sendable {
 
     /// Forgets the runs recorded so far (a host that runs several snippets in one session
     /// starts each with `ReplicateSession.beginRun`, so one snippet's end settles only its own).
+    /// The predict time of the runs forgotten so far stays counted (`predictSeconds`): a
+    /// session's budget (`--max-predict-seconds`) covers all its snippets.
     func reset() {
         lock.withLock {
+            earlierPredictSeconds += entries.values.reduce(0) { $0 + ($1.facts.predictTime ?? 0) }
             order.removeAll()
             entries.removeAll()
         }
@@ -87,9 +92,9 @@ final class CreatedRuns: @unchecked Sendable {
     }
 
     /// Seconds of predict time the created runs have reported so far (a run still going
-    /// reports its time when it ends).
+    /// reports its time when it ends), those of earlier snippets of the session included.
     var predictSeconds: Double {
-        lock.withLock { entries.values.reduce(0) { $0 + ($1.facts.predictTime ?? 0) } }
+        lock.withLock { earlierPredictSeconds + entries.values.reduce(0) { $0 + ($1.facts.predictTime ?? 0) } }
     }
 }
 

@@ -171,6 +171,23 @@ import Testing
         }
     }
 
+    @Test func thePredictTimeBudgetCountsAcrossASessionsCalls() async throws {
+        try await onThread {
+            let mcp = try MCPSession(["mcp", "--sim", "--max-predict-seconds", "1.5"])
+            defer { mcp.close() }
+            _ = try mcp.initialize()
+            // Each run reports about a second of predict time: the first call's passes 1.5 s only
+            // with the second, so the session's next create is refused though its own call made none.
+            let run = #"replicate.run("sim/slow", {seconds = 1})"#
+            let (first, _) = try mcp.execute("\(run) \(run) return 'two'", ["session": "new"])
+            #expect(first["ok"] as? Bool == true, "\(first)")
+            let (next, _) = try mcp.execute("return \(run)", ["session": sessionID(first)])
+            #expect(errorKind(next) == "limit" && errorMessage(next).contains("predict time"), "\(next)")
+            // Each call's usage is its own.
+            #expect(((first["usage"] as? [String: Any])?["predictions"] as? Int) == 2, "\(first)")
+        }
+    }
+
     @Test func anIdleSessionEnds() async throws {
         try await onThread {
             let mcp = try MCPSession(["mcp", "--sim", "--session-idle", "1"])
