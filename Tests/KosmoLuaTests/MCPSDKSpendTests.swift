@@ -7,20 +7,7 @@ import Testing
 @Suite struct MCPSDKSpendTests {
     /// The scenario's findings; a missing SDK fails with the command that installs it.
     func scenario(_ name: String) async throws -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("MCPClient/mcp_spend_client.py").path
-        let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "/usr/bin/env"
-        let arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script, Binaries.kosmo, name]
-        let run = try await runProcess(python, arguments, timeout: 120)
-        if run.status == 3 {
-            Issue.record("the MCP Python SDK is missing: run `make deps` or `python3 -m pip install 'mcp>=2'` (\(run.stdout))")
-        }
-        guard let data = run.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
-              let found = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            Issue.record("scenario \(name) printed no findings (status \(run.status)): \(run.stdout.suffix(2000)) \(run.stderr.suffix(2000))")
-            return [:]
-        }
-        #expect(run.status == 0 && found["error"] == nil, "scenario \(name): \(found["error"] ?? "") \(run.stderr.suffix(2000))")
-        return found
+        try await sdkScenario("mcp_spend_client.py", name)
     }
 
     @Test("A 60 s run ended at a 5 s limit leaves no prediction running in the simulator, and the envelope names it")

@@ -8,9 +8,10 @@ the person's answer; a handshake client gets an elicitation request. Prints one 
 what the scenario saw (MCPSDKApprovalTests.swift asserts on it).
 """
 
-import asyncio
 import json
 import sys
+
+import scenario_main
 
 try:
     import mcp_types as types
@@ -97,17 +98,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
-        print(json.dumps({"error": "usage: mcp_approval_client.py KOSMO_LUA " + "|".join(SCENARIOS)}))
-        sys.exit(2)
-    try:
-        found = asyncio.run(SCENARIOS[sys.argv[2]](sys.argv[1]))
-    except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        sys.exit(1)
-    print(json.dumps(found, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    scenario_main.main(SCENARIOS)

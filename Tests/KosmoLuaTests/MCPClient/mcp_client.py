@@ -7,11 +7,12 @@ that cannot run prints {"error": "..."} and exits 1; without the SDK it exits 3 
 install command.
 """
 
-import asyncio
 import json
 import subprocess
 import sys
 import time
+
+import scenario_main
 
 try:
     from mcp import Client
@@ -165,24 +166,9 @@ SCENARIOS = {
     "resources": resources,
     "describe-model": describe_model,
     "modern": modern,
+    "handshake-2025-06-18": handshake_2025_06_18,
 }
 
 
-def main():
-    if len(sys.argv) != 3 or (sys.argv[2] not in SCENARIOS and sys.argv[2] != "handshake-2025-06-18"):
-        print(json.dumps({"error": "usage: mcp_client.py KOSMO_LUA " + "|".join(list(SCENARIOS) + ["handshake-2025-06-18"])}))
-        sys.exit(2)
-    kosmo, scenario = sys.argv[1], sys.argv[2]
-    try:
-        if scenario == "handshake-2025-06-18":
-            found = handshake_2025_06_18(kosmo)
-        else:
-            found = asyncio.run(SCENARIOS[scenario](kosmo))
-    except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        sys.exit(1)
-    print(json.dumps(found, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    scenario_main.main(SCENARIOS)

@@ -6,14 +6,14 @@ Prints one JSON object of what the scenario saw (MCPSDKSessionTests.swift assert
 mcp_client.py does, whose helpers it uses.
 """
 
-import asyncio
-import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcp_client import Client, call, server  # noqa: E402  (exits 3 without the SDK)
+
+import scenario_main
 
 
 async def session(kosmo):
@@ -64,17 +64,5 @@ async def progress(kosmo):
 SCENARIOS = {"session": session, "progress": progress}
 
 
-def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
-        print(json.dumps({"error": "usage: mcp_session_client.py KOSMO_LUA " + "|".join(SCENARIOS)}))
-        sys.exit(2)
-    try:
-        found = asyncio.run(SCENARIOS[sys.argv[2]](sys.argv[1]))
-    except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        sys.exit(1)
-    print(json.dumps(found, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    scenario_main.main(SCENARIOS)

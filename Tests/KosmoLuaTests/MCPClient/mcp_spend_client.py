@@ -8,10 +8,11 @@ scenario that cannot run prints {"error": "..."} and exits 1; without the SDK it
 the install command.
 """
 
-import asyncio
 import json
 import sys
 import time
+
+import scenario_main
 
 try:
     from mcp import Client
@@ -64,18 +65,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
-        print(json.dumps({"error": "usage: mcp_spend_client.py KOSMO_LUA " + "|".join(SCENARIOS)}))
-        sys.exit(2)
-    kosmo, scenario = sys.argv[1], sys.argv[2]
-    try:
-        found = asyncio.run(SCENARIOS[scenario](kosmo))
-    except Exception as error:
-        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
-        sys.exit(1)
-    print(json.dumps(found, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    scenario_main.main(SCENARIOS)
