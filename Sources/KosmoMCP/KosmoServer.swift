@@ -263,8 +263,9 @@ struct KosmoServer: Sendable {
         do {
             if id == "new" {
                 let executable = self.executable, arguments = childArguments(options.limits), approvals = self.approvals
+                let orphans = self.orphans
                 session = try sessions.open { id in
-                    SessionChild.start(id: id, executable: executable, arguments: arguments, approvals: approvals)
+                    SessionChild.start(id: id, executable: executable, arguments: arguments, approvals: approvals, orphans: orphans)
                 }
             } else {
                 session = try sessions.session(id)

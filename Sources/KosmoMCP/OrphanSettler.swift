@@ -78,4 +78,7 @@ final class CreatedNotices: @unchecked Sendable {
 
     func add(_ notice: CreatedNotice) { lock.withLock { notices.append(notice) } }
     var all: [CreatedNotice] { lock.withLock { notices } }
+    /// How many have come so far: a session's call reads the ones after it (`since`).
+    var count: Int { lock.withLock { notices.count } }
+    func since(_ start: Int) -> [CreatedNotice] { lock.withLock { Array(notices.dropFirst(start)) } }
 }

@@ -28,27 +28,34 @@ final class SessionChild: @unchecked Sendable {
     private var idleTimer: DispatchSourceTimer?
     private let readers = DispatchGroup()
 
-    private init(id: String, child: SpawnedChild) {
+    /// What the child told the server it created, and who settles it when the child is ended
+    /// before it could say so in an envelope (killed at a hard deadline, or by a cancelled request).
+    private let created = CreatedNotices()
+    private let orphans: OrphanSettler
+
+    private init(id: String, child: SpawnedChild, orphans: OrphanSettler) {
         self.id = id
         self.child = child
+        self.orphans = orphans
         output = LineReader(fd: child.stdout)
     }
 
     /// Starts a session's child; `arguments` are the `exec` arguments before `--serve`.
-    static func start(id: String, executable: String, arguments: [String], approvals: ApprovalRelay) -> Result<SessionChild, SpawnFailure> {
+    static func start(id: String, executable: String, arguments: [String], approvals: ApprovalRelay,
+                      orphans: OrphanSettler) -> Result<SessionChild, SpawnFailure> {
         let spawned: SpawnedChild
         switch SpawnedChild.start(executable: executable, arguments: arguments + ["--serve", id]) {
         case .success(let child): spawned = child
         case .failure(let problem): return .failure(problem)
         }
         RunningChildren.shared.add(spawned.reaper)
-        let session = SessionChild(id: id, child: spawned)
+        let session = SessionChild(id: id, child: spawned, orphans: orphans)
         // Threads of their own for the session's whole life: three waits that last for minutes
         // would hold the shared queue's threads, which the system adds only slowly (opening a
         // session took seconds when these ran there).
         session.readers.enter()
         Self.thread("kosmo-lua session approvals") { [session] in
-            SpawnedChild.serveApprovals(spawned.approvals, relay: approvals, asker: { session.currentAsker() },
+            SpawnedChild.serveApprovals(spawned.approvals, relay: approvals, asker: { session.currentAsker() }, created: session.created,
                                         hold: { session.currentDeadline()?.hold() }, release: { session.currentDeadline()?.release() })
             session.readers.leave()
         }
@@ -149,6 +156,7 @@ final class SessionChild: @unchecked Sendable {
         let started = Date()
         if let reason = ended { return failure(.usage, Self.endedMessage(id, reason), started: started) }
         let reaper = child.reaper
+        let firstNotice = created.count
         let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
         lock.withLock {
             self.deadline = deadline
@@ -180,7 +188,9 @@ final class SessionChild: @unchecked Sendable {
                 why = "the session's process ended unexpectedly"
             }
             end(why)
-            return failure(cancelled.isSet ? .interrupted : .limit, why + "; the session ended with it (its globals are gone): pass session = \"new\" to open another", started: started)
+            let ended = failure(cancelled.isSet ? .interrupted : .limit, why + "; the session ended with it (its globals are gone): pass session = \"new\" to open another", started: started)
+            // What this call created is settled here, as for a one-shot child the server ended.
+            return ChildExecution.Outcome(envelope: orphans.account(for: created.since(firstNotice), in: ended.envelope))
         }
         if line.dropped > 0 {
             return failure(.limit, "the execution's envelope was more than \(ChildExecution.maxChildOutputBytes >> 20) MiB (\(line.bytes.count + line.dropped) bytes), so the server dropped it with its result, output and calls; return less (a summary, a count, file URLs)", started: started)
