@@ -119,14 +119,21 @@ struct ModelInputTests {
         }
     }
 
-    @Test("A local file as a file input: 10 KB goes inline as a data URI, 600 KB is uploaded after approval and sent as its URL")
-    func localFiles() async throws {
+    /// A fresh directory with a 10 KB `small.png` (inline as a data URI) and a 600 KB
+    /// `large.bin` (uploaded).
+    static func inputFiles() throws -> (directory: URL, small: URL, large: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kosmo-inputs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let small = directory.appendingPathComponent("small.png"), large = directory.appendingPathComponent("large.bin")
         try Data(repeating: 7, count: 10_000).write(to: small)
         try Data(repeating: 9, count: 600_000).write(to: large)
+        return (directory, small, large)
+    }
+
+    @Test("A local file as a file input: 10 KB goes inline as a data URI, 600 KB is uploaded after approval and sent as its URL")
+    func localFiles() async throws {
+        let (directory, small, large) = try Self.inputFiles()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try await withSim { sim in
             let outcome = try await runLua("""
                 local a = replicate.run("sim/echo", {file = "\(small.path)"}).file
@@ -142,12 +149,8 @@ struct ModelInputTests {
 
     @Test("An open Lua file is a file input: the file it names is sent inline or uploaded; a closed file or a pipe is a validation error saying so")
     func openFiles() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kosmo-open-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, small, large) = try Self.inputFiles()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let small = directory.appendingPathComponent("small.png"), large = directory.appendingPathComponent("large.bin")
-        try Data(repeating: 7, count: 10_000).write(to: small)
-        try Data(repeating: 9, count: 600_000).write(to: large)
         try await withSim { sim in
             let outcome = try await runLua("""
                 local f = io.open("\(small.path)", "rb")
