@@ -5,6 +5,12 @@
 
 import PackageDescription
 
+#if os(Linux)
+let luaPkgConfig: String? = nil
+#else
+let luaPkgConfig: String? = "lua5.4"
+#endif
+
 /// SwiftNIO's products by name: most targets here take several.
 func nio(_ names: String...) -> [Target.Dependency] { names.map { .product(name: $0, package: "swift-nio") } }
 
@@ -32,10 +38,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // Debian's liblua5.4-dev, found through pkg-config.
+        // Lua 5.4: Debian's liblua5.4-dev, whose headers shim.h finds under <lua5.4/…>; elsewhere
+        // through pkg-config. Not through pkg-config on Linux: its `-L/usr/lib/<arch>` would come
+        // first on every link line, ahead of .build/static-c++, and the release build would
+        // take the shared libsqlite3 over the static one (see KosmoLua's link options below).
         .systemLibrary(
             name: "CLua",
-            pkgConfig: "lua5.4",
+            pkgConfig: luaPkgConfig,
             providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]
         ),
         // BSD libedit for the REPL's line editing, history and completion: its header only;
@@ -115,9 +124,11 @@ let package = Package(
             //   into the Swift metadata, copying every page they touch. The cost is no address
             //   randomisation for this executable's own code (shared libraries, heap and stack
             //   keep it), as with Go's default binaries; `make build PIE=1` keeps PIE;
-            // - libstdc++ (which the Swift runtime needs) linked in: loading the shared one cost
-            //   0.4 ms. `make build` links the C++ compiler's libstdc++.a into .build/static-c++,
-            //   searched first; without it the linker takes the shared library as before.
+            // - libstdc++ (which the Swift runtime needs) and SQLite (the journal's, through GRDB)
+            //   linked in: loading the shared libstdc++ cost 0.4 ms, libsqlite3 0.2 ms. `make
+            //   build` links the C++ compiler's libstdc++.a and the system's libsqlite3.a into
+            //   .build/static-c++, searched before the system's directories; without them the
+            //   linker takes the shared libraries as before.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"] + (Context.environment["PIE"] == "1" ? [] : [
                 "-Xclang-linker", "-no-pie", "-L\(Context.packageDirectory)/.build/static-c++",
             ]), .when(platforms: [.linux], configuration: .release))]

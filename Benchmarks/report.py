@@ -124,7 +124,11 @@ def main() -> None:
     # --- the model-input check
     check_rounds = sorted(int(p.stem.rsplit("_", 1)[1]) for p in work.glob("check_*.out") if p.stem.rsplit("_", 1)[1].isdigit())
     checks = [out(work, f"check_{r}") for r in check_rounds]
-    check_added = statistics.median(c["checked_cpu_us"] - c["unchecked_cpu_us"] for c in checks)
+    check_run_added = statistics.median(c["checked_cpu_us"] - c["unchecked_cpu_us"] for c in checks)
+    # The goal is judged on the check alone: inside whole runs its cost is smaller than the
+    # spread between processes, so those figures are shown beside it, not judged.
+    alones = [out(work, f"check_alone_{r}") for r in check_rounds]
+    check_added = statistics.median(c["checked_cpu_us"] - c["unchecked_cpu_us"] for c in alones)
     first = json.loads((work / "check_first.json").read_text())
 
     w("## Goals")
@@ -153,7 +157,8 @@ def main() -> None:
       f"{st_median['kosmo']:.3f} ms (p90 {st_p90['kosmo']:.3f} ms; Python client {st_median['python']:.3f} ms) | "
       f"{verdict(st_median['kosmo'] <= STREAM_GOAL_MS)} |")
     w(f"| model-input check on a run of a cached model | at most {CHECK_GOAL_US:g} µs of CPU added | "
-      f"{check_added:+.1f} µs | {verdict(check_added <= CHECK_GOAL_US)} |")
+      f"{check_added:+.1f} µs (the check alone; {check_run_added:+.1f} µs in whole runs, within their noise) | "
+      f"{verdict(check_added <= CHECK_GOAL_US)} |")
     w("")
 
     w("## Machine and versions")
@@ -299,15 +304,30 @@ def main() -> None:
 
     w("## 8. The model-input check")
     w("")
-    w(f"`Benchmarks/client/input_check.lua`: {checks[0]['runs']:,} `replicate.run` calls of `replicate/hello-world` by version "
-      f"in each of {len(checks)} processes, its schema already looked up; blocks with the check and with `validate = false` "
-      "alternate. CPU is `os.clock()`, the whole process.")
+    w(f"`Benchmarks/client/input_check.lua`, two measures, each in {len(check_rounds)} processes; blocks with the check "
+      "and with `validate = false` alternate. CPU is `os.clock()`, the whole process.")
     w("")
-    header(w, "process", "CPU per run, checked", "CPU per run, validate = false", "added by the check")
+    w(f"**The check alone.** {alones[0]['runs']:,} `replicate.run` calls of `stability-ai/sdxl` (seven inputs given, "
+      "one checked against its choices), its model and schema already looked up, in a process run with "
+      "`--max-predictions 0`: each call passes every stage up to the budget (arguments, the catalog's checks, the "
+      "input check, authorization) and is refused there, before any request. The difference is the input check "
+      "alone: the directory hit and `ModelInterface.problems`.")
+    w("")
+    header(w, "process", "CPU per call, checked", "CPU per call, validate = false", "added by the check")
+    for r, c in zip(check_rounds, alones):
+        w(f"| {r} | {c['checked_cpu_us']:.2f} µs | {c['unchecked_cpu_us']:.2f} µs | {c['checked_cpu_us'] - c['unchecked_cpu_us']:+.2f} µs |")
+    w("")
+    w(f"Median added: **{check_added:+.2f} µs** of CPU a call (goal at most {CHECK_GOAL_US:g} µs: {verdict(check_added <= CHECK_GOAL_US)}).")
+    w("")
+    w(f"**Whole runs.** {checks[0]['runs']:,} `replicate.run` calls of `replicate/hello-world` by version in each "
+      "process, each a create and its answer from the simulator. The check's cost is smaller than the spread "
+      "between processes here, so these figures are context, not the verdict.")
+    w("")
+    header(w, "process", "CPU per run, checked", "CPU per run, validate = false", "difference")
     for r, c in zip(check_rounds, checks):
         w(f"| {r} | {c['checked_cpu_us']:.1f} µs | {c['unchecked_cpu_us']:.1f} µs | {c['checked_cpu_us'] - c['unchecked_cpu_us']:+.1f} µs |")
     w("")
-    w(f"Median added: **{check_added:+.1f} µs** of CPU a run (goal at most {CHECK_GOAL_US:g} µs: {verdict(check_added <= CHECK_GOAL_US)}).")
+    w(f"Median difference: {check_run_added:+.1f} µs a run.")
     w("")
     lookups = [r for r in first["checked"] if r.startswith("GET ")]
     extra = [r for r in first["checked"] if r not in first["unchecked"]]

@@ -32,7 +32,8 @@ STREAM_TOKENS="${STREAM_TOKENS:-200}"         # tokens per streamed run
 STREAM_INTERVAL_MS="${STREAM_INTERVAL_MS:-10}" # time between tokens
 STREAM_ROUNDS="${STREAM_ROUNDS:-3}"           # streamed runs per client, alternating
 CHECK_N="${CHECK_N:-2000}"                    # runs of a cached model, half checked, half not
-CHECK_ROUNDS="${CHECK_ROUNDS:-3}"             # processes running them
+CHECK_ALONE_N="${CHECK_ALONE_N:-50000}"       # calls stopped at the budget, half checked, half not
+CHECK_ROUNDS="${CHECK_ROUNDS:-3}"             # processes running each
 MCP_CALLS="${MCP_CALLS:-500}"                 # execute_lua calls inside a session (a fifth of them without)
 
 die() { echo "Benchmarks/run.sh: $*" >&2; exit 1; }
@@ -63,6 +64,22 @@ mkdir -p "$WORK" "$HERE/results"
 
 # Runs a command under /usr/bin/time -v; its stdout goes to $1.out, its peak RSS to $1.rss (KiB).
 # Its wall time goes to $1.wall (seconds).
+# start_sim NAME [sim flags…]: starts `kosmo-lua sim --port 0` in the background, its output in
+# $WORK/NAME.stdout and .stderr; sets STARTED_PID and STARTED_BASE (the URL it prints).
+start_sim() {
+  local name="$1"; shift
+  "$BIN" sim --port 0 "$@" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" &
+  STARTED_PID=$!
+  STARTED_BASE=""
+  for _ in $(seq 1 200); do
+    STARTED_BASE="$(head -n1 "$WORK/$name.stdout" 2>/dev/null || true)"
+    case "$STARTED_BASE" in http://127.0.0.1:*/v1) return 0 ;; esac
+    STARTED_BASE=""
+    sleep 0.05
+  done
+  die "the simulator ($name) did not print its URL: $(cat "$WORK/$name.stderr")"
+}
+
 measured() {
   local name="$1"; shift
   /usr/bin/time -v -o "$WORK/$name.time" "$@" >"$WORK/$name.out"
@@ -130,17 +147,9 @@ measured json0_cjson lua5.4 "$HERE/json_decode.lua" cjson "$WORK/doc.json" 0
 # at it with REPLICATE_URL (not --sim, which would start a simulator inside the measured process),
 # Python with REPLICATE_BASE_URL.
 echo "== simulator: $BIN sim --port 0 --creates-per-minute 0 --requests-per-minute 0" >&2
-"$BIN" sim --port 0 --creates-per-minute 0 --requests-per-minute 0 >"$WORK/sim.stdout" 2>"$WORK/sim.stderr" &
-SIM_PID=$!
+start_sim sim --creates-per-minute 0 --requests-per-minute 0
+SIM_PID=$STARTED_PID SIM_BASE=$STARTED_BASE
 trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
-SIM_BASE=""
-for _ in $(seq 1 200); do
-  SIM_BASE="$(head -n1 "$WORK/sim.stdout" 2>/dev/null || true)"
-  case "$SIM_BASE" in http://127.0.0.1:*/v1) break ;; esac
-  SIM_BASE=""
-  sleep 0.05
-done
-[ -n "$SIM_BASE" ] || die "the simulator did not print its URL: $(cat "$WORK/sim.stderr")"
 export REPLICATE_URL="$SIM_BASE" REPLICATE_BASE_URL="${SIM_BASE%/v1}" REPLICATE_API_TOKEN=bench-token
 PREDICTION_ID="$("$BIN" --write allow -e 'print(replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "bench"}, wait = true}.id)')"
 echo "simulator=$SIM_BASE" >>"$WORK/machine.env"
@@ -180,23 +189,19 @@ trap - EXIT
 
 # --- 8. the model-input check, on a simulator of its own whose models run 1000x faster (the
 # CPU a run costs is measured, not the model's time).
-echo "== model-input check: $CHECK_N runs of a cached model, checked vs validate = false ($CHECK_ROUNDS processes)" >&2
-"$BIN" sim --port 0 --speed 1000 --creates-per-minute 0 --requests-per-minute 0 >"$WORK/sim_check.stdout" 2>"$WORK/sim_check.stderr" &
-CHECK_SIM_PID=$!
+echo "== model-input check: $CHECK_ALONE_N calls stopped at the budget and $CHECK_N runs of a cached model, checked vs validate = false ($CHECK_ROUNDS processes each)" >&2
+start_sim sim_check --speed 1000 --creates-per-minute 0 --requests-per-minute 0
+CHECK_SIM_PID=$STARTED_PID CHECK_BASE=$STARTED_BASE
 trap 'kill "$CHECK_SIM_PID" 2>/dev/null || true' EXIT
-CHECK_BASE=""
-for _ in $(seq 1 200); do
-  CHECK_BASE="$(head -n1 "$WORK/sim_check.stdout" 2>/dev/null || true)"
-  case "$CHECK_BASE" in http://127.0.0.1:*/v1) break ;; esac
-  CHECK_BASE=""
-  sleep 0.05
-done
-[ -n "$CHECK_BASE" ] || die "the check's simulator did not print its URL: $(cat "$WORK/sim_check.stderr")"
 for round in $(seq 1 "$CHECK_ROUNDS"); do
-  # Unpaced: the simulator's limits are off, and waiting for the pacer's turns would measure
-  # its timers, not the check.
+  # The check alone: every call refused at the budget (--max-predictions 0), after the check
+  # and before any request.
+  REPLICATE_URL="$CHECK_BASE" measured "check_alone_$round" "$BIN" --allow run --max-predictions 0 \
+    "$HERE/client/input_check.lua" "$CHECK_ALONE_N" alone
+  # Whole runs. Unpaced: the simulator's limits are off, and waiting for the pacer's turns
+  # would measure its timers, not the check.
   REPLICATE_URL="$CHECK_BASE" measured "check_$round" "$BIN" --allow run --rate-creates 0 --rate-requests 0 \
-    "$HERE/client/input_check.lua" "$CHECK_N"
+    "$HERE/client/input_check.lua" "$CHECK_N" run
 done
 REPLICATE_URL="$CHECK_BASE" python3 "$HERE/client/first_run_requests.py" "$BIN" "${CHECK_BASE%/v1}" "$WORK/check_first.json"
 kill "$CHECK_SIM_PID" 2>/dev/null || true

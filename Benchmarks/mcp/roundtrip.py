@@ -6,13 +6,56 @@ usage: python3 roundtrip.py KOSMO_LUA OUT.md [CALLS]
 Speaks JSON-RPC lines to the server itself (no SDK in the measured path), one call at a time,
 and writes a Markdown table of the medians and 90th percentiles to OUT.md. Goal: a call inside
 a session at most 3 ms.
+
+Then, in a fresh server, pings sent every 100 ms while its first execution (`replicate.sleep(2)`)
+runs: how long the server takes to answer other requests while it waits for a child.
 """
 
 import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
+
+
+def pings_during_execution(kosmo, seconds=2.0, every=0.1):
+    """Times (ms) to answer each ping sent while a fresh server's first execution runs."""
+    server = subprocess.Popen([kosmo, "mcp", "--sim"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    answered = {}
+    done = threading.Event()
+
+    def read():
+        for line in server.stdout:
+            message = json.loads(line)
+            if "id" in message:
+                answered[message["id"]] = time.perf_counter()
+                if message["id"] == "run":
+                    done.set()
+
+    def send(message):
+        server.stdin.write((json.dumps(message) + "\n").encode())
+
+    threading.Thread(target=read, daemon=True).start()
+    send({"jsonrpc": "2.0", "id": "init", "method": "initialize",
+          "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}})
+    while "init" not in answered:
+        time.sleep(0.001)
+    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send({"jsonrpc": "2.0", "id": "run", "method": "tools/call",
+          "params": {"name": "execute_lua", "arguments": {"code": f"replicate.sleep({seconds}) return 1"}}})
+    sent = {}
+    n = 0
+    while not done.wait(every):
+        n += 1
+        sent[n] = time.perf_counter()
+        send({"jsonrpc": "2.0", "id": n, "method": "ping"})
+    deadline = time.perf_counter() + 5
+    while any(i not in answered for i in sent) and time.perf_counter() < deadline:
+        time.sleep(0.001)
+    server.stdin.close()
+    server.wait(timeout=10)
+    return sorted((answered[i] - sent[i]) * 1000 if i in answered else float("inf") for i in sent)
 
 
 def main():
@@ -55,6 +98,7 @@ def main():
     in_session = measure({"code": "return 1", "session": session}, calls)
     server.stdin.close()
     server.wait(timeout=10)
+    pings = pings_during_execution(kosmo)
 
     met = "**met**" if in_session["median"] <= 3 else "**not met**"
     lines = [
@@ -70,6 +114,12 @@ def main():
         f"| inside a session (one child, `session`) | {in_session['n']} | {in_session['median']:.2f} ms | {in_session['p90']:.2f} ms | {in_session['min']:.2f} ms |",
         "",
         f"Goal: inside a session at most 3 ms (median): {in_session['median']:.2f} ms, {met}.",
+        "",
+        "## Other requests while an execution runs",
+        "",
+        f"A fresh server's first `execute_lua` (`replicate.sleep(2)`), with a `ping` sent every 100 ms until its result "
+        f"came: {len(pings)} pings, answered in a median of {statistics.median(pings):.2f} ms, the slowest in "
+        f"{pings[-1]:.2f} ms.",
         "",
     ]
     with open(out, "w") as handle:

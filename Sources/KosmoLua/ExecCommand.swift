@@ -172,8 +172,7 @@ struct ExecRun {
     /// of a one-shot `exec` and of each snippet a session's child (`--serve`) runs.
     func execute(_ code: [UInt8], chunkName: String, arguments: [String], limits: Limits, vm: LuaVM, session: ReplicateSession) -> Snippet {
         var snippet = Snippet(started: DispatchTime.now())
-        Interrupts.arm(vm)
-        Interrupts.armTermination(vm)
+        Interrupts.arm(vm, on: [SIGINT, SIGTERM])
         defer {
             Interrupts.disarm()
             Interrupts.holdTermination()

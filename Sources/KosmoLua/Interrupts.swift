@@ -2,17 +2,25 @@ import CLuaBridge
 import Foundation
 import LuaHost
 
-/// Ctrl-C while Lua runs: the handler only sets a flag (async-signal-safe); the count hook
-/// raises "interrupted!" at the next check. A second Ctrl-C uses the default action, as in `lua`.
+/// Ctrl-C (and, for `exec`, a request to stop) while Lua runs: the handler only sets a flag; the
+/// count hook raises "interrupted!" at the next check. A second one uses the default action, as
+/// in `lua`.
 enum Interrupts {
     nonisolated(unsafe) static var target: OpaquePointer?
 
-    static func arm(_ vm: LuaVM) {
+    /// Makes `signals` interrupt `vm` at its next check, each once: the handler only sets a
+    /// flag (async-signal-safe) and puts back the default action, so a second one ends the
+    /// process. Ctrl-C everywhere; `exec` adds SIGTERM, which the MCP server sends when its
+    /// client cancels a request or a child outlives its deadline, so the run still settles
+    /// what it created and writes its envelope.
+    static func arm(_ vm: LuaVM, on signals: [Int32] = [SIGINT]) {
         target = vm.state
-        unblock([SIGINT])
-        signal(SIGINT) { _ in
-            if let state = Interrupts.target { kl_request_interrupt(state) }
-            signal(SIGINT, SIG_DFL)
+        unblock(signals)
+        for number in signals {
+            signal(number) { received in
+                if let state = Interrupts.target { kl_request_interrupt(state) }
+                signal(received, SIG_DFL)
+            }
         }
     }
 
@@ -23,18 +31,6 @@ enum Interrupts {
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    /// `exec`: a request to stop (SIGTERM, which the MCP server sends when its client cancels
-    /// a request or a child outlives its deadline) ends the run as Ctrl-C does, so the run
-    /// still settles what it created and writes its envelope; a second one ends the process.
-    static func armTermination(_ vm: LuaVM) {
-        target = vm.state
-        unblock([SIGTERM])
-        signal(SIGTERM) { _ in
-            if let state = Interrupts.target { kl_request_interrupt(state) }
-            signal(SIGTERM, SIG_DFL)
-        }
     }
 
     /// `exec`, once the run is over: a request to stop no longer interrupts (the state is about

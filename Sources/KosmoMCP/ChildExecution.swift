@@ -54,19 +54,16 @@ struct ChildExecution: Sendable {
     /// own memory; what is past this is read and dropped.
     static let maxChildOutputBytes = 16 << 20
 
-    /// Where the blocking parts of an execution run (waiting for the child, writing its input,
-    /// reading its output and approval questions). A concurrent queue of its own rather than a
-    /// new thread per part: its threads, and the malloc arenas they touch, are reused across a
-    /// long session's executions, and a queue made here over-commits, so blocked work never
-    /// waits for a free thread.
-    static let blockingWork = DispatchQueue(label: "kosmo-lua.mcp.executions", attributes: .concurrent)
+    /// Where an execution's timers run (its hard deadline, the grace after a request to stop);
+    /// its blocking waits each have a thread of their own (`BlockingThread`).
+    static let timers = DispatchQueue(label: "kosmo-lua.mcp.timers")
 
     /// Runs the child; cancelling the calling task (the client cancelled the request) ends it.
     func run() async -> Outcome {
         let control = ChildControl()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                ChildExecution.blockingWork.async { continuation.resume(returning: runBlocking(control)) }
+                BlockingThread.start("kosmo-lua execution") { continuation.resume(returning: runBlocking(control)) }
             }
         } onCancel: {
             control.cancel()
@@ -95,7 +92,7 @@ struct ChildExecution: Sendable {
         let code = self.code
         let stdinFD = child.stdin
         group.enter()
-        ChildExecution.blockingWork.async {
+        BlockingThread.start("kosmo-lua execution input") {
             FileDescriptorIO.writeAll(stdinFD, code)
             close(stdinFD)
             group.leave()
@@ -103,35 +100,31 @@ struct ChildExecution: Sendable {
         let collected = Collected()
         let stdoutFD = child.stdout
         group.enter()
-        ChildExecution.blockingWork.async {
+        BlockingThread.start("kosmo-lua execution output") {
             (collected.bytes, collected.dropped) = Self.readBounded(stdoutFD, maxBytes: Self.maxChildOutputBytes)
             close(stdoutFD)
             group.leave()
         }
         // A timer cancelled when the child ends: with `asyncAfter` every execution's closure
         // and reaper stayed in memory until its deadline, long after the execution was over.
-        let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
+        let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.timers) { reaper.killIfRunning() }
         let socketFD = child.approvals, approvals = self.approvals, asker = self.asker
         let created = CreatedNotices()
         group.enter()
-        ChildExecution.blockingWork.async {
+        BlockingThread.start("kosmo-lua execution approvals") {
             SpawnedChild.serveApprovals(socketFD, relay: approvals, asker: { asker }, created: created,
                                         hold: { deadline.hold() }, release: { deadline.release() })
             group.leave()
         }
-        // Progress is read only when the client asked for it, on a thread of its own: one more
-        // wait on the shared queue held up the server's own tasks (they share the system's
-        // threads), so a cancellation waited seconds to be read. Without a reader the socket is
+        // Progress is read only when the client asked for it. Without a reader the socket is
         // closed, and the child's reporter stops at its first write.
         let progressFD = child.progress
         if let progress = self.progress {
             group.enter()
-            let reader = Thread {
+            BlockingThread.start("kosmo-lua execution progress") {
                 SpawnedChild.forwardProgress(progressFD) { progress }
                 group.leave()
             }
-            reader.name = "kosmo-lua progress"
-            reader.start()
         } else {
             close(progressFD)
         }
@@ -226,7 +219,7 @@ final class Reaper: @unchecked Sendable {
         if running { kill(pid, SIGTERM) }
         lock.unlock()
         guard running else { return }
-        ChildExecution.blockingWork.asyncAfter(deadline: .now() + Self.stopGraceSeconds) { [self] in killIfRunning() }
+        ChildExecution.timers.asyncAfter(deadline: .now() + Self.stopGraceSeconds) { [self] in killIfRunning() }
     }
 
     func wait() -> Int32 {

@@ -14,8 +14,8 @@ final class SessionChild: @unchecked Sendable {
     let id: String
     private let child: SpawnedChild
     private let output: LineReader
-    /// Calls run here one after another: the child reads one frame at a time.
-    private let calls = DispatchQueue(label: "kosmo-lua.mcp.session")
+    /// Held for the whole of a call: calls take turns, since the child reads one frame at a time.
+    private let turn = NSLock()
     private let lock = NSLock()
     private var deadline: HardDeadline?
     private var progress: ProgressForwarder?
@@ -50,40 +50,31 @@ final class SessionChild: @unchecked Sendable {
         }
         RunningChildren.shared.add(spawned.reaper)
         let session = SessionChild(id: id, child: spawned, orphans: orphans)
-        // Threads of their own for the session's whole life: three waits that last for minutes
-        // would hold the shared queue's threads, which the system adds only slowly (opening a
-        // session took seconds when these ran there).
+        // Threads of their own (`BlockingThread`) for the session's whole life.
         session.readers.enter()
-        Self.thread("kosmo-lua session approvals") { [session] in
+        BlockingThread.start("kosmo-lua session approvals") { [session] in
             SpawnedChild.serveApprovals(spawned.approvals, relay: approvals, asker: { session.currentAsker() }, created: session.created,
                                         hold: { session.currentDeadline()?.hold() }, release: { session.currentDeadline()?.release() })
             session.readers.leave()
         }
         session.readers.enter()
-        Self.thread("kosmo-lua session progress") { [session] in
+        BlockingThread.start("kosmo-lua session progress") { [session] in
             SpawnedChild.forwardProgress(spawned.progress) { session.currentProgress() }
             session.readers.leave()
         }
         // Reaped by its own thread, so a child that dies between calls is noticed and never
         // left a zombie.
-        Self.thread("kosmo-lua session reaper") { [session] in
+        BlockingThread.start("kosmo-lua session reaper") { [session] in
             _ = spawned.reaper.wait()
             RunningChildren.shared.remove(spawned.reaper)
             session.markEnded("its process ended")
-            // After any call still reading them (calls run on this queue, and check `ended` first).
-            session.calls.async {
+            // After any call still reading them (calls hold the turn, and check `ended` first).
+            session.turn.withLock {
                 close(spawned.stdin)
                 close(spawned.stdout)
             }
         }
         return .success(session)
-    }
-
-    /// Runs `body` on a new thread named `name`.
-    private static func thread(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
     }
 
     private func currentDeadline() -> HardDeadline? { lock.withLock { deadline } }
@@ -117,7 +108,7 @@ final class SessionChild: @unchecked Sendable {
     func scheduleIdle(after seconds: Double, expire: @escaping @Sendable () -> Void) {
         lock.withLock {
             idleTimer?.cancel()
-            let timer = DispatchSource.makeTimerSource(queue: ChildExecution.blockingWork)
+            let timer = DispatchSource.makeTimerSource(queue: ChildExecution.timers)
             timer.schedule(deadline: .now() + seconds)
             timer.setEventHandler(handler: expire)
             timer.resume()
@@ -138,9 +129,11 @@ final class SessionChild: @unchecked Sendable {
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                calls.async { [self] in
-                    let outcome = runBlocking(SessionFrame(code: code, limits: limits), hardDeadline: hardDeadline, progress: progress,
-                                              asker: asker, cancelled: cancelled)
+                BlockingThread.start("kosmo-lua session call") { [self] in
+                    let outcome = turn.withLock {
+                        runBlocking(SessionFrame(code: code, limits: limits), hardDeadline: hardDeadline, progress: progress,
+                                    asker: asker, cancelled: cancelled)
+                    }
                     lock.withLock { busy -= 1 }
                     continuation.resume(returning: outcome)
                 }
@@ -157,7 +150,7 @@ final class SessionChild: @unchecked Sendable {
         if let reason = ended { return failure(.usage, Self.endedMessage(id, reason), started: started) }
         let reaper = child.reaper
         let firstNotice = created.count
-        let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.blockingWork) { reaper.killIfRunning() }
+        let deadline = HardDeadline(seconds: hardDeadline, queue: ChildExecution.timers) { reaper.killIfRunning() }
         lock.withLock {
             self.deadline = deadline
             self.progress = progress

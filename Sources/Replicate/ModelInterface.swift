@@ -122,8 +122,8 @@ extension ModelInterface {
     /// `model` names the model in the messages (`unknown input 'promtp' for owner/name`).
     public func problems(in input: [String: JSONValue], model: String) -> [InputProblem] {
         var problems: [InputProblem] = []
-        let names = inputs.map(\.name)
-        if !acceptsOtherInputs {
+        if !acceptsOtherInputs, input.keys.contains(where: { field($0) == nil }) {
+            let names = inputs.map(\.name)
             for key in input.keys.sorted() where field(key) == nil {
                 var message = "unknown input '\(key)' for \(model)"
                 if let near = Catalog.closest(to: key, among: names) { message += "; did you mean '\(near)'?" }
@@ -160,33 +160,29 @@ extension ModelInterface.Field {
         return text
     }
 
-    /// Why `value` does not fit, or nil when it does.
+    /// Why `value` does not fit, or nil when it does. The message is built only for a value
+    /// that does not fit: the check runs on every create, and almost every value fits.
     func problem(with value: JSONValue, model: String) -> String? {
-        let wrong = "input '\(name)' for \(model) must be \(summary), got \(Self.shown(value))"
+        fits(value) ? nil : "input '\(name)' for \(model) must be \(summary), got \(Self.shown(value))"
+    }
+
+    /// Whether `value` has the field's type, is among its choices and within its limits.
+    func fits(_ value: JSONValue) -> Bool {
         switch type {
-        case "string":
-            guard value.stringValue != nil else { return wrong }
-        case "integer":
-            guard value.intValue != nil else { return wrong }
-        case "number":
-            guard value.doubleValue != nil else { return wrong }
-        case "boolean":
-            guard value.boolValue != nil else { return wrong }
-        case "array":
-            guard value.arrayValue != nil else { return wrong }
-        case "object":
-            guard value.objectValue != nil else { return wrong }
-        default:
-            break
+        case "string": guard value.stringValue != nil else { return false }
+        case "integer": guard value.intValue != nil else { return false }
+        case "number": guard value.doubleValue != nil else { return false }
+        case "boolean": guard value.boolValue != nil else { return false }
+        case "array": guard value.arrayValue != nil else { return false }
+        case "object": guard value.objectValue != nil else { return false }
+        default: break
         }
-        if let choices, !choices.isEmpty, !choices.contains(where: { Self.same($0, value) }) {
-            return wrong
-        }
+        if let choices, !choices.isEmpty, !choices.contains(where: { Self.same($0, value) }) { return false }
         if let number = value.doubleValue, value.boolValue == nil {
-            if let minimum, number < minimum { return wrong }
-            if let maximum, number > maximum { return wrong }
+            if let minimum, number < minimum { return false }
+            if let maximum, number > maximum { return false }
         }
-        return nil
+        return true
     }
 
     /// Equal as JSON values, an integer and a whole float alike.

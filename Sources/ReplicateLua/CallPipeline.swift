@@ -57,7 +57,9 @@ struct CallPipeline: Sendable {
             try session.stages.inputCheck?.check(call, in: session, stop: vm.inPlaceStopCheck)
         }
         call.decision = try session.authorize(call.function, call.operation, arguments: call.arguments, model: call.model, pausing: vm)
-        try session.reserveCreate(call.function, call.operation)
+        // A create the journal answers with an earlier run's prediction spends nothing new, so
+        // the limits on what this run creates do not count it.
+        if call.journalPlace?.earlier?.runID == nil { try session.reserveCreate(call.function, call.operation) }
         return call
     }
 

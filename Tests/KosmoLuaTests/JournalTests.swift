@@ -63,6 +63,25 @@ struct JournalSim {
         #expect(try await sim.creates() == 10)
     }
 
+    @Test("--max-predictions counts what a run creates: creates the journal answers from an earlier run do not count")
+    func reattachedCreatesAreNotCounted() async throws {
+        let sim = try await JournalSim.start()
+        defer { _ = sim.sim.stop() }
+        let directory = try temporaryDirectory()
+        try write(Self.batch, to: directory + "/batch.lua")
+        let journal = ["--allow", "run", "--journal", directory + "/batch.journal"]
+        let first = try await kosmo(journal + ["--max-predictions", "3", directory + "/batch.lua"], environment: sim.environment, timeout: 60)
+        #expect(first.status != 0)
+        #expect(first.stderr.contains("at most 3 (--max-predictions 3)"), "\(first.stderr)")
+        #expect(try await sim.creates() == 3)
+
+        // Three are answered from the journal; the two left are this run's only creates.
+        let second = try await kosmo(journal + ["--max-predictions", "2", directory + "/batch.lua"], environment: sim.environment, timeout: 60)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == "slept 0.1s,slept 0.2s,slept 0.3s,slept 0.4s,slept 0.5s\n")
+        #expect(try await sim.creates() == 5)
+    }
+
     @Test("A changed input at a known position is refused, naming the position and how to start over")
     func changedInputIsRefused() async throws {
         let sim = try await JournalSim.start()

@@ -5,9 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <lua.h>
-#include <lauxlib.h>
-#include <lualib.h>
+// Lua's headers as the CLua module finds them (under <lua5.4/…> on Debian, else pkg-config's).
+#include "../../CLua/shim.h"
 
 /// Which limit ended a run; recorded before the error is raised so the host can classify it
 /// even when the script replaced the error value.
