@@ -6,7 +6,7 @@ BIN_DEBUG := .build/debug/kosmo-lua
 BIN_RELEASE := .build/release/kosmo-lua
 PYTHON ?= python3
 
-APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev tmux lua-cjson hyperfine wrk time man-db
+APT_PACKAGES := pkg-config liblua5.4-dev lua5.4 libedit-dev libcurl4-openssl-dev libsqlite3-dev tmux lua-cjson hyperfine wrk time man-db
 BREW_PACKAGES := pkg-config lua libedit tmux hyperfine
 
 .PHONY: all deps build-info demo test build debug bench bench-batch stress sanitize sanitize-address sanitize-thread fuzz generate clean \
@@ -27,7 +27,7 @@ deps:
 	elif command -v brew >/dev/null 2>&1; then \
 	  for p in $(BREW_PACKAGES); do brew list $$p >/dev/null 2>&1 || brew install $$p; done; \
 	else \
-	  echo "Please install Lua 5.4 headers (liblua5.4-dev), libedit, pkg-config and tmux."; \
+	  echo "Please install Lua 5.4 headers (liblua5.4-dev), SQLite headers (libsqlite3-dev), libedit, pkg-config and tmux."; \
 	fi
 	@# The simulator's interop test drives the official Python client (pinned), the host-call
 	@# benchmark compares with lupa.

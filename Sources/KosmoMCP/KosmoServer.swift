@@ -65,10 +65,12 @@ struct KosmoServer: Sendable {
             defer { inFlight.end() }
             return await self.call(params)
         }
-        let approvals = self.approvals, notifications = self.notifications
+        let approvals = self.approvals
+        // Progress goes out from the start: a stateless (2026-07-28) client never sends
+        // `initialize`, and its requests carry progress tokens as a handshake client's do.
+        notifications.connect(server)
         try await server.start(transport: LineTransport(eras: ProtocolEras())) { _, capabilities in
             approvals.connect(server: server, clientSupportsElicitation: capabilities.elicitation?.form != nil)
-            notifications.connect(server)
         }
         await server.waitUntilCompleted()
         // The input ended (`echo request | kosmo-lua mcp`, or the client went away). The SDK

@@ -157,14 +157,14 @@ final class ProgressForwarder: @unchecked Sendable {
     }
 }
 
-/// The server's link for notifications, connected once the client has initialized.
+/// The server's link for notifications, connected as the server starts.
 final class NotificationLink: @unchecked Sendable {
     private let lock = NSLock()
     private var server: Server?
 
     func connect(_ server: Server) { lock.withLock { self.server = server } }
 
-    /// A forwarder for a request that carried `token`; nil without one (or before connecting).
+    /// A forwarder for a request that carried `token`; nil without one.
     func forwarder(for token: ProgressToken?) -> ProgressForwarder? {
         guard let token, let server = lock.withLock({ self.server }) else { return nil }
         return ProgressForwarder.notifying(server, token: token)

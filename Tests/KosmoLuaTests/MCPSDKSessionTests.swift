@@ -43,4 +43,18 @@ import Testing
         #expect(polled.contains { $0.contains("processing") }, "\(polled)")
         #expect(polled.contains { $0.contains("%") && $0.contains("slept") }, "a percentage and a log line: \(polled)")
     }
+
+    @Test func aStatelessClientGetsProgressNotificationsToo() async throws {
+        let found = try await scenario("progress_stateless")
+        #expect(found["protocol_version"] as? String == "2026-07-28", "\(found)")
+        #expect(found["is_error"] as? Bool == false, "\(found)")
+        #expect(found["result"] as? String == "slept 4s", "\(found)")
+        let notifications = found["notifications"] as? [[String: Any]] ?? []
+        #expect(notifications.count >= 2, "\(notifications)")
+        let values = notifications.compactMap { $0["progress"] as? Double }
+        #expect(values == values.sorted() && Set(values).count == values.count, "progress increases: \(values)")
+        let messages = notifications.compactMap { $0["message"] as? String }
+        #expect(messages.first?.contains("sim/slow") == true, "\(messages)")
+        #expect(messages.last?.contains("1 finished") == true, "\(messages)")
+    }
 }

@@ -61,7 +61,22 @@ async def progress(kosmo):
                 "polled": polled, "waited": (waited.structured_content or {}).get("result")}
 
 
-SCENARIOS = {"session": session, "progress": progress}
+async def progress_stateless(kosmo):
+    """A 4 s run with a progress token from a stateless (2026-07-28) client: the token comes in
+    the request's `_meta` there too, and the notifications reach the same callback."""
+    seen = []
+
+    async def on_progress(value, total, message):
+        seen.append({"progress": value, "message": message})
+
+    async with Client(server(kosmo), mode="2026-07-28") as client:
+        result = await client.call_tool("execute_lua", {"code": "return replicate.run('sim/slow', {seconds = 4})"},
+                                        progress_callback=on_progress)
+        return {"protocol_version": client.protocol_version, "notifications": seen, "is_error": bool(result.is_error),
+                "result": (result.structured_content or {}).get("result")}
+
+
+SCENARIOS = {"session": session, "progress": progress, "progress_stateless": progress_stateless}
 
 
 if __name__ == "__main__":
