@@ -313,20 +313,21 @@ def main() -> None:
       "input check, authorization) and is refused there, before any request. The difference is the input check "
       "alone: the directory hit and `ModelInterface.problems`.")
     w("")
-    header(w, "process", "CPU per call, checked", "CPU per call, validate = false", "added by the check")
-    for r, c in zip(check_rounds, alones):
-        w(f"| {r} | {c['checked_cpu_us']:.2f} µs | {c['unchecked_cpu_us']:.2f} µs | {c['checked_cpu_us'] - c['unchecked_cpu_us']:+.2f} µs |")
-    w("")
+    def check_table(measures, unit, digits):
+        header(w, "process", f"CPU per {unit}, checked", f"CPU per {unit}, validate = false", "difference")
+        for r, c in zip(check_rounds, measures):
+            w(f"| {r} | {c['checked_cpu_us']:.{digits}f} µs | {c['unchecked_cpu_us']:.{digits}f} µs | "
+              f"{c['checked_cpu_us'] - c['unchecked_cpu_us']:+.{digits}f} µs |")
+        w("")
+
+    check_table(alones, "call", 2)
     w(f"Median added: **{check_added:+.2f} µs** of CPU a call (goal at most {CHECK_GOAL_US:g} µs: {verdict(check_added <= CHECK_GOAL_US)}).")
     w("")
     w(f"**Whole runs.** {checks[0]['runs']:,} `replicate.run` calls of `replicate/hello-world` by version in each "
       "process, each a create and its answer from the simulator. The check's cost is smaller than the spread "
       "between processes here, so these figures are context, not the verdict.")
     w("")
-    header(w, "process", "CPU per run, checked", "CPU per run, validate = false", "difference")
-    for r, c in zip(check_rounds, checks):
-        w(f"| {r} | {c['checked_cpu_us']:.1f} µs | {c['unchecked_cpu_us']:.1f} µs | {c['checked_cpu_us'] - c['unchecked_cpu_us']:+.1f} µs |")
-    w("")
+    check_table(checks, "run", 1)
     w(f"Median difference: {check_run_added:+.1f} µs a run.")
     w("")
     lookups = [r for r in first["checked"] if r.startswith("GET ")]

@@ -26,12 +26,7 @@ import Testing
         let found = try await scenario("progress")
         #expect(found["is_error"] as? Bool == false, "\(found)")
         let notifications = found["notifications"] as? [[String: Any]] ?? []
-        #expect(notifications.count >= 3, "\(notifications)")
-        let values = notifications.compactMap { $0["progress"] as? Double }
-        #expect(values == values.sorted() && Set(values).count == values.count, "progress increases: \(values)")
-        let messages = notifications.compactMap { $0["message"] as? String }
-        #expect(messages.first?.contains("sim/slow") == true, "\(messages)")
-        #expect(messages.last?.contains("1 finished") == true, "\(messages)")
+        expectProgressOfOneRun(notifications, atLeast: 3)
         #expect(found["result"] as? String == "slept 10s")
         // Rate-limited: at most about four a second over the run.
         let elapsed = found["elapsed"] as? Double ?? 0
@@ -49,8 +44,13 @@ import Testing
         #expect(found["protocol_version"] as? String == "2026-07-28", "\(found)")
         #expect(found["is_error"] as? Bool == false, "\(found)")
         #expect(found["result"] as? String == "slept 4s", "\(found)")
-        let notifications = found["notifications"] as? [[String: Any]] ?? []
-        #expect(notifications.count >= 2, "\(notifications)")
+        expectProgressOfOneRun(found["notifications"] as? [[String: Any]] ?? [], atLeast: 2)
+    }
+
+    /// The notifications of one `sim/slow` run: at least `count`, progress increasing, the
+    /// first naming the model and the last saying it finished.
+    func expectProgressOfOneRun(_ notifications: [[String: Any]], atLeast count: Int) {
+        #expect(notifications.count >= count, "\(notifications)")
         let values = notifications.compactMap { $0["progress"] as? Double }
         #expect(values == values.sorted() && Set(values).count == values.count, "progress increases: \(values)")
         let messages = notifications.compactMap { $0["message"] as? String }

@@ -7,11 +7,24 @@ import Testing
 @Suite struct MCPSessionTests {
     func sessionID(_ envelope: [String: Any]) -> String { envelope["session"] as? String ?? "" }
 
-    @Test func aGlobalSetInOneCallIsReadInTheNext() async throws {
+    /// Runs `body` on a thread of its own with `kosmo-lua mcp --sim` (and `flags`) started and
+    /// initialized, and closes the server after it.
+    func withServer(_ flags: [String] = [], _ body: @escaping @Sendable (MCPSession) throws -> Void) async throws {
         try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
+            let mcp = try MCPSession(["mcp", "--sim"] + flags)
             defer { mcp.close() }
             _ = try mcp.initialize()
+            try body(mcp)
+        }
+    }
+
+    /// Opens a session whose first call runs `code`; its id.
+    func openSession(_ mcp: MCPSession, _ code: String) throws -> String {
+        sessionID(try mcp.execute(code, ["session": "new"]).0)
+    }
+
+    @Test func aGlobalSetInOneCallIsReadInTheNext() async throws {
+        try await withServer { mcp in
             let (first, _) = try mcp.execute("count = 41 return count", ["session": "new"])
             #expect(first["ok"] as? Bool == true && first["result"] as? Int == 41, "\(first)")
             let id = sessionID(first)
@@ -34,12 +47,8 @@ import Testing
     }
 
     @Test func endSessionEndsItAndItsIDIsThenAClearError() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
-            let (opened, _) = try mcp.execute("x = 1", ["session": "new"])
-            let id = sessionID(opened)
+        try await withServer { mcp in
+            let id = try openSession(mcp, "x = 1")
             var running: [String] = []
             for _ in 0..<100 where running.isEmpty {
                 running = mcp.children()
@@ -61,10 +70,7 @@ import Testing
     }
 
     @Test func anUnknownSessionIsAToolErrorSayingHowToOpenOne() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
+        try await withServer { mcp in
             let (envelope, result) = try mcp.execute("return 1", ["session": "s-nope"])
             #expect(result["isError"] as? Bool == true)
             #expect(errorKind(envelope) == "usage")
@@ -78,10 +84,7 @@ import Testing
     }
 
     @Test func sessionsAreCappedInNumber() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim", "--max-sessions", "2"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
+        try await withServer(["--max-sessions", "2"]) { mcp in
             let (a, _) = try mcp.execute("return 1", ["session": "new"])
             let (b, _) = try mcp.execute("return 2", ["session": "new"])
             #expect(!sessionID(a).isEmpty && !sessionID(b).isEmpty)
@@ -95,12 +98,8 @@ import Testing
     }
 
     @Test func limitsApplyToEachCallAndTheSessionSurvivesThem() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim", "--memory", "32"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
-            let (opened, _) = try mcp.execute("kept = 'still here' return 1", ["session": "new"])
-            let id = sessionID(opened)
+        try await withServer(["--memory", "32"]) { mcp in
+            let id = try openSession(mcp, "kept = 'still here' return 1")
             let (slow, _) = try mcp.execute("while true do end", ["session": id, "timeout_seconds": 0.5])
             #expect(errorKind(slow) == "limit" && errorMessage(slow).contains("time limit"), "\(slow)")
             let (counted, _) = try mcp.execute("for i = 1, 1e9 do end", ["session": id, "instructions": 100000])
@@ -117,12 +116,8 @@ import Testing
     }
 
     @Test func theWatchdogEndsTheSessionWithAClearMessage() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
-            let (opened, _) = try mcp.execute("x = 1", ["session": "new"])
-            let id = sessionID(opened)
+        try await withServer { mcp in
+            let id = try openSession(mcp, "x = 1")
             let (stuck, _) = try mcp.execute(#"return (("a"):rep(1e5)):find(".-.-.-.-b")"#, ["session": id, "timeout_seconds": 1], timeout: 20)
             #expect(errorKind(stuck) == "limit", "\(stuck)")
             #expect(errorMessage(stuck).contains("watchdog") && errorMessage(stuck).contains("the session ended"), "\(stuck)")
@@ -132,12 +127,8 @@ import Testing
     }
 
     @Test func endingASessionWhileACallRunsEndsTheCallSayingSo() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
-            let (opened, _) = try mcp.execute("x = 1", ["session": "new"])
-            let id = sessionID(opened)
+        try await withServer { mcp in
+            let id = try openSession(mcp, "x = 1")
             try mcp.send(["jsonrpc": "2.0", "id": 99, "method": "tools/call",
                           "params": ["name": "execute_lua", "arguments": ["code": "while true do end", "session": id]]])
             usleep(300_000)
@@ -155,10 +146,7 @@ import Testing
     }
 
     @Test func theSpendGuardCountsAcrossASessionsCalls() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim", "--max-predictions", "2"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
+        try await withServer(["--max-predictions", "2"]) { mcp in
             let prediction = #"replicate.create_prediction{version = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input = {text = "x"}}.id"#
             let create = "return " + prediction
             let (first, _) = try mcp.execute("return {\(prediction), \(prediction)}", ["session": "new"])
@@ -172,10 +160,7 @@ import Testing
     }
 
     @Test func thePredictTimeBudgetCountsAcrossASessionsCalls() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim", "--max-predict-seconds", "1.5"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
+        try await withServer(["--max-predict-seconds", "1.5"]) { mcp in
             // Each run reports about a second of predict time: the first call's passes 1.5 s only
             // with the second, so the session's next create is refused though its own call made none.
             let run = #"replicate.run("sim/slow", {seconds = 1})"#
@@ -189,12 +174,8 @@ import Testing
     }
 
     @Test func anIdleSessionEnds() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim", "--session-idle", "1"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
-            let (opened, _) = try mcp.execute("x = 1", ["session": "new"])
-            let id = sessionID(opened)
+        try await withServer(["--session-idle", "1"]) { mcp in
+            let id = try openSession(mcp, "x = 1")
             let (soon, _) = try mcp.execute("return x", ["session": id])
             #expect(soon["result"] as? Int == 1, "\(soon)")
             usleep(2_500_000)
@@ -204,10 +185,7 @@ import Testing
     }
 
     @Test func sleepInsideMapTasksOverlapsAndCountsTowardTheTimeLimit() async throws {
-        try await onThread {
-            let mcp = try MCPSession(["mcp", "--sim"])
-            defer { mcp.close() }
-            _ = try mcp.initialize()
+        try await withServer { mcp in
             // Four one-second sleeps one after another would take four seconds.
             let (mapped, _) = try mcp.execute("return replicate.map({1, 2, 3, 4}, function(i) replicate.sleep(1) return i * 10 end)", ["session": "new"])
             #expect(mapped["result"] as? [Int] == [10, 20, 30, 40], "\(mapped)")
