@@ -2,7 +2,7 @@
 -- The 37 API functions are Swift host functions; the helpers that are loops over them
 -- (paginate, map, all, the stream iterator) are written here in Lua.
 local host = ...
-local error, type, tostring, select, rawget, next = error, type, tostring, select, rawget, next
+local error, type, tostring, select, rawget, rawlen, next = error, type, tostring, select, rawget, rawlen, next
 local setmetatable, tointeger = setmetatable, math.tointeger
 -- Taken now: a script may replace the global `json` later.
 local json_null = json and json.null
@@ -24,6 +24,24 @@ host.error_mt = {
   end,
 }
 
+local error_mt, raised = host.error_mt, host.raised
+
+-- Raises a `validation` error table of `replicate.<fname>`, as the host's checks do (recorded
+-- among the host's raised errors, so an envelope reports its kind), at `level` (counted from
+-- the caller of the function that calls this).
+local function invalid(fname, message, level)
+  local e = setmetatable({kind = "validation", ["function"] = fname, message = message}, error_mt)
+  raised[e] = "validation"
+  error(e, level + 1)
+end
+
+-- A value as an error message shows it: strings quoted as strings, nan as nan.
+local function shown(v)
+  if type(v) == "string" then return 'the string "' .. v .. '"' end
+  if v ~= v then return "nan" end
+  return tostring(v)
+end
+
 -- Stream events: tostring(event) is its data, so io.write(tostring(ev)) prints tokens.
 local event_mt = {
   __name = "replicate.event",
@@ -42,11 +60,11 @@ end
 local function check_options(opts, fname, allowed)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
-    error("replicate." .. fname .. ": options must be a table, got " .. type(opts), 3)
+    invalid(fname, "options must be a table, got " .. type(opts), 3)
   end
   for key in next, opts do
     if not allowed[key] then
-      error("replicate." .. fname .. ": unknown option '" .. tostring(key) .. "' (options: concurrency, return_errors, save)", 3)
+      invalid(fname, "unknown option '" .. tostring(key) .. "' (options: concurrency, return_errors, save)", 3)
     end
   end
   return opts
@@ -59,7 +77,7 @@ local function concurrency_of(opts, n, fname)
   if c == nil then return n < DEFAULT_CONCURRENCY and (n > 0 and n or 1) or DEFAULT_CONCURRENCY end
   local whole = type(c) == "number" and tointeger(c)
   if not whole or whole < 1 then
-    error("replicate." .. fname .. ": concurrency must be a whole number of at least 1, got " .. tostring(c), 3)
+    invalid(fname, "concurrency must be a whole number of at least 1, got " .. shown(c), 3)
   end
   return whole
 end
@@ -99,17 +117,19 @@ end
 -- map and all: check the options, run the tasks, return (or raise) as the options say.
 local function run_tasks(list, fn, opts, fname)
   opts = check_options(opts, fname, task_options)
-  local n = #list
+  -- The items' raw length, as the host counts them: a script's __len must not make the host
+  -- set up tasks (and their tables) for items that are not there.
+  local n = rawlen(list)
   -- Nested tasks keep the folder of the task that started them.
   local folder = opts.save
   if folder == nil then folder = save_scope[running()] end
   if folder ~= nil then
     if folder ~= false and (type(folder) ~= "string" or folder == "") then
-      error("replicate." .. fname .. ": save must be a folder path, or false to save nothing, got " .. type(folder), 3)
+      invalid(fname, "save must be a folder path, or false to save nothing, got " .. shown(folder), 2)
     end
     list, fn = saving_into(folder, list, fn, n)
   end
-  local results, errors, first = host.tasks(list, fn, concurrency_of(opts, n, fname), n)
+  local results, errors, first = host.tasks(list, fn, concurrency_of(opts, n, fname))
   if opts.return_errors then
     -- Both tables are arrays JSON can hold, so `return results, errors` works: a result that
     -- failed (or was nil) is json.null; an item that succeeded has false among the errors, so
@@ -142,7 +162,7 @@ function replicate.all(fns, opts)
   end
   for i = 1, #fns do
     if type(fns[i]) ~= "function" then
-      error("replicate.all: item " .. i .. " is a " .. type(fns[i]) .. ", not a function", 2)
+      invalid("all", "item " .. i .. " is a " .. type(fns[i]) .. ", not a function", 2)
     end
   end
   return run_tasks(fns, nil, opts, "all")

@@ -52,20 +52,29 @@ static void *kl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
+// Which of the sticky limits (instructions, deadline, interrupt) the run has hit, recording it;
+// KL_LIMIT_NONE while none. `counted` instructions ran since the last look.
+static int kl_sticky_limit(kl_state *s, uint64_t counted) {
+    int hit = s->limit_hit;
+    if (hit == KL_LIMIT_INSTRUCTIONS || hit == KL_LIMIT_DEADLINE || hit == KL_LIMIT_INTERRUPT) return hit;
+    s->instructions += counted;
+    if (s->interrupt) hit = KL_LIMIT_INTERRUPT;
+    else if (s->instruction_limit != 0 && s->instructions > s->instruction_limit) hit = KL_LIMIT_INSTRUCTIONS;
+    else if (s->deadline_ns != 0 && kl_now_ns() >= s->deadline_ns) hit = KL_LIMIT_DEADLINE;
+    else return KL_LIMIT_NONE;
+    s->limit_hit = hit;
+    return hit;
+}
+
+int kl_limit_reached(lua_State *L) { return kl_sticky_limit(kl_getstate(L), 0); }
+
 // The count hook. Limits are sticky: once hit, every later hook call raises again (and the
 // thread's count drops to 1), so `pcall`, `xpcall` handlers and `__close` cannot swallow them.
 static void kl_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     kl_state *s = kl_getstate(L);
-    int hit = s->limit_hit;
-    if (hit != KL_LIMIT_INSTRUCTIONS && hit != KL_LIMIT_DEADLINE && hit != KL_LIMIT_INTERRUPT) {
-        s->instructions += (uint64_t)s->hook_count;
-        if (s->interrupt) hit = KL_LIMIT_INTERRUPT;
-        else if (s->instruction_limit != 0 && s->instructions > s->instruction_limit) hit = KL_LIMIT_INSTRUCTIONS;
-        else if (s->deadline_ns != 0 && kl_now_ns() >= s->deadline_ns) hit = KL_LIMIT_DEADLINE;
-        else return;
-        s->limit_hit = hit;
-    }
+    int hit = kl_sticky_limit(s, (uint64_t)s->hook_count);
+    if (hit == KL_LIMIT_NONE) return;
     lua_sethook(L, kl_hook, LUA_MASKCOUNT, 1);
     // Level 0 is the function that was running: name where the limit stopped it.
     luaL_where(L, 0);

@@ -26,6 +26,7 @@ public final class Journal: Sendable {
     /// Opens (or creates) the journal at `path` for `script`. A journal written by another
     /// script is refused, naming both; `reset` empties it first (starting over).
     public static func open(path: String, script: ScriptIdentity, reset: Bool) throws(JournalError) -> Journal {
+        try refuseForeign(path)
         let journal = try connect(path, readOnly: false)
         do {
             try journal.database.write { db in
@@ -61,6 +62,8 @@ public final class Journal: Sendable {
             }
         } catch let error as JournalError {
             throw error
+        } catch let error as Damaged {
+            throw damaged(path, error)
         } catch {
             throw JournalError("cannot use the journal \(path): \(Self.describe(error))")
         }
@@ -80,6 +83,27 @@ public final class Journal: Sendable {
             throw JournalError("cannot read the journal \(path): \(Self.describe(error))")
         }
         return journal
+    }
+
+    /// Refuses a file that holds a SQLite database other than a journal, before anything is
+    /// written to it (the journal's tables, or even its WAL mode): a mistyped `--journal` must
+    /// not change someone's database. A new or empty file, or a journal, passes.
+    private static func refuseForeign(_ path: String) throws(JournalError) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard let size, size > 0 else { return }
+        let existing = try connect(path, readOnly: true)
+        let tables: [String]
+        do {
+            tables = try existing.database.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            }
+        } catch {
+            throw JournalError("cannot use the journal \(path): \(Self.describe(error)); use another file")
+        }
+        guard tables.isEmpty || (tables.contains("meta") && tables.contains("creates")) else {
+            throw JournalError("\(path) is a SQLite database but not a kosmo-lua journal (its tables: \(tables.prefix(5).joined(separator: ", "))"
+                + "\(tables.count > 5 ? ", …" : "")); nothing was written to it. Use another file for the journal")
+        }
     }
 
     private static func connect(_ path: String, readOnly: Bool) throws(JournalError) -> Journal {
@@ -112,9 +136,35 @@ public final class Journal: Sendable {
     private static func meta(_ db: Database) throws -> [String: String] {
         var meta: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
-            if let key = row["key"] as String?, let value = row["value"] as String? { meta[key] = value }
+            if let key: String = try column(row, "key", of: "meta"), let value: String = try column(row, "value", of: "meta") { meta[key] = value }
         }
         return meta
+    }
+
+    /// The value of `name` in `row`, nil for NULL. A value of another type (a damaged or
+    /// edited file) is a `JournalError` naming the table and column: GRDB's subscript would
+    /// stop the process on it.
+    private static func column<Value: DatabaseValueConvertible>(_ row: Row, _ name: String, of table: String) throws -> Value? {
+        do {
+            return try row.decode(Value?.self, forColumn: name)
+        } catch {
+            let held: String
+            switch (row[name] as DatabaseValue).storage {
+            case .blob(let data): held = "a blob of \(data.count) bytes"
+            case .int64(let value): held = "the integer \(value)"
+            case .double(let value): held = "the number \(value)"
+            case .string(let text): held = "the text \"\(text.prefix(40))\""
+            case .null: held = "NULL"
+            }
+            throw Damaged(detail: "its \(table) table's column '\(name)' holds \(held) where \(Value.self == Double.self || Value.self == Int.self ? "a number" : "text") belongs")
+        }
+    }
+
+    /// A value the journal cannot have written; made a `JournalError` with the path (`damaged`).
+    private struct Damaged: Error { let detail: String }
+
+    private static func damaged(_ path: String, _ problem: Damaged) -> JournalError {
+        JournalError("the journal \(path) is damaged: \(problem.detail); use --journal-reset to start it over, or another file")
     }
 
     /// The script the journal belongs to, as it recorded it (name and digest).
@@ -127,18 +177,19 @@ public final class Journal: Sendable {
     /// Every create in the journal, in the order they were sent.
     public func entries() throws(JournalError) -> [JournalEntry] {
         try reading { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM creates ORDER BY sent_at, site, ordinal").compactMap(Self.entry)
+            try Row.fetchAll(db, sql: "SELECT * FROM creates ORDER BY sent_at, site, ordinal").compactMap { row in try Self.entry(row) }
         }
     }
 
-    private static func entry(_ row: Row) -> JournalEntry? {
-        guard let site = row["site"] as String?, let ordinal = row["ordinal"] as Int?, let digest = row["digest"] as String?,
-              let function = row["function"] as String?, let operation = row["operation"] as String?, let target = row["target"] as String?,
-              let kind = (row["kind"] as String?).flatMap(CreatedKind.init(rawValue:)), let sentAt = row["sent_at"] as Double?,
-              let state = (row["state"] as String?).flatMap(JournalState.init(rawValue:)) else { return nil }
+    private static func entry(_ row: Row) throws -> JournalEntry? {
+        func text(_ name: String) throws -> String? { try column(row, name, of: "creates") }
+        guard let site = try text("site"), let ordinal: Int = try column(row, "ordinal", of: "creates"), let digest = try text("digest"),
+              let function = try text("function"), let operation = try text("operation"), let target = try text("target"),
+              let kind = try text("kind").flatMap(CreatedKind.init(rawValue:)), let sentAt: Double = try column(row, "sent_at", of: "creates"),
+              let state = try text("state").flatMap(JournalState.init(rawValue:)) else { return nil }
         return JournalEntry(position: CreatePosition(site: site, ordinal: ordinal), digest: digest, function: function, operation: operation,
-                            target: target, version: row["version"], kind: kind, sentAt: sentAt, runID: row["run_id"], state: state,
-                            latest: row["latest"])
+                            target: target, version: try text("version"), kind: kind, sentAt: sentAt, runID: try text("run_id"), state: state,
+                            latest: try text("latest"))
     }
 
     /// Records a create about to be sent (or sent again): state `sent`, no id. Committed before
@@ -187,6 +238,8 @@ public final class Journal: Sendable {
             return try database.read(body)
         } catch let error as JournalError {
             throw error
+        } catch let error as Damaged {
+            throw Self.damaged(path, error)
         } catch {
             throw JournalError("cannot read the journal \(path): \(Self.describe(error))")
         }

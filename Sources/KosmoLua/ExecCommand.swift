@@ -31,6 +31,8 @@ enum ExecCommand {
             print(AgentOptions.execUsage)
             return 0
         }
+        // A child of the MCP server (it has the server's approval socket) ends with the server.
+        if options.approvalFD != nil { ParentWatch.start() }
         if let id = options.serveSession {
             guard options.json, options.file == nil else { return usageFailure("'--serve' reads snippets from standard input and needs --json, without a FILE") }
             let settings: ReplicateSettings

@@ -40,7 +40,8 @@ enum Interrupts {
         signal(SIGTERM, SIG_IGN)
     }
 
+    /// Puts back the default action of every signal `arm` takes.
     static func disarm() {
-        signal(SIGINT, SIG_DFL)
+        for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
     }
 }

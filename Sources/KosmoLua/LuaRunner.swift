@@ -193,7 +193,10 @@ struct LuaRunner {
         do {
             try vm.load(bytes, chunkName: name)
             for argument in arguments { lua_pushstring(L, argument) }
-            Interrupts.arm(vm)
+            // Ctrl-C, and a request to stop (SIGTERM) or a closed terminal (SIGHUP), end the
+            // run as an interrupt: what it leaves running is named (and canceled with
+            // --cancel-on-exit) as for any stopped run.
+            Interrupts.arm(vm, on: [SIGINT, SIGTERM, SIGHUP])
             defer { Interrupts.disarm(); vm.clearInterrupt() }
             try vm.call(argumentCount: Int32(arguments.count), resultCount: 0)
             return true

@@ -34,7 +34,7 @@ enum DiscoveryWork {
 private final class ResumeOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<CallTool.Result, Never>?
-    let timer = DispatchSource.makeTimerSource(queue: .global())
+    let timer = DispatchSource.makeTimerSource(queue: ChildExecution.timers)
 
     init(_ continuation: CheckedContinuation<CallTool.Result, Never>) { self.continuation = continuation }
 

@@ -46,6 +46,8 @@ extension KosmoServer {
         var limits = options.limits
         // A schema is the whole answer: it may be larger than a snippet's result should be.
         limits.resultBytes = ChildExecution.maxResultBytes / 2
+        // Discovery's deadline: a slow API answers describe_model with an error, not a wait.
+        limits.timeoutSeconds = min(limits.timeoutSeconds ?? DiscoveryWork.deadlineSeconds, DiscoveryWork.deadlineSeconds)
         let outcome = await execute(Array(code.utf8), limits: limits,
                                     scriptArguments: [reference.owner, reference.name, reference.version ?? ""])
         let envelope = outcome.envelope

@@ -147,8 +147,20 @@ public final class LuaVM {
         if limitsArmedByLoad { limitsArmedByLoad = false } else { beginLimits() }
         if let watchdogMessage { Watchdog.arm(for: self, message: watchdogMessage, fd: watchdogFileDescriptor) }
         defer { if watchdogMessage != nil { Watchdog.disarm() } }
+        let base = lua_gettop(state) - argumentCount - 1
         let status = kl_pcall(state, argumentCount, resultCount)
         if status != LUA_OK { throw popError(kind: .runtime, status: status) }
+        // A limit is sticky: code that caught its error and returned before the hook's next
+        // tick (`return pcall(f)`) has still hit it, and the run ends as a limit error.
+        let hit = kl_limit_reached(state)
+        guard hit != Int32(KL_LIMIT_NONE.rawValue) else { return }
+        lua_settop(state, base)
+        switch hit {
+        case Int32(KL_LIMIT_INTERRUPT.rawValue): lua_pushstring(state, "interrupted!")
+        case Int32(KL_LIMIT_INSTRUCTIONS.rawValue): lua_pushstring(state, "instruction limit exceeded (\(limits.instructions ?? 0) instructions)")
+        default: lua_pushstring(state, "time limit exceeded")
+        }
+        throw popError(kind: .runtime)
     }
 
     /// Arms the limits for a run: the instruction budget and the deadline start now.

@@ -19,8 +19,9 @@ extension LuaVM {
         lua_setfield_raw(L, kl_registryindex(), Self.raisedErrorsKey)
     }
 
-    /// Pushes the table onto `L`, for the sandbox's own refusals (`lua/_sandbox.lua`).
-    func pushRaisedErrors(on L: OpaquePointer) {
+    /// Pushes the table onto `L`, for the refusals Lua modules raise themselves (`lua/_sandbox.lua`,
+    /// the options of `replicate.map` and `all` in `lua/_replicate.lua`).
+    public func pushRaisedErrors(on L: OpaquePointer) {
         lua_getfield_raw(L, kl_registryindex(), Self.raisedErrorsKey)
     }
 

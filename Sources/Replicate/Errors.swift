@@ -179,14 +179,19 @@ public struct ReplicateError: Error, Sendable, CustomStringConvertible, Localize
         return ReplicateError(kind: .model, message: message, prediction: prediction, operation: operation)
     }
 
+    /// The shortest token redacted from errors; Replicate's tokens are 40 characters.
+    static let minimumRedacted = 8
+
     static func validation(_ message: String, operation: String? = nil) -> ReplicateError {
         ReplicateError(kind: .validation, message: message, operation: operation)
     }
 
     /// Replaces every occurrence of `secret` in the textual fields. Applied by the client to
-    /// every error it throws, so a server or library that echoes the token cannot leak it.
+    /// every error it throws, so a server or library that echoes the token cannot leak it. A
+    /// token shorter than `minimumRedacted` is no issued secret (the simulator takes any, such
+    /// as `x`), and replacing it would rewrite ordinary words ("Mod[REDACTED]l not found").
     func redacting(_ secret: String?) -> ReplicateError {
-        guard let secret, !secret.isEmpty else { return self }
+        guard let secret, secret.count >= Self.minimumRedacted else { return self }
         func scrub(_ s: String?) -> String? { s?.replacingOccurrences(of: secret, with: "[REDACTED]") }
         var copy = self
         copy.message = scrub(message) ?? ""

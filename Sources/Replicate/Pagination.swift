@@ -42,12 +42,28 @@ extension PreparedRequest {
     /// every page needs it again. The URL must be absolute; whether the token goes with it is
     /// decided per URL when it is sent, as for every request.
     public func following(_ next: String) throws -> PreparedRequest {
-        guard let target = URL(string: next), target.scheme != nil, target.host != nil else {
-            throw ReplicateError.validation("not an absolute URL: \(next)", operation: operation.name)
-        }
+        let target = try Self.pageURL(next, api: exchange.url, operation: operation.name)
         var moved = exchange
         moved.url = target
         return PreparedRequest(operation: operation, exchange: moved)
+    }
+
+    /// `text` as the URL of another page of the API at `api`: absolute, and on the API's own
+    /// origin (scheme, host and port). A page URL or a cursor given as a URL comes from the
+    /// script or from an answer; one elsewhere would make every paginated function a way to
+    /// send a GET to any host and read its JSON, past the sandbox's download hosts.
+    static func pageURL(_ text: String, api: URL, operation: String?) throws -> URL {
+        guard let target = URL(string: text), let scheme = target.scheme?.lowercased(), let host = target.host?.lowercased() else {
+            throw ReplicateError.validation("not an absolute URL: \(text)", operation: operation)
+        }
+        func port(_ url: URL, _ scheme: String) -> Int? { url.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil) }
+        let apiScheme = api.scheme?.lowercased() ?? ""
+        guard scheme == apiScheme, host == api.host?.lowercased(), port(target, scheme) == port(api, apiScheme) else {
+            let origin = "\(apiScheme)://\(api.host ?? "")" + (api.port.map { ":\($0)" } ?? "")
+            throw ReplicateError.validation("the page URL \(text.prefix(200)) is not on the API's own origin (\(origin)); "
+                + "pass a cursor or a next/previous URL a page of this API gave", operation: operation)
+        }
+        return target
     }
 
     /// This request for the page at `cursor`: a `next`/`previous` URL an earlier page gave

@@ -138,9 +138,7 @@ public final class ReplicateClient: Sendable {
 
     /// GETs (or re-QUERYs) an absolute URL the API handed out, such as a page's `next`.
     func follow(_ url: String, method: String = "GET", body: Data? = nil, contentType: String? = nil, operation: String?) async throws -> JSONValue {
-        guard let target = URL(string: url), target.scheme != nil, target.host != nil else {
-            throw ReplicateError.validation("not an absolute URL: \(url)", operation: operation)
-        }
+        let target = try PreparedRequest.pageURL(url, api: configuration.baseURL, operation: operation)
         var exchange = HTTPExchange(method: method, url: target, operation: operation)
         exchange.headers = [("Accept", "application/json")]
         if let contentType { exchange.headers.append(("Content-Type", contentType)) }
@@ -310,26 +308,35 @@ struct RequestBuilder {
             if s.hasPrefix("wait="), let n = Int(s.dropFirst(5)), (1...60).contains(n), !s.dropFirst(5).hasPrefix("0") {
                 return (s, n)
             }
-            throw ReplicateError.validation("'\(argument)' must be \"wait\" or \"wait=n\" with n from 1 to 60, got \"\(s)\"", operation: operation)
+            let allowed = argument == "wait" ? "true or a whole number of seconds from 1 to 60 (or the header's \"wait=n\")"
+                                              : "\"wait\" or \"wait=n\" with n from 1 to 60"
+            throw ReplicateError.validation("'\(argument)' must be \(allowed), got the string \"\(s.prefix(40))\"", operation: operation)
         default:
             throw ReplicateError.validation("'\(argument)' must be a boolean or a number of seconds, got \(value.typeName)", operation: operation)
         }
     }
 
-    /// Seconds (≥ 5) or a duration like `30s`, `5m`, `1h30m45s` (at least 5 s in total).
+    /// The longest `Cancel-After` the API takes: 8760 h, a year.
+    static let maxCancelAfterSeconds = 8760 * 3600
+
+    /// Seconds (5 to a year) or a duration like `30s`, `5m`, `1h30m45s` (5 s to 8760 h in total).
     static func cancelAfterHeader(_ value: JSONValue, operation: String) throws -> String {
         func bad(_ why: String) -> ReplicateError {
-            .validation("'cancel_after' \(why); use seconds (≥ 5) or a duration such as \"30s\", \"5m\", \"1h30m\"", operation: operation)
+            .validation("'cancel_after' \(why); use seconds (5 to \(maxCancelAfterSeconds)) or a duration such as \"30s\", \"5m\", \"1h30m\" (at most 8760h)", operation: operation)
+        }
+        func inRange(_ n: Int) throws {
+            guard n >= 5 else { throw bad("is \(n) s, below the 5 s minimum") }
+            guard n <= maxCancelAfterSeconds else { throw bad("is \(n) s, above the API's maximum of 8760 h") }
         }
         switch value {
         case .int, .double:
-            guard let n = value.intValue else { throw bad("must be a whole number of seconds") }
-            guard n >= 5 else { throw bad("is \(n) s, below the 5 s minimum") }
+            guard let whole = value.intValue, let n = Int(exactly: whole) else { throw bad("must be a whole number of seconds") }
+            try inRange(n)
             return "\(n)s"
         case .string(let s):
             let text = s.trimmingCharacters(in: .whitespaces)
             if let n = Int(text) {
-                guard n >= 5 else { throw bad("is \(n) s, below the 5 s minimum") }
+                try inRange(n)
                 return text
             }
             var total = 0
@@ -343,11 +350,15 @@ struct RequestBuilder {
                     throw bad("\"\(s)\" has its units out of order")
                 }
                 seenUnits.append(ch)
-                total += n * (ch == "h" ? 3600 : ch == "m" ? 60 : 1)
+                // Checked: "99999999999999999h" must be refused, not overflow.
+                let (part, over1) = n.multipliedReportingOverflow(by: ch == "h" ? 3600 : ch == "m" ? 60 : 1)
+                let (sum, over2) = total.addingReportingOverflow(part)
+                guard !over1, !over2, sum <= maxCancelAfterSeconds else { throw bad("\"\(s.prefix(40))\" is above the API's maximum of 8760 h") }
+                total = sum
                 digits = ""
             }
             guard digits.isEmpty, !seenUnits.isEmpty else { throw bad("\"\(s)\" is not a duration") }
-            guard total >= 5 else { throw bad("is \(total) s, below the 5 s minimum") }
+            try inRange(total)
             return text
         default:
             throw bad("must be a number or a string, got \(value.typeName)")

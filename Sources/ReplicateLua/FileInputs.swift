@@ -20,35 +20,46 @@ enum FileInputs {
         var data: Data
     }
 
-    /// `input` with its local files turned into data URIs, and the files too large for that.
-    static func resolve(_ input: [String: JSONValue], interface: ModelInterface, session: ReplicateSession,
+    /// `input` with its local files turned into data URIs, and the files too large for that: the
+    /// values of the interface's file fields that name local files, and under any key a file
+    /// as `replicate.file` (or an open file) gives it, `{path = …}` — a file whatever the schema
+    /// says or when it is unknown, never its wrapper (which would send the local path).
+    static func resolve(_ input: [String: JSONValue], interface: ModelInterface?, session: ReplicateSession,
                         function: String) throws -> (input: [String: JSONValue], uploads: [Upload]) {
         var input = input
         var uploads: [Upload] = []
-        for field in interface.inputs where field.isFile {
-            guard let value = input[field.name], let path = localPath(value, sandboxed: session.sandboxed) else { continue }
+        let fileFields = Set(interface?.inputs.filter(\.isFile).map(\.name) ?? [])
+        for name in input.keys.sorted() {
+            guard let value = input[name], fileFields.contains(name) || isFileMarker(value),
+                  let path = localPath(value, sandboxed: session.sandboxed) else { continue }
             let granted = try session.checkFileAccess(path, write: false, function: function)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: granted, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(field.name)': no file at '\(path)' (give a local file, a URL or a data URI)")
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(name)': no file at '\(path)' (give a local file, a URL or a data URI)")
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: granted)[.size] as? NSNumber)?.intValue ?? 0
             guard size <= maxBytes else {
-                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(field.name)': '\(path)' is \(size / 1_048_576) MiB; a file input may be at most 100 MiB (upload it elsewhere and give its URL)")
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(name)': '\(path)' is \(size / 1_048_576) MiB; a file input may be at most 100 MiB (upload it elsewhere and give its URL)")
             }
             guard let data = FileManager.default.contents(atPath: granted) else {
-                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(field.name)': cannot read '\(path)'")
+                throw LuaErrors.validation(function: function, message: "replicate.\(function): input '\(name)': cannot read '\(path)'")
             }
-            let name = (granted as NSString).lastPathComponent
+            let filename = (granted as NSString).lastPathComponent
             if data.count <= inlineLimit {
-                input[field.name] = .string("data:\(MIMEType.guess(name));base64,\(data.base64EncodedString())")
+                input[name] = .string("data:\(MIMEType.guess(filename));base64,\(data.base64EncodedString())")
             } else {
                 // Until the upload gives its URL, the request names the file by its path.
-                input[field.name] = .string(path)
-                uploads.append(Upload(field: field.name, filename: name, data: data))
+                input[name] = .string(path)
+                uploads.append(Upload(field: name, filename: filename, data: data))
             }
         }
         return (input, uploads)
+    }
+
+    /// Whether `value` is a file as `replicate.file(path)` gives it: `{path = "…"}` alone.
+    static func isFileMarker(_ value: JSONValue) -> Bool {
+        guard let object = value.objectValue, object.count == 1 else { return false }
+        return object["path"]?.stringValue != nil
     }
 
     /// The local path a file input names, or nil for a URL, a data URI or anything else. In the

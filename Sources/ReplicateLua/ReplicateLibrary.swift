@@ -59,6 +59,9 @@ public enum ReplicateLibrary {
         Helpers.register(in: vm, table: lua_gettop(L), on: L, session: session)
         lua_pushboolean(L, session.sandboxed ? 1 : 0)
         lua_setfield_raw(L, -2, "sandboxed")
+        // The errors the module raises itself (bad options of map and all) are the host's too.
+        vm.pushRaisedErrors(on: L)
+        lua_setfield_raw(L, -2, "raised")
 
         lua_pushvalue(L, -1)
         try vm.callEmbedded("_replicate", on: L, argumentCount: 1)

@@ -73,7 +73,11 @@ enum RunHelpers {
         if options["timeout"] != nil {
             let seconds = try timeout(options, function: function)
             if options["cancel_after"] == nil { arguments["cancel_after"] = .string("\(Int64(max(5, seconds.rounded(.up))))s") }
-            if waitByDefault, options["wait"] == nil { arguments["wait"] = .int(Int64(min(60, max(1, seconds.rounded(.down))))) }
+            // Under a second there is no sync wait short enough (the API's is whole seconds): the
+            // create answers at once and the wait that follows ends at the deadline.
+            if waitByDefault, options["wait"] == nil {
+                arguments["wait"] = seconds < 1 ? .bool(false) : .int(Int64(min(60, seconds.rounded(.down))))
+            }
         }
         guard let operation = Catalog.operation(named: operationName) else {
             throw LuaErrors.validation(function: function, message: "replicate.\(function): \(operationName) is missing from the catalog")
@@ -82,14 +86,13 @@ enum RunHelpers {
         creation.model = model
         // Local files for the model's file inputs: inline, or uploaded as a step once approved.
         let lookup = ModelDirectory.Lookup(session: session, stop: call.vm.inPlaceStopCheck)
-        if mayLookUp, let (interface, _) = session.models.interface(for: creation, lookup) {
-            let (resolved, uploads) = try FileInputs.resolve(input, interface: interface, session: session, function: function)
-            if !uploads.isEmpty || resolved != input {
-                arguments["input"] = .object(resolved)
-                creation = ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description)
-                creation.model = model
-                creation.uploads = uploads
-            }
+        let interface = mayLookUp ? session.models.interface(for: creation, lookup)?.0 : nil
+        let (resolved, uploads) = try FileInputs.resolve(input, interface: interface, session: session, function: function)
+        if !uploads.isEmpty || resolved != input {
+            arguments["input"] = .object(resolved)
+            creation = ReplicateCall(function: function, operation: operation, arguments: arguments, label: target.description)
+            creation.model = model
+            creation.uploads = uploads
         }
         if let validate = options["validate"] {
             guard let flag = validate.boolValue else {
@@ -146,10 +149,11 @@ enum RunHelpers {
                     steps.update(status: prediction.status.rawValue, logs: prediction.logs)
                     let left = max(0, timeout - Date().timeIntervalSince(started))
                     do {
-                        // Stopped waiting, the client cancels the prediction, unless the run was
-                        // told to leave what it started running.
+                        // Stopped waiting, the client cancels the prediction when a stopped run
+                        // cancels what it leaves (`--cancel-on-exit`; exec and mcp unless
+                        // `--keep-running`); else the end of the run names it as still running.
                         prediction = try await steps.client.wait(for: prediction, timeout: left,
-                                                                 cancelOnTaskCancellation: !session.settings.keepRunning, onUpdate: { update in
+                                                                 cancelOnTaskCancellation: session.settings.cancelOnExit, onUpdate: { update in
                             steps.update(status: update.status.rawValue, logs: update.logs)
                         })
                     } catch let late as ReplicateError where late.kind == .timeout && late.operation == "wait" {
@@ -254,7 +258,10 @@ enum RunHelpers {
                     session.journal.observe(done.raw)
                     return CallResult([LuaJSON.value(done.raw)], status: response.status, run: done.raw)
                 }
-                let prediction = try await steps.client.wait(for: try Prediction(json: response.body), timeout: timeout, onUpdate: { update in
+                // A stopped wait cancels its prediction as `run`'s does: only when the run
+                // cancels what it leaves.
+                let prediction = try await steps.client.wait(for: try Prediction(json: response.body), timeout: timeout,
+                                                             cancelOnTaskCancellation: session.settings.cancelOnExit, onUpdate: { update in
                     steps.update(status: update.status.rawValue, logs: update.logs)
                 })
                 session.journal.observe(prediction.raw)

@@ -120,6 +120,20 @@ func prediction(_ id: String, _ status: String, output: String = "null", error: 
         try await client.shutdown()
     }
 
+    @Test func aTokenTooShortToBeASecretLeavesMessagesAsTheyAre() async throws {
+        let server = try await TestServer { _, _ in .problem(404, title: "Not found", detail: "Model not found") }
+        defer { Task { await server.stop() } }
+        let client = makeClient(server, token: "e")
+        do {
+            _ = try await client.perform("get_account")
+            Issue.record("expected an error")
+        } catch let e as ReplicateError {
+            #expect(e.detail == "Model not found", "\(e)")
+            #expect(!e.description.contains("[REDACTED]"), "\(e)")
+        }
+        try await client.shutdown()
+    }
+
     @Test func tokenNeverAppearsInErrors() async throws {
         // A hostile or buggy server that echoes the Authorization header back.
         let server = try await TestServer { request, _ in

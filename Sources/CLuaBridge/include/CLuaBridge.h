@@ -81,6 +81,11 @@ int kl_openlibs(lua_State *L);
 /// Runs `luaopen_*` for one library and sets it as global `name` (protected).
 int kl_requiref(lua_State *L, const char *name, lua_CFunction open);
 
+/// Which sticky limit (instructions, deadline, interrupt; a `kl_limit`) the run has hit, as the
+/// count hook would find at its next tick, recording it; KL_LIMIT_NONE while none. A chunk that
+/// returned right after catching a limit error (`return pcall(f)`) ends before that tick.
+int kl_limit_reached(lua_State *L);
+
 /// Signal-safe request to stop running Lua code (Ctrl-C); seen by the count hook.
 void kl_request_interrupt(lua_State *L);
 void kl_clear_interrupt(lua_State *L);
