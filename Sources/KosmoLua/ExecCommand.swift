@@ -58,6 +58,10 @@ enum ExecCommand {
     /// The code to run: FILE, or standard input for `-` or no FILE (unless it is a terminal).
     static func readSource(_ options: AgentOptions) -> Result<([UInt8], String), Failure> {
         if let file = options.file, file != "-" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+                return .failure(Failure(message: "cannot read \(file): it is a directory, not a script"))
+            }
             guard let handle = FileHandle(forReadingAtPath: file) else {
                 return .failure(Failure(message: "cannot open \(file): \(String(cString: strerror(errno)))"))
             }

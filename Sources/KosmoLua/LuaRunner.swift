@@ -211,6 +211,11 @@ struct LuaRunner {
     }
 
     func readFile(_ path: String) -> [UInt8]? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            StandardError.report("cannot read \(path): it is a directory, not a script")
+            return nil
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = String(cString: strerror(errno))
             StandardError.report("cannot open \(path): \(reason)")

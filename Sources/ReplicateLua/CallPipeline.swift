@@ -95,18 +95,24 @@ struct CallPipeline: Sendable {
             let progress = session.progress
             let line = call.label.flatMap { label in progress?.begin(label) }
             defer { if let line { progress?.end(line) } }
-            do {
-                let result: CallResult
-                switch body {
-                case .exchange(let decode):
-                    result = try decode(try await send(call, on: client))
-                case .steps(let steps):
-                    result = try await steps(CallSteps(call: call, client: client, pipeline: self, progressLine: line))
+            return try await withTaskCancellationHandler {
+                do {
+                    let result: CallResult
+                    switch body {
+                    case .exchange(let decode):
+                        result = try decode(try await send(call, on: client))
+                    case .steps(let steps):
+                        result = try await steps(CallSteps(call: call, client: client, pipeline: self, progressLine: line))
+                    }
+                    record(call, started: started, result)
+                    return result.values
+                } catch {
+                    throw recordFailure(call, started: started, error)
                 }
-                record(call, started: started, result)
-                return result.values
-            } catch {
-                throw recordFailure(call, started: started, error)
+            } onCancel: {
+                // The caller stopped waiting (Ctrl-C in the REPL, the end of a run): the line
+                // goes at once, though a request of the call may still be finishing.
+                if let line { progress?.end(line) }
             }
         }
         guard case .exchange(let decode) = body, let request = call.request else {
