@@ -98,7 +98,13 @@ extension ReplicateSettings {
             guard let folder = flag.value, !folder.isEmpty, !folder.utf8.contains(0) else {
                 throw SettingsError("--save needs a folder, e.g. --save outputs/")
             }
-            saveDirectory = URL(fileURLWithPath: folder).standardizedFileURL.path
+            let path = URL(fileURLWithPath: folder).standardizedFileURL.path
+            // A file there is a mistake found now, before any Lua runs (or any output is made).
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw SettingsError("--save \(folder): it is a file, not a folder; name a folder (it is made when missing)")
+            }
+            saveDirectory = path
         case "trace": trace = true
         case "quiet": quiet = true
         case "cancel-on-exit": cancelOnExit = true

@@ -134,6 +134,7 @@ struct ExecRun {
         var settings = settings
         // A journal (`--journal`) belongs to the snippet it was written by.
         settings.script = .text(name: chunkName, text: String(decoding: code, as: UTF8.self))
+        settings.memoryLimit = limits.memoryBytes
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64,
                                        progress: progressReporter(), onCreate: createdNotice())
@@ -189,7 +190,8 @@ struct ExecRun {
             snippet.returned = true
             snippet.resultTruncated = results.truncated
             if let problem = results.problem {
-                snippet.resultError = results.problemIsLimit ? problem : "cannot return this value as JSON: \(problem)"
+                let prefix = "cannot return this value as JSON"
+                snippet.resultError = results.problemIsLimit || problem.hasPrefix(prefix) ? problem : "\(prefix): \(problem)"
             } else {
                 do { snippet.result = try ExecEnvelope.result(from: results.values) } catch { snippet.resultError = error.message }
             }

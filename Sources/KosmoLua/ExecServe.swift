@@ -19,6 +19,8 @@ extension ExecRun {
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot start Lua: \(error)"), vm: nil)
         }
+        var settings = settings
+        settings.memoryLimit = cap.memoryBytes
         let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
                                        maxRequestsInFlight: 64, progress: progressReporter(), onCreate: createdNotice())
         do {

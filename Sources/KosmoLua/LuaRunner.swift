@@ -218,7 +218,9 @@ struct LuaRunner {
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = String(cString: strerror(errno))
-            StandardError.report("cannot open \(path): \(reason)")
+            // `kosmo-lua help run` runs a script named help, as `lua help` would: say where help is.
+            let hint = path == "help" ? " (for a function's help: kosmo-lua docs NAME; for the commands: kosmo-lua --help)" : ""
+            StandardError.report("cannot open \(path): \(reason)" + hint)
             return nil
         }
         defer { try? handle.close() }

@@ -49,6 +49,7 @@ enum ReplicateSetup {
         func session(_ settings: ReplicateSettings) -> ReplicateSession {
             var settings = settings
             settings.script = script
+            settings.memoryLimit = vm.limits.memoryBytes
             let made = ReplicateSession(settings: settings, client: log.map { ReplicateClient(configuration: $0.configuration(settings.clientConfiguration)) },
                                         approver: TerminalApprover(), sandboxed: sandboxed,
                                         maxRequestsInFlight: sandboxed ? 64 : nil,

@@ -45,6 +45,12 @@ public struct ReplicateConfiguration: Sendable, CustomStringConvertible {
     public var rateLimits: RateLimits
     /// Where request lines (method, path, status, time) are logged. Headers are never logged.
     public var logger: Logger
+    /// Largest response body read; a larger one is an error, read no further. A session with a
+    /// memory limit sets it to that limit: an answer larger than the whole limit could never
+    /// become a Lua value, and reading it would take the host's memory past the limit first.
+    public var maxResponseBytes = ReplicateConfiguration.defaultMaxResponseBytes
+    /// 256 MiB.
+    public static let defaultMaxResponseBytes = 256 * 1024 * 1024
 
     public init(
         token: String? = nil,

@@ -113,15 +113,21 @@ public struct DownloadHostRefused: Error, Sendable, CustomStringConvertible {
     public let host: String
     /// Whether the refused URL came from a redirect (and from which host).
     public let redirectedFrom: String?
+    /// Whether the host is Replicate's delivery CDN and only the scheme (not https) was wrong.
+    public let needsHTTPS: Bool
 
     /// The refusal of `url` (reached by a redirect from `redirectedFrom`, if given).
     public init(refusing url: URL, redirectedFrom: URL? = nil) {
         host = DownloadHosts.hostAndPort(url)
         self.redirectedFrom = redirectedFrom.map(DownloadHosts.hostAndPort)
+        var secure = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        secure?.scheme = "https"
+        needsHTTPS = url.scheme?.lowercased() != "https" && secure?.url.map(DownloadHosts.isDeliveryHost) == true
     }
 
     public var description: String {
         if let redirectedFrom { return "the download from \(redirectedFrom) was redirected to \(host), which is not an allowed download host" }
+        if needsHTTPS { return "\(host) is allowed over https only; use the https:// URL" }
         return "\(host) is not an allowed download host"
     }
 }

@@ -53,7 +53,7 @@ extension Transport {
         let outcome = connection.perform(
             method: exchange.method.uppercased(), url: exchange.url.absoluteString, headers: headers, body: exchange.body,
             timeouts: (connect: configuration.connectTimeout, whole: timeout, idle: configuration.readTimeout),
-            maxBody: Transport.maxBodyBytes, stop: stop)
+            maxBody: configuration.maxResponseBytes, stop: stop)
         switch outcome {
         case .success(let response):
             return response

@@ -138,8 +138,6 @@ final class Transport: Sendable {
     let httpClient: HTTPClient
     /// The libcurl connection for requests sent in place (`sendInPlace`).
     let inPlace = InPlaceConnections()
-    /// Largest body read into memory; downloads stream to disk instead.
-    static let maxBodyBytes = 256 * 1024 * 1024
 
     /// Connection pools shared by every client in the process, one per (connect, read) timeout
     /// pair and redirect rule because those live in a pool's configuration. They are never shut
@@ -312,7 +310,7 @@ final class Transport: Sendable {
         let timeout = effectiveTimeout(exchange)
         let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
         if exchange.body == nil { onSent?() }
-        let buffer = try await response.body.collect(upTo: Transport.maxBodyBytes)
+        let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
         let headers = response.headers.map { ($0.name, $0.value) }
         return RawResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: buffer))
     }
@@ -347,6 +345,10 @@ final class Transport: Sendable {
             default:
                 return ReplicateError(kind: .network, message: "\(target): \(e)", operation: exchange.operation)
             }
+        }
+        if error is NIOTooManyBytesError {
+            return ReplicateError(kind: .network, message: "\(target): the response is larger than the most this run reads (its memory limit, at most 256 MiB)",
+                                  operation: exchange.operation)
         }
         return ReplicateError(kind: .network, message: "\(target): \(String(describing: error))", operation: exchange.operation)
     }

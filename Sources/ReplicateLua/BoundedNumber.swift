@@ -96,7 +96,7 @@ public struct BoundedNumber: Sendable, Equatable {
     public static func text(of value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-infinity" : "infinity" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        if value == value.rounded(), abs(value) <= 1e15 { return String(Int64(value)) }
         return String(value)
     }
 }

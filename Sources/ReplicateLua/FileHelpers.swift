@@ -105,6 +105,8 @@ enum FileHelpers {
     /// allow it.
     private static func refusal(_ refused: DownloadHostRefused, client: ReplicateClient, audience: RefusalAudience) -> LuaRaise {
         let api = DownloadHosts.hostAndPort(client.configuration.baseURL)
+        // The host is allowed, its scheme is not: no flag would help, the https URL does.
+        if refused.needsHTTPS { return LuaErrors.permission(function: "download", access: .read, message: "\(refused)") }
         return LuaErrors.permission(function: "download", access: .read, message:
             "\(refused); in the sandbox downloads go only to the API's file hosts (\(api), replicate.delivery); "
             + audience.remedy(.downloadHost(refused.host)))

@@ -68,8 +68,14 @@ public struct ReplicateSettings: Sendable {
     public init() {}
 
     /// The client configuration these settings describe.
+    /// The run's memory limit, when it has one: no response body is read past it
+    /// (`ReplicateConfiguration.maxResponseBytes`).
+    public var memoryLimit: Int?
+
     public var clientConfiguration: ReplicateConfiguration {
-        ReplicateConfiguration(token: token, baseURL: baseURL, rateLimits: rateLimits)
+        var configuration = ReplicateConfiguration(token: token, baseURL: baseURL, rateLimits: rateLimits)
+        if let memoryLimit { configuration.maxResponseBytes = min(configuration.maxResponseBytes, max(1 << 20, memoryLimit)) }
+        return configuration
     }
 
     /// Where `replicate.download` may fetch from: anywhere outside the sandbox; in it (agent
