@@ -108,8 +108,11 @@ struct ConfigFile {
             }
         }
         if let base = try string(section, "base_url", in: "replicate") {
-            guard let url = URL(string: base), url.scheme != nil, url.host != nil else {
+            guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), url.host != nil else {
                 throw SettingsError("\(path): [replicate] base_url '\(base)' is not an absolute URL")
+            }
+            guard scheme == "https" || scheme == "http" else {
+                throw SettingsError("\(path): [replicate] base_url '\(base)' is not an http or https URL")
             }
             settings.baseURL = url
         }

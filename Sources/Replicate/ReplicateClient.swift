@@ -112,8 +112,13 @@ public final class ReplicateClient: Sendable {
     /// now and decoded when first read, unless `decodeNow` (a caller about to read it).
     private func response(_ raw: RawResponse, operation: String?, decodeNow: Bool = false) throws -> APIResponse {
         guard (200...299).contains(raw.status) else {
-            throw ReplicateError.http(status: raw.status, body: raw.body, headers: raw.headers, operation: operation)
+            var error = ReplicateError.http(status: raw.status, body: raw.body, headers: raw.headers, operation: operation)
                 .redacting(transport.token)
+            // The API's 401 does not say the request carried no token at all.
+            if raw.status == 401, transport.token?.isEmpty ?? true {
+                error.message += " (no API token was set: export REPLICATE_API_TOKEN=r8_…, or api_token under [replicate] in the config file)"
+            }
+            throw error
         }
         return try ResponseDecoder.response(raw, operation: operation, decodeNow: decodeNow)
     }

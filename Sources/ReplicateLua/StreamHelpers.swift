@@ -142,7 +142,9 @@ enum StreamHelpers {
                             return []
                         case "error":
                             finish(session, id)
-                            let prediction: JSONValue = ["id": .string(entry.predictionID), "status": "failed", "error": .string(event.data)]
+                            // The event's data is `{"detail": "…"}`: its detail is the error, as `run` reports it.
+                            let detail = (try? JSONValue(parsing: Data(event.data.utf8)))?["detail"]?.stringValue ?? event.data
+                            let prediction: JSONValue = ["id": .string(entry.predictionID), "status": "failed", "error": .string(detail)]
                             throw LuaErrors.from(ReplicateError.model(prediction, operation: "stream"), function: "stream").raise
                         default:
                             var fields: [(String, LuaValue)] = [("event", .string(event.event)), ("data", .string(event.data))]
