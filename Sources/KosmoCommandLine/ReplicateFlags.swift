@@ -53,9 +53,9 @@ public struct ReplicateFlags: Sendable {
                                 trainings it created that are still running (it always names them)
           --keep-running        exec, mcp: leave them running instead (exec and mcp cancel them
                                 by default); the envelope lists them under running
-          --journal FILE        record every create in the SQLite journal FILE; running the
-                                script again with it reattaches each create to the prediction
-                                it made instead of paying for it twice
+          --journal FILE        scripts and exec (not mcp): record every create in the SQLite
+                                journal FILE; running the script again with it reattaches each
+                                create to the prediction it made instead of paying for it twice
           --journal-reset       empty the journal first: start the batch over
           --trace               print every replicate call to stderr as it happens
           --quiet               no progress line while waiting for a model

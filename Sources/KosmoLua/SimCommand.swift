@@ -10,7 +10,7 @@ struct SimCommand: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Serve a simulator of Replicate's HTTP API on loopback.")
 
-    @Option(help: "Interface to bind.") var host: String = "127.0.0.1"
+    @Option(help: "Interface to bind (loopback by default; another address lets other machines use the simulator).") var host: String = "127.0.0.1"
     @Option(help: "Port to bind (0 picks a free port; at most 65535).") var port: Int = 0
     @Option(help: "Accept only this bearer token (default: any non-empty token).") var token: String?
     @Option(help: "Run model timings this many times faster (0.001 to 1000).") var speed: Double = 1
@@ -97,6 +97,11 @@ struct SimCommand: AsyncParsableCommand {
         try await sim.start()
         // Written unbuffered: a parent reading our first line must not wait for a buffer flush.
         FileHandle.standardOutput.write(Data((sim.baseURL.absoluteString + "\n").utf8))
+        // The URL printed is the loopback one a client on this machine uses; say when more
+        // than this machine can reach the simulator (it takes any token).
+        if !["127.0.0.1", "localhost", "::1"].contains(host.lowercased()) {
+            StandardError.report("warning: the simulator listens on \(host), not only on loopback: anyone who can reach this machine on port \(sim.baseURL.port ?? port) can use it")
+        }
 
         await Self.waitForTermination()
         await sim.shutdown()
