@@ -90,11 +90,11 @@ struct LuaRunner {
         }
         if let scriptIndex = options.scriptIndex, !runScript(at: scriptIndex) { return 1 }
         if options.interactive {
-            REPL(vm: vm).run()
+            REPL(vm: vm, sessions: sessions).run()
         } else if options.scriptIndex == nil, !options.hasExecute, !options.showVersion {
             if isatty(0) != 0 {
                 printVersion()
-                REPL(vm: vm).run()
+                REPL(vm: vm, sessions: sessions).run()
             } else if !runChunk(readStandardInput(), name: "=stdin") {
                 return 1
             }

@@ -2,11 +2,14 @@ import CLua
 import CLuaBridge
 import Foundation
 import LuaHost
+import ReplicateLua
 
 /// The interactive loop: state kept between lines, expressions print their values
 /// (pretty-printed, colours on a terminal), `=expr`, multi-line chunks, Ctrl-C, Ctrl-D.
 struct REPL {
     let vm: LuaVM
+    /// Where the `replicate` table gets its session: what a stopped line left running is named.
+    var sessions: SessionSource? = nil
 
     func run() {
         // Ctrl-C must stop a loop even inside a coroutine; a script runs without the hook
@@ -69,10 +72,17 @@ struct REPL {
         defer { lua_settop(L, base) }
         Interrupts.arm(vm)
         defer { Interrupts.disarm(); vm.clearInterrupt() }
+        let createdBefore = sessions?.ifMade?.createdCount ?? 0
         do {
             try vm.call(argumentCount: 0, resultCount: LUA_MULTRET)
         } catch {
             StandardError.report(error.description)
+            // A line stopped while it waited leaves its predictions running (the REPL goes
+            // on, so nothing is canceled): say which, as a stopped script does.
+            if error.kind == .interrupted, let session = sessions?.ifMade,
+               let line = ReplicateSession.describe(session.lastSeenRunning(since: createdBefore)) {
+                StandardError.report(line)
+            }
             return
         }
         let count = lua_gettop(L) - base

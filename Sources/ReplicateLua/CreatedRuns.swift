@@ -276,6 +276,17 @@ extension ReplicateSession {
     }
 
     /// One line for a person: what the run leaves running, or canceled on its way out.
+    /// How many predictions and trainings the run has created so far.
+    public var createdCount: Int { createdRuns.all.count }
+
+    /// What the run created after its first `since` creates that had not ended when last seen,
+    /// with no request made: the REPL names what a stopped line left running and goes on.
+    public func lastSeenRunning(since: Int) -> [LeftRun] {
+        createdRuns.all.dropFirst(since).filter { !$0.facts.hasEnded }.map {
+            LeftRun(id: $0.id, kind: $0.kind.rawValue, status: $0.facts.status ?? "unknown", canceled: false)
+        }
+    }
+
     public static func describe(_ left: [LeftRun]) -> String? {
         guard !left.isEmpty else { return nil }
         let canceled = left.filter(\.canceled), running = left.filter { !$0.canceled }

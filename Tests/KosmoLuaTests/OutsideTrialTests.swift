@@ -131,6 +131,17 @@ import Testing
         #expect(canceled.seconds < 15, "took \(canceled.seconds) s")
     }
 
+    @Test func theREPLNamesWhatAStoppedLineLeftRunningAndGoesOn() async throws {
+        let lines = """
+            p = replicate.create_model_prediction("sim/slow", {seconds = 10}) os.execute("(sleep 1; kill -INT $PPID) &") replicate.wait(p)
+            print("alive", p.id)
+            """
+        let run = try await kosmo(["--sim", "--write", "allow", "-i"], stdin: lines + "\n", environment: Self.simEnvironment, timeout: 30)
+        #expect(run.stderr.contains("interrupted"), "\(run.stderr)")
+        let id = run.stdout.split(separator: "\n").first { $0.hasPrefix("alive\t") }.map { String($0.dropFirst(6)) } ?? "?"
+        #expect(run.stderr.contains("1 still running: \(id)"), "\(run.stdout) \(run.stderr)")
+    }
+
     @Test func aFileUnderAnyInputKeyIsSentAsAFile() async throws {
         let directory = try temporaryDirectory()
         try write("hello\n", to: directory + "/note.txt")
