@@ -68,6 +68,17 @@ static int kl_sticky_limit(kl_state *s, uint64_t counted) {
 
 int kl_limit_reached(lua_State *L) { return kl_sticky_limit(kl_getstate(L), 0); }
 
+// The message of the sticky limit `hit`, as the hook raises it and a run that caught it reports it.
+static void kl_push_limit_text(lua_State *L, kl_state *s, int hit) {
+    switch (hit) {
+    case KL_LIMIT_INTERRUPT: lua_pushliteral(L, "interrupted!"); break;
+    case KL_LIMIT_INSTRUCTIONS: lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (lua_Integer)s->instruction_limit); break;
+    default: lua_pushliteral(L, "time limit exceeded"); break;
+    }
+}
+
+void kl_push_limit_message(lua_State *L) { kl_state *s = kl_getstate(L); kl_push_limit_text(L, s, s->limit_hit); }
+
 // The count hook. Limits are sticky: once hit, every later hook call raises again (and the
 // thread's count drops to 1), so `pcall`, `xpcall` handlers and `__close` cannot swallow them.
 static void kl_hook(lua_State *L, lua_Debug *ar) {
@@ -78,11 +89,7 @@ static void kl_hook(lua_State *L, lua_Debug *ar) {
     lua_sethook(L, kl_hook, LUA_MASKCOUNT, 1);
     // Level 0 is the function that was running: name where the limit stopped it.
     luaL_where(L, 0);
-    switch (hit) {
-    case KL_LIMIT_INTERRUPT: lua_pushliteral(L, "interrupted!"); break;
-    case KL_LIMIT_INSTRUCTIONS: lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (lua_Integer)s->instruction_limit); break;
-    default: lua_pushliteral(L, "time limit exceeded"); break;
-    }
+    kl_push_limit_text(L, s, hit);
     lua_concat(L, 2);
     lua_error(L);
 }

@@ -58,19 +58,7 @@ enum ExecCommand {
     /// The code to run: FILE, or standard input for `-` or no FILE (unless it is a terminal).
     static func readSource(_ options: AgentOptions) -> Result<([UInt8], String), Failure> {
         if let file = options.file, file != "-" {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
-                return .failure(Failure(message: "cannot read \(file): it is a directory, not a script"))
-            }
-            guard let handle = FileHandle(forReadingAtPath: file) else {
-                return .failure(Failure(message: "cannot open \(file): \(String(cString: strerror(errno)))"))
-            }
-            defer { try? handle.close() }
-            do {
-                return .success((Array(try handle.readToEnd() ?? Data()), "@" + file))
-            } catch {
-                return .failure(Failure(message: "cannot read \(file): \(error.localizedDescription)"))
-            }
+            return ScriptFile.read(file).map { ($0, "@" + file) }.mapError { Failure(message: $0.message) }
         }
         if options.file == nil, isatty(0) != 0 {
             return .failure(Failure(message: "exec needs code: a FILE, or '-' (or a pipe) for standard input"))
@@ -134,12 +122,9 @@ struct ExecRun {
         var settings = settings
         // A journal (`--journal`) belongs to the snippet it was written by.
         settings.script = .text(name: chunkName, text: String(decoding: code, as: UTF8.self))
-        settings.memoryLimit = limits.memoryBytes
-        let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
-                                       maxRequestsInFlight: 64,
-                                       progress: progressReporter(), onCreate: createdNotice())
+        let session: ReplicateSession
         do {
-            try ReplicateLibrary.install(in: vm, session: session)
+            session = try installSession(settings, in: vm, limits: limits)
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }
@@ -253,6 +238,17 @@ struct ExecRun {
 
     /// Who answers `ask`: the MCP server (through its socket), else a terminal prompt, except
     /// with `--json`, whose caller is a program: then `ask` denies, telling it to ask its person.
+    /// The sandboxed session of a run (a one-shot snippet, or a session's child) whose memory is
+    /// capped by `limits`, its `replicate` table installed in `vm`.
+    func installSession(_ settings: ReplicateSettings, in vm: LuaVM, limits: Limits) throws(RunError) -> ReplicateSession {
+        var settings = settings
+        settings.memoryLimit = limits.memoryBytes
+        let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
+                                       maxRequestsInFlight: 64, progress: progressReporter(), onCreate: createdNotice())
+        try ReplicateLibrary.install(in: vm, session: session)
+        return session
+    }
+
     func approver() -> any Approver {
         if let fd = options.approvalFD { return SocketApprover(fd: fd) }
         if options.json { return NoApprover(reason: "exec --json does not prompt") }

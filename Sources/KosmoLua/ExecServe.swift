@@ -19,12 +19,9 @@ extension ExecRun {
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot start Lua: \(error)"), vm: nil)
         }
-        var settings = settings
-        settings.memoryLimit = cap.memoryBytes
-        let session = ReplicateSession(settings: settings, approver: approver(), sandboxed: true,
-                                       maxRequestsInFlight: 64, progress: progressReporter(), onCreate: createdNotice())
+        let session: ReplicateSession
         do {
-            try ReplicateLibrary.install(in: vm, session: session)
+            session = try installSession(settings, in: vm, limits: cap)
         } catch {
             return fail(ExecEnvelope.Failure(kind: .runtime, message: "cannot set up the replicate table: \(error.message)"), vm: vm)
         }

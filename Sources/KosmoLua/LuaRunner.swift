@@ -211,23 +211,10 @@ struct LuaRunner {
     }
 
     func readFile(_ path: String) -> [UInt8]? {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            StandardError.report("cannot read \(path): it is a directory, not a script")
-            return nil
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = String(cString: strerror(errno))
-            // `kosmo-lua help run` runs a script named help, as `lua help` would: say where help is.
-            let hint = path == "help" ? " (for a function's help: kosmo-lua docs NAME; for the commands: kosmo-lua --help)" : ""
-            StandardError.report("cannot open \(path): \(reason)" + hint)
-            return nil
-        }
-        defer { try? handle.close() }
-        do {
-            return Array(try handle.readToEnd() ?? Data())
-        } catch {
-            StandardError.report("cannot read \(path) (\(error.localizedDescription))")
+        switch ScriptFile.read(path) {
+        case .success(let bytes): return bytes
+        case .failure(let failure):
+            StandardError.report(failure.message)
             return nil
         }
     }

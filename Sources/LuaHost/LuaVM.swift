@@ -152,14 +152,9 @@ public final class LuaVM {
         if status != LUA_OK { throw popError(kind: .runtime, status: status) }
         // A limit is sticky: code that caught its error and returned before the hook's next
         // tick (`return pcall(f)`) has still hit it, and the run ends as a limit error.
-        let hit = kl_limit_reached(state)
-        guard hit != Int32(KL_LIMIT_NONE.rawValue) else { return }
+        guard kl_limit_reached(state) != Int32(KL_LIMIT_NONE.rawValue) else { return }
         lua_settop(state, base)
-        switch hit {
-        case Int32(KL_LIMIT_INTERRUPT.rawValue): lua_pushstring(state, "interrupted!")
-        case Int32(KL_LIMIT_INSTRUCTIONS.rawValue): lua_pushstring(state, "instruction limit exceeded (\(limits.instructions ?? 0) instructions)")
-        default: lua_pushstring(state, "time limit exceeded")
-        }
+        kl_push_limit_message(state)
         throw popError(kind: .runtime)
     }
 

@@ -275,7 +275,6 @@ extension ReplicateSession {
         return (LeftRun(id: id, kind: kind.rawValue, status: facts.status ?? "canceled", canceled: true), facts)
     }
 
-    /// One line for a person: what the run leaves running, or canceled on its way out.
     /// How many predictions and trainings the run has created so far.
     public var createdCount: Int { createdRuns.all.count }
 
@@ -287,6 +286,7 @@ extension ReplicateSession {
         }
     }
 
+    /// One line for a person: what the run leaves running, or canceled on its way out.
     public static func describe(_ left: [LeftRun]) -> String? {
         guard !left.isEmpty else { return nil }
         let canceled = left.filter(\.canceled), running = left.filter { !$0.canceled }

@@ -85,6 +85,8 @@ int kl_requiref(lua_State *L, const char *name, lua_CFunction open);
 /// count hook would find at its next tick, recording it; KL_LIMIT_NONE while none. A chunk that
 /// returned right after catching a limit error (`return pcall(f)`) ends before that tick.
 int kl_limit_reached(lua_State *L);
+/// Pushes the message of the limit the run has hit, the hook's own words ("time limit exceeded").
+void kl_push_limit_message(lua_State *L);
 
 /// Signal-safe request to stop running Lua code (Ctrl-C); seen by the count hook.
 void kl_request_interrupt(lua_State *L);
